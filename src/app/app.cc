@@ -1,0 +1,257 @@
+#include "app/app.h"
+
+#include <boost/asio/thread_pool.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <csignal>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "app/demo.h"
+#include "cache/nonce_cache.h"
+#include "cache/rate_limiter.h"
+#include "http/api.h"
+#include "http/auth.h"
+#include "http/server.h"
+#include "security/crypto.h"
+#include "service/order_service.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace coldtrack::app {
+namespace {
+
+std::filesystem::path key_file_path(const Config& config) {
+  auto dir = std::filesystem::path(config.store.sqlite.path).parent_path();
+  if (dir.empty()) dir = ".";
+  return dir / "data.key";
+}
+
+store::AuditRecord system_audit(std::string action, std::string target, std::string detail) {
+  return store::AuditRecord{0, now_ms(), "system:cli", "system", std::move(action),
+                            std::move(target), "", "local", std::move(detail)};
+}
+
+std::pair<std::string, std::string> insert_key(store::Store& store, const service::PiiCodec& pii,
+                                               const std::string& role, const std::string& name) {
+  const std::string key = "ak_" + security::random_hex(12);
+  const std::string secret = security::random_hex(32);
+  store.insert_api_key(
+      store::ApiKeyRecord{key, pii.seal(secret, http::kApiSecretField), role, name, now_ms(), false},
+      system_audit("apikey.create", "apikey:" + key, fmt::format(R"({{"role":"{}"}})", role)));
+  return {key, secret};
+}
+
+// Runs the archiver every archive.interval_s until stopped.
+class Archiver {
+ public:
+  Archiver(service::OrderService& svc, const Config::Archive& cfg) : svc_(svc), cfg_(cfg) {
+    if (cfg_.enabled) thread_ = std::thread([this] { run(); });
+  }
+  ~Archiver() { stop(); }
+  void stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      lock.unlock();
+      try {
+        if (int n = svc_.archive(cfg_.after_days, cfg_.batch_size); n > 0)
+          spdlog::info("archived {} finished orders", n);
+      } catch (const std::exception& e) {
+        spdlog::error("archive run failed: {}", e.what());
+      }
+      lock.lock();
+      cv_.wait_for(lock, std::chrono::seconds(cfg_.interval_s), [this] { return stopping_; });
+    }
+  }
+
+  service::OrderService& svc_;
+  Config::Archive cfg_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+std::pair<std::string, unsigned short> split_host_port(const std::string& s) {
+  const auto colon = s.rfind(':');
+  std::string host = s.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  return {host, static_cast<unsigned short>(std::stoi(s.substr(colon + 1)))};
+}
+
+}  // namespace
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string resolve_data_key(const Config& config, bool create_if_missing, bool* created) {
+  if (created) *created = false;
+  if (!config.security.data_key.empty()) return *security::hex_decode(config.security.data_key);
+  const auto path = key_file_path(config);
+  if (std::ifstream in{path}) {
+    std::string hex;
+    in >> hex;
+    auto key = security::hex_decode(hex);
+    if (!key || key->size() != 32)
+      throw ConfigError("security.data_key", fmt::format("key file {} is corrupt", path.string()));
+    return *key;
+  }
+  if (!create_if_missing)
+    throw ConfigError("security.data_key",
+                      fmt::format("not set (COLDTRACK_SECURITY_DATA_KEY or security.data_key: 64 "
+                                  "hex characters), and no key file at {}",
+                                  path.string()));
+  std::filesystem::create_directories(path.parent_path());
+  const auto key = security::random_bytes(32);
+  {
+    std::ofstream out{path};
+    out << security::hex_encode(key) << "\n";
+    if (!out) throw ConfigError("security.data_key", "cannot write " + path.string());
+  }
+  ::chmod(path.c_str(), 0600);
+  if (created) *created = true;
+  return key;
+}
+
+std::unique_ptr<store::Store> open_store(const Config& config) {
+  store::sqlite::SqliteOptions o;
+  o.path = config.store.sqlite.path;
+  o.synchronous_full = config.store.sqlite.synchronous == "full";
+  o.busy_timeout_ms = config.store.sqlite.busy_timeout_ms;
+  o.readers = std::max(2, config.server.worker_threads);
+  return std::make_unique<store::sqlite::SqliteStore>(o);
+}
+
+int create_api_key(const Config& config, const std::string& role, const std::string& name) {
+  const auto key = resolve_data_key(config, false);
+  auto store = open_store(config);
+  service::PiiCodec pii(key);
+  auto [k, secret] = insert_key(*store, pii, role, name);
+  std::cout << fmt::format(R"({{"key":"{}","secret":"{}","role":"{}"}})", k, secret, role)
+            << std::endl;
+  store->close();
+  return 0;
+}
+
+int archive_now(const Config& config) {
+  const auto key = resolve_data_key(config, false);
+  auto store = open_store(config);
+  service::PiiCodec pii(key);
+  service::OrderService svc(*store, pii, now_ms);
+  const int n = svc.archive(config.archive.after_days, config.archive.batch_size);
+  std::cout << fmt::format(R"({{"archived":{}}})", n) << std::endl;
+  store->close();
+  return 0;
+}
+
+int serve(const Config& config, const ServeOptions& options) {
+  // Block the stop signals in every thread; the main thread waits for them with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  bool key_created = false;
+  const auto data_key = resolve_data_key(config, options.demo, &key_created);
+  if (key_created)
+    spdlog::warn("demo: generated a new data key at {} (set security.data_key in production)",
+                 key_file_path(config).string());
+  auto store = open_store(config);
+  service::PiiCodec pii(data_key);
+  service::OrderService orders(*store, pii, now_ms);
+
+  std::optional<std::pair<std::string, std::string>> demo_key;
+  if (options.demo) {
+    if (store->count_orders(store::ArchiveScope::kInclude) == 0) {
+      auto demo = generate_demo_orders(options.demo_orders, now_ms(), pii);
+      store->import_orders(demo);
+      spdlog::info("demo: seeded {} orders", demo.size());
+    }
+    demo_key = insert_key(*store, pii, "admin", "demo");
+  }
+
+  boost::asio::thread_pool pool(static_cast<std::size_t>(config.server.worker_threads));
+  cache::MemoryNonceStore nonces;
+  cache::MemoryRateLimiter track_limiter(config.track.rate_limit_per_minute);
+  http::Authenticator auth(*store, pii, nonces, config.security.signature_window_s);
+  http::Metrics metrics;
+  const bool separate_metrics = !config.server.metrics_listen.empty();
+  http::Api api{orders,  *store, track_limiter, pool, metrics, config.display.utc_offset_minutes,
+                [&store] { return store->ping(); }, !separate_metrics};
+  http::Router router;
+  http::add_order_routes(router, api);
+  http::add_system_routes(router, api);
+
+  http::ServerOptions so;
+  so.host = config.server.host;
+  so.port = static_cast<unsigned short>(config.server.port);
+  so.io_threads = config.server.io_threads;
+  so.max_body_bytes = config.server.max_body_bytes;
+  so.request_timeout = std::chrono::seconds(config.server.header_timeout_s);
+  so.idle_timeout = std::chrono::seconds(config.server.idle_timeout_s);
+  http::Server server(so, router, &auth, pool, metrics, now_ms);
+  const auto port = server.start();
+
+  http::Router metrics_router;
+  std::unique_ptr<http::Server> metrics_server;
+  if (separate_metrics) {
+    http::add_metrics_routes(metrics_router, api);
+    http::ServerOptions mo;
+    std::tie(mo.host, mo.port) = split_host_port(config.server.metrics_listen);
+    metrics_server = std::make_unique<http::Server>(mo, metrics_router, nullptr, pool, metrics, now_ms);
+    const auto mport = metrics_server->start();
+    spdlog::info("metrics on http://{}:{}/metrics", mo.host, mport);
+  }
+  Archiver archiver(orders, config.archive);
+
+  const std::string shown_host = config.server.host == "0.0.0.0" ? "127.0.0.1" : config.server.host;
+  const std::string url = fmt::format("http://{}:{}", shown_host, port);
+  std::cout << "coldtrack listening on " << url << std::endl;
+  if (demo_key) {
+    std::cout << fmt::format(
+                     "\nDemo admin API key (shown once):\n"
+                     "  export COLDTRACK_URL={0}\n"
+                     "  export COLDTRACK_API_KEY={1}\n"
+                     "  export COLDTRACK_API_SECRET={2}\n"
+                     "Try:\n"
+                     "  ./build/coldtrack client GET '/api/orders?status=IN_TRANSIT&limit=3'\n"
+                     "  curl -s {0}/healthz\n",
+                     url, demo_key->first, demo_key->second)
+              << std::endl;
+  }
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("received {}, draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  const int left = server.drain(std::chrono::seconds(config.server.shutdown_grace_s));
+  if (left > 0) spdlog::warn("{} requests still running at the shutdown deadline", left);
+  if (metrics_server) metrics_server->drain(std::chrono::milliseconds(0));
+  server.stop();
+  if (metrics_server) metrics_server->stop();
+  archiver.stop();
+  pool.join();
+  store->close();
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace coldtrack::app

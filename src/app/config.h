@@ -1,0 +1,79 @@
+// Configuration: defaults, then an optional YAML file, then COLDTRACK_<PATH> environment
+// variables (e.g. COLDTRACK_SERVER_PORT overrides server.port). Unknown keys and invalid values
+// throw ConfigError naming the key, so start-up stops with a clear message.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace coldtrack::app {
+
+struct ConfigError : std::runtime_error {
+  ConfigError(std::string key, const std::string& message)
+      : std::runtime_error(key.empty() ? message : key + ": " + message), key(std::move(key)) {}
+  std::string key;  // dotted path, e.g. "server.port"; empty for file-level errors
+};
+
+struct Config {
+  struct Server {
+    std::string host = "0.0.0.0";
+    int port = 8080;                        // 0 = pick a free port (tests)
+    int io_threads = 1;                     // 1..64
+    int worker_threads = 4;                 // blocking-work pool (store calls), 1..256
+    std::string metrics_listen;             // "" = serve /metrics on the main listener; else "host:port"
+    std::size_t max_body_bytes = 1 << 20;   // larger bodies get 413; 1 KiB..64 MiB
+    int header_timeout_s = 10;              // time to receive a full request head, 1..3600
+    int idle_timeout_s = 60;                // keep-alive idle time, 1..3600
+    int shutdown_grace_s = 20;              // SIGTERM: max wait for in-flight requests, 0..600
+  } server;
+  struct Store {
+    std::string backend = "sqlite";         // only "sqlite" for now
+    struct Sqlite {
+      std::string path = "./data/coldtrack.db";
+      std::string synchronous = "full";     // "full" | "normal" (both survive kill -9 in WAL)
+      int busy_timeout_ms = 5000;           // 0..600000
+    } sqlite;
+  } store;
+  struct Security {
+    std::string data_key;                   // 64 hex chars = 32-byte AES-256 key; required for serve
+    int signature_window_s = 300;           // 1..3600
+  } security;
+  struct Archive {
+    bool enabled = true;
+    int after_days = 180;                   // 1..36500
+    int interval_s = 3600;                  // 10..604800
+    int batch_size = 500;                   // 1..100000
+  } archive;
+  struct Track {
+    int rate_limit_per_minute = 30;         // public /api/track per client address, 1..100000
+  } track;
+  struct Log {
+    std::string level = "info";             // trace|debug|info|warn|error|off
+  } log;
+  struct Display {
+    std::string time_zone = "Asia/Shanghai";  // "Asia/Shanghai", "UTC" or a fixed "+HH:MM"/"-HH:MM"
+    int utc_offset_minutes = 480;             // derived from time_zone, not a key
+  } display;
+};
+
+// Loads configuration. `file` may be empty (no file). `env` is the process environment as
+// name -> value (only COLDTRACK_* names are looked at; COLDTRACK_API_KEY, COLDTRACK_API_SECRET
+// and COLDTRACK_URL belong to `coldtrack client` and are ignored here). An unknown
+// COLDTRACK_* variable is an error naming it.
+Config load_config(const std::optional<std::string>& file,
+                   const std::map<std::string, std::string>& env);
+
+// The current process environment as a map (for load_config).
+std::map<std::string, std::string> process_environment();
+
+// Every known key as a dotted path, in a stable order (for docs and `coldtrack config keys`).
+std::vector<std::string> config_keys();
+
+// Converts a time-zone setting to a UTC offset in minutes; nullopt if unsupported.
+std::optional<int> parse_time_zone(const std::string& tz);
+
+}  // namespace coldtrack::app

@@ -1,0 +1,206 @@
+#include "app/demo.h"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include <array>
+#include <random>
+
+#include "domain/status.h"
+
+namespace coldtrack::app {
+namespace {
+
+using domain::OrderStatus;
+namespace json = boost::json;
+
+constexpr std::array kSurnames = {"张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴",
+                                  "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高"};
+constexpr std::array kGiven = {"伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军",
+                               "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀兰", "霞"};
+
+struct Place {
+  const char* province;
+  const char* city;
+  const char* district;
+};
+constexpr std::array<Place, 10> kPlaces = {{{"上海市", "上海市", "浦东新区"},
+                                            {"北京市", "北京市", "朝阳区"},
+                                            {"广东省", "广州市", "天河区"},
+                                            {"广东省", "深圳市", "南山区"},
+                                            {"浙江省", "杭州市", "西湖区"},
+                                            {"江苏省", "南京市", "鼓楼区"},
+                                            {"四川省", "成都市", "武侯区"},
+                                            {"湖北省", "武汉市", "洪山区"},
+                                            {"山东省", "青岛市", "市南区"},
+                                            {"福建省", "厦门市", "思明区"}}};
+
+struct Product {
+  const char* sku;
+  const char* name;
+  const char* category;
+  int price_fen;
+};
+constexpr std::array<Product, 10> kProducts = {{{"DJ-SX-1KG", "三鲜水饺 1kg", "frozen", 3990},
+                                                {"DJ-ZRBC-1KG", "猪肉白菜水饺 1kg", "frozen", 3590},
+                                                {"HT-XR-500G", "虾仁馄饨 500g", "frozen", 2890},
+                                                {"TY-HZ-400G", "黑芝麻汤圆 400g", "frozen", 1590},
+                                                {"NRW-500G", "潮汕牛肉丸 500g", "frozen", 4990},
+                                                {"XR-500G", "冷冻虾仁 500g", "frozen", 5990},
+                                                {"SN-950ML", "鲜牛奶 950ml", "chilled", 1890},
+                                                {"SN-SN-1KG", "老酸奶 1kg", "chilled", 2290},
+                                                {"LJY-200G", "红油辣椒 200g", "ambient", 1290},
+                                                {"JC-500ML", "饺子醋 500ml", "ambient", 990}}};
+
+struct CarrierPick {
+  const char* code;
+  const char* prefix;
+};
+constexpr std::array<CarrierPick, 7> kCarriers = {{{"SF", "SF"},
+                                                   {"SF_COLD", "SF"},
+                                                   {"JD", "JDV"},
+                                                   {"ZTO", "7"},
+                                                   {"YTO", "YT"},
+                                                   {"JIUYE", "JY"},
+                                                   {"EMS", "98"}}};
+
+struct Customer {
+  std::string name, phone;
+  const Place* place;
+  std::string detail;
+};
+
+constexpr std::int64_t kMinute = 60'000, kHour = 60 * kMinute, kDay = 24 * kHour;
+
+}  // namespace
+
+std::vector<store::OrderRecord> generate_demo_orders(int count, std::int64_t now,
+                                                     const service::PiiCodec& pii,
+                                                     std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  auto uniform = [&](std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng);
+  };
+
+  std::vector<Customer> customers(static_cast<std::size_t>(std::max(1, count / 4)));
+  for (std::size_t i = 0; i < customers.size(); ++i) {
+    auto& c = customers[i];
+    c.name = std::string(kSurnames[uniform(0, kSurnames.size() - 1)]) +
+             kGiven[uniform(0, kGiven.size() - 1)];
+    c.phone = fmt::format("1700000{:04}", i % 10000);
+    c.place = &kPlaces[uniform(0, kPlaces.size() - 1)];
+    c.detail = fmt::format("演示路{}号{}栋{}室", uniform(1, 999), uniform(1, 30),
+                           uniform(101, 2808));
+  }
+
+  std::vector<store::OrderRecord> out;
+  out.reserve(static_cast<std::size_t>(count));
+  for (int n = 0; n < count; ++n) {
+    const auto& c = customers[uniform(0, customers.size() - 1)];
+    store::OrderRecord o;
+    o.name_sealed = pii.seal(c.name, "customer.name");
+    o.phone_sealed = pii.seal(c.phone, "customer.phone");
+    o.phone_index = pii.phone_index(c.phone);
+    o.phone_last4 = c.phone.substr(7);
+    o.province = c.place->province;
+    o.city = c.place->city;
+    o.district = c.place->district;
+    o.detail_sealed = pii.seal(c.detail, "address.detail");
+    json::array items;
+    std::int64_t total = 0;
+    const int lines = static_cast<int>(uniform(1, 3));
+    for (int l = 0; l < lines; ++l) {
+      const auto& p = kProducts[uniform(0, kProducts.size() - 1)];
+      const auto qty = uniform(1, 4);
+      total += qty * p.price_fen;
+      items.push_back(json::object{{"sku", p.sku},
+                                   {"name", p.name},
+                                   {"category", p.category},
+                                   {"quantity", qty},
+                                   {"unit_price_fen", p.price_fen}});
+    }
+    o.items_json = json::serialize(items);
+    o.shipping_fen = total >= 9900 ? 0 : 1200;  // free cold-chain shipping from 99 yuan
+    o.discount_fen = uniform(0, 4) == 0 ? 500 : 0;
+    o.amount_fen = total + o.shipping_fen - o.discount_fen;
+    o.remark = "演示数据";
+
+    // Pick where this order's lifecycle ends, then lay its steps out in time so the last one
+    // is in the past: open orders are recent, finished ones spread over the 90 days.
+    using S = OrderStatus;
+    struct Path {
+      int weight;
+      std::vector<S> steps;
+      bool open;
+    };
+    static const std::vector<Path> kPaths = {
+        {2, {S::kCreated}, true},
+        {4, {S::kCreated, S::kCancelled}, false},
+        {4, {S::kCreated, S::kPaid}, true},
+        {2, {S::kCreated, S::kPaid, S::kRefunded}, false},
+        {5, {S::kCreated, S::kPaid, S::kShipped}, true},
+        {8, {S::kCreated, S::kPaid, S::kShipped, S::kInTransit}, true},
+        {4, {S::kCreated, S::kPaid, S::kShipped, S::kInTransit, S::kException}, true},
+        {30, {S::kCreated, S::kPaid, S::kShipped, S::kInTransit, S::kDelivered}, false},
+        {35, {S::kCreated, S::kPaid, S::kShipped, S::kInTransit, S::kDelivered, S::kCompleted},
+         false},
+        {3, {S::kCreated, S::kPaid, S::kShipped, S::kInTransit, S::kDelivered, S::kRefunding},
+         true},
+        {3,
+         {S::kCreated, S::kPaid, S::kShipped, S::kInTransit, S::kDelivered, S::kRefunding,
+          S::kRefunded},
+         false},
+    };
+    auto roll = uniform(0, 99);
+    const Path* chosen = &kPaths.back();
+    for (const auto& p : kPaths) {
+      if (roll < p.weight) {
+        chosen = &p;
+        break;
+      }
+      roll -= p.weight;
+    }
+    std::vector<std::pair<OrderStatus, std::int64_t>> path;
+    std::int64_t t = 0;
+    for (auto s : chosen->steps) {
+      switch (s) {
+        case S::kCreated: break;
+        case S::kCancelled: t += uniform(5 * kMinute, 2 * kHour); break;
+        case S::kPaid: t += uniform(kMinute, 30 * kMinute); break;
+        case S::kShipped: t += uniform(2 * kHour, 30 * kHour); break;
+        case S::kInTransit: t += uniform(2 * kHour, 10 * kHour); break;
+        case S::kDelivered: t += uniform(kDay, 4 * kDay); break;
+        case S::kCompleted: t += uniform(7 * kDay, 8 * kDay); break;
+        default: t += uniform(kHour, 2 * kDay); break;
+      }
+      path.emplace_back(s, t);
+    }
+    const std::int64_t age_of_last =
+        chosen->open ? uniform(5 * kMinute, 2 * kDay) : uniform(kHour, std::max(kHour, 90 * kDay - t));
+    const std::int64_t created = now - age_of_last - t;
+    for (auto& step : path) step.second += created;
+    o.created_at = created;
+    o.order_no = fmt::format("DEMO{}{:05}", domain::format_rfc3339(created, 480).substr(0, 10), n);
+    std::erase(o.order_no, '-');
+    o.body_hash = "demo:" + o.order_no;
+    std::optional<OrderStatus> prev;
+    for (const auto& [s, at] : path) {
+      o.history.push_back({s, prev, at, at, "system:demo", ""});
+      if (s == OrderStatus::kShipped) {
+        const auto& cp = kCarriers[uniform(0, kCarriers.size() - 1)];
+        o.shipments.push_back({cp.code, "",
+                               fmt::format("{}{:012}", cp.prefix, uniform(0, 999'999'999'999)),
+                               at});
+        o.history.back().note = o.shipments.back().carrier + " " + o.shipments.back().waybill_no;
+      }
+      prev = s;
+    }
+    o.status = path.back().first;
+    o.updated_at = path.back().second;
+    if (domain::is_finished(o.status)) o.finished_at = o.updated_at;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+}  // namespace coldtrack::app

@@ -1,0 +1,148 @@
+// coldtrack: the order and cold-chain tracking service and its tools.
+#include <CLI/CLI.hpp>
+#include <boost/url/parse.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "app/app.h"
+#include "app/config.h"
+#include "http/client.h"
+
+namespace ct = coldtrack;
+
+namespace {
+
+spdlog::level::level_enum log_level(const std::string& s) {
+  return spdlog::level::from_str(s == "warn" ? "warning" : s);
+}
+
+int run_client(const ct::app::Config& config, const std::string& method, const std::string& target,
+               std::string data) {
+  const char* url_env = std::getenv("COLDTRACK_URL");
+  const std::string base =
+      url_env ? url_env : fmt::format("http://127.0.0.1:{}", config.server.port);
+  auto url = boost::urls::parse_absolute_uri(base);
+  if (!url || url->scheme() != "http" || url->host().empty()) {
+    std::cerr << "COLDTRACK_URL must be an http:// URL, got " << base << "\n";
+    return 2;
+  }
+  const unsigned short port = url->has_port() ? url->port_number() : 80;
+  if (target.empty() || target[0] != '/') {
+    std::cerr << "PATH must start with '/', e.g. /api/orders\n";
+    return 2;
+  }
+  if (!data.empty() && data[0] == '@') {
+    std::ifstream in(data.substr(1));
+    if (!in) {
+      std::cerr << "cannot read " << data.substr(1) << "\n";
+      return 2;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    data = ss.str();
+  }
+  std::optional<ct::http::Credentials> creds;
+  const char* key = std::getenv("COLDTRACK_API_KEY");
+  const char* secret = std::getenv("COLDTRACK_API_SECRET");
+  if (key && secret) {
+    creds = ct::http::Credentials{key, secret};
+  } else {
+    std::cerr << "note: COLDTRACK_API_KEY / COLDTRACK_API_SECRET not set; sending unsigned\n";
+  }
+  try {
+    ct::http::Client client(std::string(url->host()), port);
+    auto res = client.request(method, target, data, creds);
+    std::cout << res.body << std::endl;
+    if (res.status < 200 || res.status >= 300) {
+      std::cerr << "HTTP " << res.status << "\n";
+      return 1;
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "request failed: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"ColdTrack: order and cold-chain tracking for frozen-food shops"};
+  cli.require_subcommand(1);
+  std::string config_file;
+  cli.add_option("-c,--config", config_file, "YAML configuration file")->check(CLI::ExistingFile);
+
+  auto* serve = cli.add_subcommand("serve", "Run the HTTP API server");
+  ct::app::ServeOptions serve_opts;
+  serve->add_flag("--demo", serve_opts.demo,
+                  "Seed demo data into an empty database, create a demo data key if none is "
+                  "configured, and print an admin API key");
+  serve->add_option("--demo-orders", serve_opts.demo_orders, "Demo orders to seed")
+      ->check(CLI::Range(1, 10'000'000));
+
+  auto* apikey = cli.add_subcommand("apikey", "Manage API keys");
+  apikey->require_subcommand(1);
+  auto* apikey_create = apikey->add_subcommand("create", "Create an API key (prints JSON)");
+  std::string role = "viewer", key_name = "";
+  apikey_create->add_option("--role", role, "admin, operator or viewer")
+      ->required()
+      ->check(CLI::IsMember({"admin", "operator", "viewer"}));
+  apikey_create->add_option("--name", key_name, "A label for the key");
+
+  auto* client = cli.add_subcommand(
+      "client", "Send a signed request (COLDTRACK_URL, COLDTRACK_API_KEY, COLDTRACK_API_SECRET)");
+  std::string method, target, data;
+  client->add_option("METHOD", method, "GET, POST, PUT, DELETE")
+      ->required()
+      ->check(CLI::IsMember({"GET", "POST", "PUT", "DELETE", "PATCH"}, CLI::ignore_case));
+  client->add_option("PATH", target, "Path with optional query, e.g. /api/orders?limit=5")
+      ->required();
+  client->add_option("-d,--data", data, "Request body (JSON, or @file)");
+
+  auto* archive = cli.add_subcommand("archive", "Archive finished orders now");
+  auto* migrate = cli.add_subcommand("migrate", "Apply database migrations and exit");
+  auto* keys = cli.add_subcommand("config-keys", "List every configuration key");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  if (keys->parsed()) {
+    for (const auto& k : ct::app::config_keys()) std::cout << k << "\n";
+    return 0;
+  }
+  ct::app::Config config;
+  try {
+    config = ct::app::load_config(
+        config_file.empty() ? std::nullopt : std::optional<std::string>(config_file),
+        ct::app::process_environment());
+  } catch (const ct::app::ConfigError& e) {
+    std::cerr << "configuration error: " << e.what() << "\n";
+    return 2;
+  }
+  spdlog::set_level(log_level(config.log.level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+
+  try {
+    std::transform(method.begin(), method.end(), method.begin(), ::toupper);
+    if (serve->parsed()) return ct::app::serve(config, serve_opts);
+    if (apikey_create->parsed()) return ct::app::create_api_key(config, role, key_name);
+    if (client->parsed()) return run_client(config, method, target, data);
+    if (archive->parsed()) return ct::app::archive_now(config);
+    if (migrate->parsed()) {
+      ct::app::open_store(config)->close();
+      std::cout << "migrations applied\n";
+      return 0;
+    }
+  } catch (const ct::app::ConfigError& e) {
+    std::cerr << "configuration error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

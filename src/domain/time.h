@@ -1,0 +1,20 @@
+// Time as UTC epoch milliseconds; RFC 3339 text at the edges. Pure: no clock reads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace coldtrack::domain {
+
+using EpochMs = std::int64_t;
+
+// "2026-11-25T13:05:00+08:00" (".123" inserted when the milliseconds are not zero).
+std::string format_rfc3339(EpochMs t, int utc_offset_minutes);
+
+// Accepts "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)" ('t'/' ' separators and 'z' too).
+// A missing offset is rejected: an ambiguous local time is never guessed.
+std::optional<EpochMs> parse_rfc3339(std::string_view text);
+
+}  // namespace coldtrack::domain

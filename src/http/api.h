@@ -1,0 +1,32 @@
+// The routes of the public API and what their handlers need.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <functional>
+
+#include "cache/rate_limiter.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "service/order_service.h"
+#include "store/store.h"
+
+namespace coldtrack::http {
+
+struct Api {
+  service::OrderService& orders;
+  store::Store& store;
+  cache::RateLimiter& track_limiter;
+  boost::asio::thread_pool& pool;
+  Metrics& metrics;
+  int utc_offset_minutes;                   // display zone for RFC 3339 output
+  std::function<bool()> ready;              // /readyz
+  bool metrics_on_main_listener = true;
+};
+
+void add_order_routes(Router& router, Api& api);
+void add_system_routes(Router& router, Api& api);
+// Only /metrics and /healthz, for a separate metrics listener.
+void add_metrics_routes(Router& router, Api& api);
+
+}  // namespace coldtrack::http

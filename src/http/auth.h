@@ -1,0 +1,58 @@
+// Verifies signed integration requests (see README "Request signing"): known key, fresh
+// timestamp, valid HMAC, unused nonce. Key lookups are cached; the store is consulted on a
+// miss (callers run `load` on the worker pool).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "cache/nonce_cache.h"
+#include "http/context.h"
+#include "service/pii.h"
+#include "store/store.h"
+
+namespace coldtrack::http {
+
+struct KeyInfo {
+  std::string key;
+  std::string secret;
+  Role role;
+};
+
+struct AuthFailure {
+  std::string message;
+};
+
+class Authenticator {
+ public:
+  Authenticator(store::ApiKeyStore& keys, const service::PiiCodec& pii, cache::NonceStore& nonces,
+                int window_s);
+
+  // Cheap, non-blocking: a cached key (nullopt on miss).
+  std::optional<KeyInfo> cached(const std::string& key);
+  // Blocking: reads the store and fills the cache. nullopt for an unknown or revoked key.
+  std::optional<KeyInfo> load(const std::string& key);
+  // Checks headers, timestamp, signature and nonce for a request made with `info`.
+  std::optional<AuthFailure> verify(const Context& ctx, const KeyInfo& info, std::int64_t now_ms);
+
+ private:
+  store::ApiKeyStore& keys_;
+  const service::PiiCodec& pii_;
+  cache::NonceStore& nonces_;
+  int window_s_;
+  std::mutex mu_;
+  struct Entry {
+    KeyInfo info;
+    std::int64_t loaded_ms;
+  };
+  std::unordered_map<std::string, Entry> cache_;
+};
+
+// The AAD under which API secrets are sealed.
+inline constexpr std::string_view kApiSecretField = "api_key.secret";
+
+}  // namespace coldtrack::http

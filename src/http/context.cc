@@ -1,0 +1,113 @@
+#include "http/context.h"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include "domain/status.h"
+
+namespace coldtrack::http {
+
+namespace json = boost::json;
+
+std::string_view role_name(Role r) {
+  switch (r) {
+    case Role::kViewer: return "viewer";
+    case Role::kOperator: return "operator";
+    case Role::kAdmin: return "admin";
+  }
+  return "viewer";
+}
+
+std::optional<Role> parse_role(std::string_view s) {
+  if (s == "viewer") return Role::kViewer;
+  if (s == "operator") return Role::kOperator;
+  if (s == "admin") return Role::kAdmin;
+  return std::nullopt;
+}
+
+const std::map<std::string, std::string>& Context::query_map() const {
+  if (!query_cache_) {
+    query_cache_.emplace();
+    const std::string target = "/?" + std::string(raw_query);
+    auto url = boost::urls::parse_origin_form(target);
+    if (url) {
+      for (auto p : url->params()) {  // percent-decoded
+        query_cache_->emplace(std::string(p.key), p.has_value ? std::string(p.value) : "");
+      }
+    }
+  }
+  return *query_cache_;
+}
+
+std::optional<std::string> Context::query(std::string_view name) const {
+  const auto& m = query_map();
+  auto it = m.find(std::string(name));
+  if (it == m.end()) return std::nullopt;
+  return it->second;
+}
+
+namespace {
+
+Response make(beast_http::status status, unsigned version, bool keep_alive, std::string body,
+              std::string_view request_id) {
+  Response res{status, version};
+  res.set(beast_http::field::content_type, "application/json; charset=utf-8");
+  res.set(beast_http::field::cache_control, "no-store");
+  if (!request_id.empty()) res.set("X-Request-Id", request_id);
+  res.keep_alive(keep_alive);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+json::object error_body(std::string_view code, std::string_view message, std::string_view field,
+                        std::string_view request_id) {
+  json::object err{{"code", code}, {"message", message}};
+  if (!field.empty()) err["field"] = field;
+  return json::object{{"error", std::move(err)}, {"request_id", request_id}};
+}
+
+}  // namespace
+
+Response json_response(const Context& ctx, beast_http::status status, const json::value& body) {
+  return make(status, ctx.req.version(), ctx.req.keep_alive(), json::serialize(body),
+              ctx.request_id);
+}
+
+Response error_response(const Context& ctx, beast_http::status status, std::string_view code,
+                        std::string_view message, std::string_view field) {
+  return json_response(ctx, status, error_body(code, message, field, ctx.request_id));
+}
+
+Response error_response(const Context& ctx, const service::Error& e) {
+  using service::ErrorCode;
+  switch (e.code) {
+    case ErrorCode::kInvalidArgument:
+      return error_response(ctx, beast_http::status::bad_request, "invalid_argument", e.message,
+                            e.field);
+    case ErrorCode::kNotFound:
+      return error_response(ctx, beast_http::status::not_found, "not_found", e.message);
+    case ErrorCode::kPermissionDenied:
+      return error_response(ctx, beast_http::status::forbidden, "permission_denied", e.message);
+    case ErrorCode::kUnavailable:
+      return error_response(ctx, beast_http::status::service_unavailable, "unavailable",
+                            e.message);
+    case ErrorCode::kConflict: {
+      auto body = error_body("conflict", e.message, e.field, ctx.request_id);
+      if (e.current_status) {
+        body["current_status"] = domain::to_string(*e.current_status);
+        body["error"].as_object()["current_status"] = domain::to_string(*e.current_status);
+      }
+      return json_response(ctx, beast_http::status::conflict, body);
+    }
+  }
+  return error_response(ctx, beast_http::status::internal_server_error, "internal", e.message);
+}
+
+Response bare_error(beast_http::status status, std::string_view code, std::string_view message,
+                    std::string_view request_id, unsigned version, bool keep_alive) {
+  return make(status, version, keep_alive,
+              json::serialize(error_body(code, message, {}, request_id)), request_id);
+}
+
+}  // namespace coldtrack::http

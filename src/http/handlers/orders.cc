@@ -1,0 +1,241 @@
+// /api/orders: create, read, list, batch-get, status changes and shipments.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "domain/validation.h"
+#include "http/api.h"
+#include "http/blocking.h"
+#include "http/json_fields.h"
+#include "http/order_json.h"
+
+namespace coldtrack::http {
+namespace {
+
+namespace json = boost::json;
+namespace asio = boost::asio;
+using beast_http::status;
+using beast_http::verb;
+
+service::Actor actor_of(const Context& ctx) {
+  return service::Actor{ctx.principal->actor, std::string(role_name(ctx.principal->role)),
+                        ctx.request_id, ctx.client_addr};
+}
+
+// Rejects unknown query parameters: a typo ("phon=") must not silently widen a query.
+std::optional<Response> check_query_names(const Context& ctx,
+                                          std::initializer_list<std::string_view> known) {
+  for (const auto& [name, value] : ctx.query_map()) {
+    bool ok = false;
+    for (auto k : known) ok = ok || name == k;
+    if (!ok)
+      return error_response(ctx, status::bad_request, "invalid_argument",
+                            "unknown query parameter", name);
+  }
+  return std::nullopt;
+}
+
+std::optional<Response> bad_order_no(const Context& ctx, std::string_view no) {
+  if (domain::is_valid_order_no(no)) return std::nullopt;
+  return error_response(ctx, status::bad_request, "invalid_argument",
+                        "must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'", "order_no");
+}
+
+asio::awaitable<Response> create_order(Api& api, Context& ctx) {
+  auto body = parse_object(ctx.req.body());
+  if (!body.ok()) co_return error_response(ctx, body.error());
+  auto order = parse_new_order(body.value());
+  if (!order.ok()) co_return error_response(ctx, order.error());
+  auto work = [&api, o = std::move(order.value()), a = actor_of(ctx)] {
+    return api.orders.create(o, a);
+  };
+  auto result = co_await on_pool(api.pool, std::move(work));
+  if (!result.ok()) co_return error_response(ctx, result.error());
+  auto& out = result.value();
+  co_return json_response(ctx, out.created ? status::created : status::ok,
+                          order_json(out.order, View::kMasked, api.utc_offset_minutes));
+}
+
+asio::awaitable<Response> get_order(Api& api, Context& ctx) {
+  const auto& no = ctx.params.at("order_no");
+  if (auto bad = bad_order_no(ctx, no)) co_return *bad;
+  if (auto bad = check_query_names(ctx, {"reveal"})) co_return *bad;
+  const auto reveal_param = ctx.query("reveal").value_or("false");
+  if (reveal_param != "true" && reveal_param != "false")
+    co_return error_response(ctx, status::bad_request, "invalid_argument",
+                             "must be true or false", "reveal");
+  const bool reveal = reveal_param == "true";
+  if (reveal && ctx.principal->role != Role::kAdmin)
+    co_return error_response(ctx, status::forbidden, "permission_denied",
+                             "revealing personal data needs the admin role");
+  auto work = [&api, no, reveal, a = actor_of(ctx)] { return api.orders.get(no, reveal, a); };
+  auto result = co_await on_pool(api.pool, std::move(work));
+  if (!result.ok()) co_return error_response(ctx, result.error());
+  co_return json_response(ctx, status::ok,
+                          order_json(result.value(), reveal ? View::kRevealed : View::kMasked,
+                                     api.utc_offset_minutes));
+}
+
+asio::awaitable<Response> list_orders(Api& api, Context& ctx) {
+  if (auto bad = check_query_names(ctx, {"order_no", "phone", "from", "to", "status", "carrier",
+                                         "waybill_no", "archived", "limit", "cursor"}))
+    co_return *bad;
+  service::ListQuery q;
+  auto fail = [&](std::string_view field, std::string_view message) {
+    return error_response(ctx, status::bad_request, "invalid_argument", message, field);
+  };
+  if (auto v = ctx.query("order_no")) {
+    if (auto bad = bad_order_no(ctx, *v)) co_return *bad;
+    q.order_no = *v;
+  }
+  if (auto v = ctx.query("phone")) q.phone = *v;
+  for (auto [name, slot] : {std::pair{"from", &q.from}, std::pair{"to", &q.to}}) {
+    if (auto v = ctx.query(name)) {
+      auto t = domain::parse_rfc3339(*v);
+      if (!t) co_return fail(name, "must be an RFC 3339 time with offset, e.g. 2026-11-25T00:00:00+08:00");
+      *slot = *t;
+    }
+  }
+  if (q.from && q.to && *q.from > *q.to) co_return fail("from", "must not be after to");
+  if (auto v = ctx.query("status")) {
+    q.status = domain::parse_status(*v);
+    if (!q.status) co_return fail("status", "is not a known order status");
+  }
+  if (auto v = ctx.query("carrier")) {
+    if (v->empty() || v->size() > 32) co_return fail("carrier", "must be a carrier code");
+    q.carrier = *v;
+  }
+  if (auto v = ctx.query("waybill_no")) {
+    if (!domain::is_valid_waybill_no(*v))
+      co_return fail("waybill_no", "must be 4-40 characters of A-Z, a-z, 0-9 or '-'");
+    q.waybill_no = *v;
+  }
+  if (auto v = ctx.query("archived")) {
+    if (*v == "exclude") q.archived = store::ArchiveScope::kExclude;
+    else if (*v == "include") q.archived = store::ArchiveScope::kInclude;
+    else if (*v == "only") q.archived = store::ArchiveScope::kOnly;
+    else co_return fail("archived", "must be exclude, include or only");
+  }
+  if (auto v = ctx.query("limit")) {
+    int limit = 0;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), limit);
+    if (ec != std::errc() || end != v->data() + v->size() || limit < 1 || limit > 200)
+      co_return fail("limit", "must be an integer in 1..200");
+    q.limit = limit;
+  }
+  if (auto v = ctx.query("cursor")) q.cursor = *v;
+  auto work = [&api, q] { return api.orders.list(q); };
+  auto result = co_await on_pool(api.pool, std::move(work));
+  if (!result.ok()) co_return error_response(ctx, result.error());
+  json::array items;
+  items.reserve(result.value().items.size());
+  for (const auto& o : result.value().items)
+    items.push_back(order_json(o, View::kMasked, api.utc_offset_minutes));
+  const auto& next = result.value().next_cursor;
+  co_return json_response(ctx, status::ok,
+                          json::object{{"items", std::move(items)},
+                                       {"next_cursor", next ? json::value(*next) : nullptr}});
+}
+
+asio::awaitable<Response> batch_get(Api& api, Context& ctx) {
+  auto body = parse_object(ctx.req.body());
+  if (!body.ok()) co_return error_response(ctx, body.error());
+  FieldReader r(body.value(), "");
+  const json::array* nos = nullptr;
+  if (!r.only({"order_nos"}) || !r.array("order_nos", nos, true))
+    co_return error_response(ctx, r.error());
+  if (nos->empty() || nos->size() > 200)
+    co_return error_response(ctx, status::bad_request, "invalid_argument",
+                             "must contain 1-200 order numbers", "order_nos");
+  std::vector<std::string> list;
+  for (std::size_t i = 0; i < nos->size(); ++i) {
+    const auto& v = (*nos)[i];
+    if (!v.is_string() || !domain::is_valid_order_no(v.as_string()))
+      co_return error_response(ctx, status::bad_request, "invalid_argument",
+                               "must be an order number (1-64 characters of A-Z, a-z, 0-9, '_' "
+                               "or '-')",
+                               fmt::format("order_nos[{}]", i));
+    list.emplace_back(v.as_string());
+  }
+  auto work = [&api, list] { return api.orders.batch_get(list); };
+  auto result = co_await on_pool(api.pool, std::move(work));
+  if (!result.ok()) co_return error_response(ctx, result.error());
+  json::array items, missing;
+  for (const auto& e : result.value().found) {
+    items.push_back(json::object{{"order_no", e.order_no},
+                                 {"status", domain::to_string(e.status)},
+                                 {"status_label", domain::label_zh(e.status)},
+                                 {"updated_at", domain::format_rfc3339(e.updated_at, api.utc_offset_minutes)},
+                                 {"archived", e.archived}});
+  }
+  for (const auto& n : result.value().not_found) missing.push_back(json::value(n));
+  co_return json_response(ctx, status::ok,
+                          json::object{{"items", std::move(items)}, {"not_found", std::move(missing)}});
+}
+
+asio::awaitable<Response> change_status(Api& api, Context& ctx) {
+  const auto& no = ctx.params.at("order_no");
+  if (auto bad = bad_order_no(ctx, no)) co_return *bad;
+  auto body = parse_object(ctx.req.body());
+  if (!body.ok()) co_return error_response(ctx, body.error());
+  FieldReader r(body.value(), "");
+  std::string status_text, note;
+  std::optional<std::int64_t> at;
+  if (!(r.only({"status", "at", "note"}) && r.str("status", status_text, true) &&
+        r.time("at", at) && r.str("note", note, false)))
+    co_return error_response(ctx, r.error());
+  auto to = domain::parse_status(status_text);
+  if (!to)
+    co_return error_response(ctx, status::bad_request, "invalid_argument",
+                             "is not a known order status", "status");
+  auto work = [&api, no, to, at, note, a = actor_of(ctx)] {
+    return api.orders.change_status(no, *to, at, note, a);
+  };
+  auto result = co_await on_pool(api.pool, std::move(work));
+  if (!result.ok()) co_return error_response(ctx, result.error());
+  co_return json_response(ctx, status::ok,
+                          order_json(result.value(), View::kMasked, api.utc_offset_minutes));
+}
+
+asio::awaitable<Response> add_shipment(Api& api, Context& ctx) {
+  const auto& no = ctx.params.at("order_no");
+  if (auto bad = bad_order_no(ctx, no)) co_return *bad;
+  auto body = parse_object(ctx.req.body());
+  if (!body.ok()) co_return error_response(ctx, body.error());
+  FieldReader r(body.value(), "");
+  std::string carrier, waybill;
+  if (!(r.only({"carrier", "waybill_no"}) && r.str("carrier", carrier, true) &&
+        r.str("waybill_no", waybill, true)))
+    co_return error_response(ctx, r.error());
+  if (carrier.empty() || carrier.size() > 32)
+    co_return error_response(ctx, status::bad_request, "invalid_argument",
+                             "must be a carrier code such as SF", "carrier");
+  auto work = [&api, no, carrier, waybill, a = actor_of(ctx)] {
+    return api.orders.add_shipment(no, carrier, waybill, a);
+  };
+  auto result = co_await on_pool(api.pool, std::move(work));
+  if (!result.ok()) co_return error_response(ctx, result.error());
+  co_return json_response(ctx, status::ok,
+                          order_json(result.value(), View::kMasked, api.utc_offset_minutes));
+}
+
+}  // namespace
+
+void add_order_routes(Router& router, Api& api) {
+  auto bind = [&api](auto fn) -> Handler {
+    return [&api, fn](Context& ctx) { return fn(api, ctx); };
+  };
+  router.add(verb::post, "/api/orders", Access::kSigned, Role::kOperator, bind(create_order));
+  router.add(verb::get, "/api/orders", Access::kSigned, Role::kViewer, bind(list_orders));
+  router.add(verb::post, "/api/orders/batch-get", Access::kSigned, Role::kViewer,
+             bind(batch_get));
+  router.add(verb::get, "/api/orders/{order_no}", Access::kSigned, Role::kViewer,
+             bind(get_order));
+  router.add(verb::post, "/api/orders/{order_no}/status", Access::kSigned, Role::kOperator,
+             bind(change_status));
+  router.add(verb::post, "/api/orders/{order_no}/shipments", Access::kSigned, Role::kOperator,
+             bind(add_shipment));
+}
+
+}  // namespace coldtrack::http

@@ -1,0 +1,175 @@
+// Health, readiness, metrics, public tracking, audit log and reference data.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "domain/validation.h"
+#include "http/api.h"
+#include "http/blocking.h"
+#include "http/order_json.h"
+
+namespace coldtrack::http {
+namespace {
+
+namespace json = boost::json;
+namespace asio = boost::asio;
+using beast_http::status;
+using beast_http::verb;
+
+Response text_response(const Context& ctx, status st, std::string body, std::string_view type) {
+  Response res{st, ctx.req.version()};
+  res.set(beast_http::field::content_type, type);
+  res.set(beast_http::field::cache_control, "no-store");
+  res.keep_alive(ctx.req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+asio::awaitable<Response> healthz(Api&, Context& ctx) {
+  co_return json_response(ctx, status::ok, json::object{{"status", "ok"}});
+}
+
+asio::awaitable<Response> readyz(Api& api, Context& ctx) {
+  auto work = [&api] { return api.ready(); };
+  const bool ok = co_await on_pool(api.pool, std::move(work));
+  co_return json_response(ctx, ok ? status::ok : status::service_unavailable,
+                          json::object{{"status", ok ? "ready" : "unavailable"}});
+}
+
+asio::awaitable<Response> metrics(Api& api, Context& ctx) {
+  co_return text_response(ctx, status::ok, api.metrics.serialize(),
+                          "text/plain; version=0.0.4; charset=utf-8");
+}
+
+// Public tracking: the same 404 for an unknown order and a wrong phone, so order numbers
+// cannot be probed; rate limited per client address.
+asio::awaitable<Response> track(Api& api, Context& ctx) {
+  if (auto retry = api.track_limiter.acquire(ctx.client_addr, api.orders.now())) {
+    auto res = error_response(ctx, status::too_many_requests, "rate_limited",
+                              "too many tracking requests; retry later");
+    res.set(beast_http::field::retry_after, std::to_string(*retry));
+    co_return res;
+  }
+  const auto no = ctx.query("order_no");
+  const auto last4 = ctx.query("phone_last4");
+  if (!no || !domain::is_valid_order_no(*no))
+    co_return error_response(ctx, status::bad_request, "invalid_argument",
+                             "must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'", "order_no");
+  if (!last4 || last4->size() != 4 ||
+      !std::all_of(last4->begin(), last4->end(), [](char c) { return c >= '0' && c <= '9'; }))
+    co_return error_response(ctx, status::bad_request, "invalid_argument",
+                             "must be the last 4 digits of the phone number", "phone_last4");
+  auto work = [&api, no = *no, l4 = *last4] {
+    return api.orders.track(no, l4);
+  };
+  auto order = co_await on_pool(api.pool, std::move(work));
+  if (!order)
+    co_return error_response(ctx, status::not_found, "not_found",
+                             "no order matches this order number and phone");
+  co_return json_response(ctx, status::ok, order_json(*order, View::kPublic, api.utc_offset_minutes));
+}
+
+asio::awaitable<Response> audit(Api& api, Context& ctx) {
+  store::AuditFilter f;
+  auto fail = [&](std::string_view field, std::string_view message) {
+    return error_response(ctx, status::bad_request, "invalid_argument", message, field);
+  };
+  for (const auto& [name, value] : ctx.query_map()) {
+    if (name == "actor") f.actor = value;
+    else if (name == "target") f.target = value;
+    else if (name == "action") f.action = value;
+    else if (name == "from" || name == "to") {
+      auto t = domain::parse_rfc3339(value);
+      if (!t) co_return fail(name, "must be an RFC 3339 time with offset");
+      (name == "from" ? f.from : f.to) = *t;
+    } else if (name == "limit") {
+      int limit = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+      if (ec != std::errc() || end != value.data() + value.size() || limit < 1 || limit > 200)
+        co_return fail("limit", "must be an integer in 1..200");
+      f.limit = limit;
+    } else if (name == "cursor") {
+      std::int64_t id = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), id);
+      if (ec != std::errc() || end != value.data() + value.size() || id < 1)
+        co_return fail("cursor", "is not a cursor returned by this API");
+      f.before_id = id;
+    } else {
+      co_return fail(name, "unknown query parameter");
+    }
+  }
+  auto work = [&api, f] { return api.store.list_audit(f); };
+  auto page = co_await on_pool(api.pool, std::move(work));
+  json::array items;
+  for (const auto& a : page.items) {
+    boost::system::error_code ec;
+    auto detail = json::parse(a.detail, ec);
+    items.push_back(json::object{{"id", a.id},
+                                 {"at", domain::format_rfc3339(a.at, api.utc_offset_minutes)},
+                                 {"actor", a.actor},
+                                 {"role", a.role},
+                                 {"action", a.action},
+                                 {"target", a.target},
+                                 {"request_id", a.request_id},
+                                 {"client_addr", a.client_addr},
+                                 {"detail", ec ? json::value(a.detail) : detail}});
+  }
+  json::value next = nullptr;
+  if (page.next_before_id) next = std::to_string(*page.next_before_id);
+  co_return json_response(ctx, status::ok, json::object{{"items", std::move(items)}, {"next_cursor", next}});
+}
+
+asio::awaitable<Response> carriers(Api& api, Context& ctx) {
+  auto work = [&api] { return api.store.carriers(); };
+  auto rows = co_await on_pool(api.pool, std::move(work));
+  json::array items;
+  for (const auto& c : rows) {
+    items.push_back(json::object{{"code", c.code},
+                                 {"name", c.name_zh},
+                                 {"kdniao_code", c.kdniao_code.empty() ? json::value(nullptr) : json::value(c.kdniao_code)},
+                                 {"kuaidi100_code", c.kuaidi100_code.empty() ? json::value(nullptr) : json::value(c.kuaidi100_code)},
+                                 {"needs_phone", c.needs_phone},
+                                 {"cold_chain", c.cold_chain}});
+  }
+  co_return json_response(ctx, status::ok, json::object{{"items", std::move(items)}});
+}
+
+asio::awaitable<Response> categories(Api& api, Context& ctx) {
+  auto work = [&api] { return api.store.categories(); };
+  auto rows = co_await on_pool(api.pool, std::move(work));
+  json::array items;
+  for (const auto& c : rows) {
+    items.push_back(json::object{
+        {"code", c.code},
+        {"name", c.name_zh},
+        {"min_temp_c", c.min_temp_c ? json::value(*c.min_temp_c) : json::value(nullptr)},
+        {"max_temp_c", c.max_temp_c ? json::value(*c.max_temp_c) : json::value(nullptr)}});
+  }
+  co_return json_response(ctx, status::ok, json::object{{"items", std::move(items)}});
+}
+
+Handler bind(Api& api, asio::awaitable<Response> (*fn)(Api&, Context&)) {
+  return [&api, fn](Context& ctx) { return fn(api, ctx); };
+}
+
+}  // namespace
+
+void add_system_routes(Router& router, Api& api) {
+  router.add(verb::get, "/healthz", Access::kPublic, Role::kViewer, bind(api, healthz));
+  router.add(verb::get, "/readyz", Access::kPublic, Role::kViewer, bind(api, readyz));
+  if (api.metrics_on_main_listener)
+    router.add(verb::get, "/metrics", Access::kPublic, Role::kViewer, bind(api, metrics));
+  router.add(verb::get, "/api/track", Access::kPublic, Role::kViewer, bind(api, track));
+  router.add(verb::get, "/api/audit", Access::kSigned, Role::kAdmin, bind(api, audit));
+  router.add(verb::get, "/api/carriers", Access::kSigned, Role::kViewer, bind(api, carriers));
+  router.add(verb::get, "/api/categories", Access::kSigned, Role::kViewer, bind(api, categories));
+}
+
+void add_metrics_routes(Router& router, Api& api) {
+  router.add(verb::get, "/healthz", Access::kPublic, Role::kViewer, bind(api, healthz));
+  router.add(verb::get, "/metrics", Access::kPublic, Role::kViewer, bind(api, metrics));
+}
+
+}  // namespace coldtrack::http

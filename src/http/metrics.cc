@@ -1,0 +1,45 @@
+#include "http/metrics.h"
+
+#include <fmt/format.h>
+#include <prometheus/text_serializer.h>
+
+namespace coldtrack::http {
+
+Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  requests_ = &prometheus::BuildCounter()
+                   .Name("coldtrack_http_requests_total")
+                   .Help("HTTP requests by route, method and status code")
+                   .Register(*registry_);
+  latency_ = &prometheus::BuildHistogram()
+                  .Name("coldtrack_http_request_duration_seconds")
+                  .Help("HTTP request latency by route, method and status code")
+                  .Register(*registry_);
+}
+
+void Metrics::observe(std::string_view route, std::string_view method, unsigned status,
+                      double seconds) {
+  const auto id = fmt::format("{} {} {}", method, route, status);
+  Series s;
+  {
+    std::lock_guard lock(mu_);
+    auto it = series_.find(id);
+    if (it == series_.end()) {
+      const std::map<std::string, std::string> labels{
+          {"route", std::string(route)}, {"method", std::string(method)},
+          {"code", std::to_string(status)}};
+      static const prometheus::Histogram::BucketBoundaries kBuckets{
+          0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+      it = series_.emplace(id, Series{&requests_->Add(labels), &latency_->Add(labels, kBuckets)})
+               .first;
+    }
+    s = it->second;
+  }
+  s.count->Increment();
+  s.latency->Observe(seconds);
+}
+
+std::string Metrics::serialize() const {
+  return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
+
+}  // namespace coldtrack::http

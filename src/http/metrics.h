@@ -1,0 +1,37 @@
+// Prometheus metrics for the HTTP layer: request counts and latency per route and status.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace coldtrack::http {
+
+class Metrics {
+ public:
+  Metrics();
+  // `route` is the pattern ("/api/orders/{order_no}"), never the raw path, so label
+  // cardinality stays bounded.
+  void observe(std::string_view route, std::string_view method, unsigned status, double seconds);
+  std::string serialize() const;
+  prometheus::Registry& registry() { return *registry_; }
+
+ private:
+  struct Series {
+    prometheus::Counter* count;
+    prometheus::Histogram* latency;
+  };
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* requests_;
+  prometheus::Family<prometheus::Histogram>* latency_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Series> series_;
+};
+
+}  // namespace coldtrack::http

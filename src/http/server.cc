@@ -1,0 +1,295 @@
+#include "http/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include <optional>
+
+#include "http/blocking.h"
+#include "security/crypto.h"
+#include "store/sqlite/db.h"
+
+namespace coldtrack::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::ip::tcp;
+using tuple_awaitable = asio::as_tuple_t<asio::use_awaitable_t<>>;
+constexpr tuple_awaitable kTuple{};
+
+namespace {
+
+constexpr std::size_t kHeaderLimit = 16 * 1024;
+
+bool valid_request_id(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.'))
+      return false;
+  }
+  return true;
+}
+
+// SO_REUSEPORT lets every I/O thread own an acceptor on the same port; the kernel spreads
+// connections between them.
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+}  // namespace
+
+struct Server::Conn {
+  explicit Conn(tcp::socket s) : stream(std::move(s)) {
+    boost::system::error_code ec;
+    auto ep = stream.socket().remote_endpoint(ec);
+    if (!ec) addr = ep.address().to_string();
+  }
+  beast::tcp_stream stream;
+  std::string addr;
+  bool idle = true;  // only touched on the connection's own executor
+};
+
+struct Server::Worker {
+  asio::io_context ioc{1};
+  std::optional<tcp::acceptor> acceptor;
+  std::thread thread;
+};
+
+Server::Server(ServerOptions options, const Router& router, Authenticator* auth,
+               asio::thread_pool& pool, Metrics& metrics, std::function<std::int64_t()> clock)
+    : options_(std::move(options)),
+      router_(router),
+      auth_(auth),
+      pool_(pool),
+      metrics_(metrics),
+      clock_(std::move(clock)) {}
+
+Server::~Server() { stop(); }
+
+unsigned short Server::start() {
+  const auto address = asio::ip::make_address(options_.host);
+  unsigned short port = options_.port;
+  const int n = std::max(1, options_.io_threads);
+  for (int i = 0; i < n; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->acceptor.emplace(w->ioc);
+    tcp::endpoint ep(address, port);
+    w->acceptor->open(ep.protocol());
+    w->acceptor->set_option(asio::socket_base::reuse_address(true));
+    if (n > 1) w->acceptor->set_option(reuse_port(true));
+    w->acceptor->bind(ep);
+    w->acceptor->listen(asio::socket_base::max_listen_connections);
+    port = w->acceptor->local_endpoint().port();
+    workers_.push_back(std::move(w));
+  }
+  for (auto& w : workers_) {
+    asio::co_spawn(w->ioc, accept_loop(*w), asio::detached);
+    w->thread = std::thread([&ioc = w->ioc] { ioc.run(); });
+  }
+  return port;
+}
+
+asio::awaitable<void> Server::accept_loop(Worker& w) {
+  for (;;) {
+    auto [ec, socket] = co_await w.acceptor->async_accept(kTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !w.acceptor->is_open()) co_return;
+      // Out of descriptors and the like: back off briefly instead of spinning.
+      spdlog::warn("accept failed: {}", ec.message());
+      asio::steady_timer t(w.ioc, std::chrono::milliseconds(50));
+      co_await t.async_wait(kTuple);
+      continue;
+    }
+    if (draining_) continue;
+    boost::system::error_code ignore;
+    socket.set_option(tcp::no_delay(true), ignore);
+    auto conn = std::make_shared<Conn>(std::move(socket));
+    {
+      std::lock_guard lock(conns_mu_);
+      conns_.insert(conn);
+    }
+    asio::co_spawn(w.ioc, session(conn), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::session(std::shared_ptr<Conn> conn) {
+  beast::flat_buffer buffer;
+  auto& stream = conn->stream;
+  try {
+    for (;;) {
+      conn->idle = true;
+      if (draining_) break;
+      if (buffer.size() == 0) {  // keep-alive: wait for the next request's first bytes
+        stream.expires_after(options_.idle_timeout);
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kTuple);
+        if (ec) break;
+        buffer.commit(n);
+      }
+      conn->idle = false;
+      beast_http::request_parser<beast_http::string_body> parser;
+      parser.header_limit(kHeaderLimit);
+      parser.body_limit(options_.max_body_bytes);
+      stream.expires_after(options_.request_timeout);  // bounds slow senders
+      auto [ec, n] = co_await beast_http::async_read(stream, buffer, parser, kTuple);
+      if (ec) {
+        if (ec == beast_http::error::end_of_stream || ec == beast::error::timeout ||
+            ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
+          break;
+        beast_http::status status = beast_http::status::bad_request;
+        std::string_view code = "invalid_argument", message = "malformed HTTP request";
+        if (ec == beast_http::error::body_limit) {
+          status = beast_http::status::payload_too_large;
+          code = "payload_too_large";
+          message = "request body is larger than the configured limit";
+        } else if (ec == beast_http::error::header_limit) {
+          status = beast_http::status::request_header_fields_too_large;
+          code = "header_too_large";
+          message = "request line and headers are larger than 16 KiB";
+        }
+        auto res = bare_error(status, code, message, security::random_hex(8), 11, false);
+        stream.expires_after(std::chrono::seconds(5));
+        co_await beast_http::async_write(stream, res, kTuple);
+        break;
+      }
+      ++in_flight_;
+      Response res = co_await dispatch(parser.get(), conn->addr);
+      const bool keep = res.keep_alive() && !draining_;
+      res.keep_alive(keep);
+      stream.expires_after(options_.request_timeout);
+      auto [wec, wn] = co_await beast_http::async_write(stream, res, kTuple);
+      --in_flight_;
+      if (wec || !keep) break;
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("connection error: {}", e.what());
+  }
+  boost::system::error_code ignore;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignore);
+  stream.socket().close(ignore);
+  std::lock_guard lock(conns_mu_);
+  conns_.erase(conn);
+}
+
+asio::awaitable<Response> Server::dispatch(const Request& req, const std::string& client_addr) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto target = std::string_view(req.target().data(), req.target().size());
+  const auto qpos = target.find('?');
+  const auto incoming_id = req["X-Request-Id"];
+  Context ctx{req,
+              valid_request_id(incoming_id) ? std::string(incoming_id) : security::random_hex(8),
+              client_addr,
+              target.substr(0, qpos),
+              qpos == std::string_view::npos ? std::string_view() : target.substr(qpos + 1),
+              {},
+              std::nullopt};
+  std::string_view route_name = "unmatched";
+  Response res;
+  try {
+    auto m = router_.match(req.method(), ctx.path);
+    if (!m.route) {
+      if (!m.allowed.empty()) {
+        res = error_response(ctx, beast_http::status::method_not_allowed, "method_not_allowed",
+                             "method not allowed; allowed: " + m.allowed);
+        res.set(beast_http::field::allow, m.allowed);
+      } else {
+        res = error_response(ctx, beast_http::status::not_found, "not_found", "no such route");
+      }
+    } else {
+      route_name = m.route->pattern;
+      ctx.params = std::move(m.params);
+      std::optional<Response> denied;
+      if (m.route->access == Access::kSigned) {
+        const std::string key(req["X-Api-Key"]);
+        std::optional<KeyInfo> info;
+        if (key.empty() || key.size() > 64 || !auth_) {
+          denied = error_response(ctx, beast_http::status::unauthorized, "unauthenticated",
+                                  "X-Api-Key is required");
+        } else {
+          info = auth_->cached(key);
+          if (!info) {
+            // Named, not a temporary: GCC 12 destroys temporaries in a co_await twice.
+            auto load = [this, key] { return auth_->load(key); };
+            info = co_await on_pool(pool_, std::move(load));
+          }
+          if (!info) {
+            denied = error_response(ctx, beast_http::status::unauthorized, "unauthenticated",
+                                    "unknown or revoked API key");
+          } else if (auto failure = auth_->verify(ctx, *info, clock_())) {
+            denied = error_response(ctx, beast_http::status::unauthorized, "unauthenticated",
+                                    failure->message);
+          } else if (info->role < m.route->min_role) {
+            denied = error_response(
+                ctx, beast_http::status::forbidden, "permission_denied",
+                fmt::format("this action needs the {} role", role_name(m.route->min_role)));
+          } else {
+            ctx.principal = Principal{"apikey:" + info->key, info->role};
+          }
+        }
+      }
+      // Not a conditional expression: GCC 12 miscompiles co_await inside ?: (double free).
+      if (denied) {
+        res = std::move(*denied);
+      } else {
+        res = co_await m.route->handler(ctx);
+      }
+    }
+  } catch (const store::sqlite::Error& e) {
+    const bool busy = (e.code & 0xff) == SQLITE_BUSY || (e.code & 0xff) == SQLITE_LOCKED;
+    spdlog::error("request {} store error: {}", ctx.request_id, e.what());
+    res = error_response(ctx, beast_http::status::service_unavailable, "unavailable",
+                         busy ? "the database is busy; retry shortly" : "storage error");
+    if (busy) res.set(beast_http::field::retry_after, "1");
+  } catch (const std::exception& e) {
+    spdlog::error("request {} failed: {}", ctx.request_id, e.what());
+    res = error_response(ctx, beast_http::status::internal_server_error, "internal",
+                         "internal error; quote the request_id when reporting it");
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  metrics_.observe(route_name, req.method_string(), res.result_int(), seconds);
+  // The query string is not logged: it can carry phone numbers.
+  spdlog::debug("{} {} {} {} {:.3f}ms", ctx.request_id, req.method_string(), route_name,
+                res.result_int(), seconds * 1000);
+  co_return res;
+}
+
+int Server::drain(std::chrono::milliseconds grace) {
+  draining_ = true;
+  for (auto& w : workers_) {
+    asio::post(w->ioc, [&w] {
+      boost::system::error_code ignore;
+      if (w->acceptor) w->acceptor->close(ignore);
+    });
+  }
+  // Idle keep-alive connections are closed now; busy ones close after their response.
+  std::vector<std::shared_ptr<Conn>> conns;
+  {
+    std::lock_guard lock(conns_mu_);
+    conns.assign(conns_.begin(), conns_.end());
+  }
+  for (auto& c : conns) {
+    asio::post(c->stream.get_executor(), [c] {
+      if (c->idle) c->stream.cancel();
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return in_flight_.load();
+}
+
+void Server::stop() {
+  for (auto& w : workers_) w->ioc.stop();
+  for (auto& w : workers_) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+  workers_.clear();
+}
+
+}  // namespace coldtrack::http

@@ -1,0 +1,94 @@
+// Order use cases: validation, sealing of personal data, idempotency and audit around the
+// store. Blocking (runs on the worker pool); knows nothing about HTTP.
+#pragma once
+
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "domain/order.h"
+#include "service/pii.h"
+#include "service/result.h"
+#include "store/store.h"
+
+namespace coldtrack::service {
+
+// Who is asking, for permission checks and the audit log.
+struct Actor {
+  std::string id;    // "apikey:ak_..." or "system:<job>"
+  std::string role;  // admin | operator | viewer | system
+  std::string request_id;
+  std::string client_addr;
+};
+
+struct CreateOutcome {
+  domain::Order order;
+  bool created = false;  // false: the same request was already applied
+};
+
+struct ListQuery {
+  std::optional<std::string> order_no, phone, openid, carrier, waybill_no;
+  std::optional<domain::OrderStatus> status;
+  std::optional<domain::EpochMs> from, to;
+  store::ArchiveScope archived = store::ArchiveScope::kExclude;
+  int limit = 50;
+  std::optional<std::string> cursor;  // opaque, from a previous page
+};
+
+struct OrderList {
+  std::vector<domain::Order> items;
+  std::optional<std::string> next_cursor;
+};
+
+struct BatchEntry {
+  std::string order_no;
+  domain::OrderStatus status;
+  domain::EpochMs updated_at;
+  bool archived;
+};
+
+struct BatchResult {
+  std::vector<BatchEntry> found;  // in request order
+  std::vector<std::string> not_found;
+};
+
+using Clock = std::function<domain::EpochMs()>;
+
+class OrderService {
+ public:
+  OrderService(store::Store& store, const PiiCodec& pii, Clock clock);
+
+  Result<CreateOutcome> create(domain::NewOrder order, const Actor& actor);
+  Result<domain::Order> change_status(const std::string& order_no, domain::OrderStatus to,
+                                      std::optional<domain::EpochMs> at, const std::string& note,
+                                      const Actor& actor);
+  Result<domain::Order> add_shipment(const std::string& order_no, const std::string& carrier,
+                                     const std::string& waybill_no, const Actor& actor);
+  // `reveal` writes an audit row; the caller has checked the role.
+  Result<domain::Order> get(const std::string& order_no, bool reveal, const Actor& actor);
+  Result<OrderList> list(const ListQuery& query);
+  Result<BatchResult> batch_get(const std::vector<std::string>& order_nos);
+  // Public tracking: the order only when the phone's last four digits match.
+  std::optional<domain::Order> track(const std::string& order_no, const std::string& phone_last4);
+  // Archives every order finished before now - after_days, in batches; returns how many moved.
+  int archive(int after_days, int batch_size);
+
+  const std::set<std::string>& categories() const { return categories_; }
+  domain::EpochMs now() const { return clock_(); }
+
+ private:
+  domain::Order to_domain(const store::OrderRecord& r) const;
+  std::string generate_order_no() const;
+
+  store::Store& store_;
+  const PiiCodec& pii_;
+  Clock clock_;
+  std::set<std::string> categories_;
+};
+
+// Encodes/decodes the opaque list cursor.
+std::string encode_cursor(const store::OrderCursor& c);
+std::optional<store::OrderCursor> decode_cursor(std::string_view text);
+
+}  // namespace coldtrack::service

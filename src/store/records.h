@@ -1,0 +1,94 @@
+// Persisted shapes, shared by every store backend. Personal data arrives here already sealed
+// (see service/pii.h), so no backend ever sees a phone number in clear.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/status.h"
+#include "domain/time.h"
+
+namespace coldtrack::store {
+
+using domain::EpochMs;
+
+struct EventRecord {
+  domain::OrderStatus status = domain::OrderStatus::kCreated;
+  std::optional<domain::OrderStatus> from;
+  EpochMs at = 0;
+  EpochMs recorded_at = 0;
+  std::string actor;
+  std::string note;
+};
+
+struct ShipmentRecord {
+  std::string carrier;
+  std::string carrier_name;  // filled on read from the carriers table
+  std::string waybill_no;
+  EpochMs created_at = 0;
+};
+
+struct OrderRecord {
+  std::int64_t id = 0;
+  std::string order_no;
+  domain::OrderStatus status = domain::OrderStatus::kCreated;
+  std::string name_sealed;    // AES-256-GCM
+  std::string phone_sealed;   // AES-256-GCM
+  std::string phone_index;    // HMAC-SHA256 blind index (hex)
+  std::string phone_last4;    // clear, for public tracking
+  std::string openid;
+  std::string province, city, district;
+  std::string detail_sealed;  // AES-256-GCM
+  std::string items_json;
+  std::int64_t amount_fen = 0, shipping_fen = 0, discount_fen = 0;
+  std::string remark;
+  std::string body_hash;  // idempotency: hash of the normalized create request
+  EpochMs created_at = 0, updated_at = 0;
+  std::optional<EpochMs> finished_at;
+  bool archived = false;
+  std::vector<EventRecord> history;       // filled when details are requested
+  std::vector<ShipmentRecord> shipments;  // filled for single and list reads
+};
+
+struct AuditRecord {
+  std::int64_t id = 0;
+  EpochMs at = 0;
+  std::string actor;   // "apikey:<key>" or "system:<job>"
+  std::string role;
+  std::string action;  // "order.create", "order.status", "order.reveal", ...
+  std::string target;  // "order:<order_no>", "apikey:<key>", ...
+  std::string request_id;
+  std::string client_addr;
+  std::string detail;  // JSON text, never personal data
+};
+
+struct ApiKeyRecord {
+  std::string key;
+  std::string secret_sealed;  // AES-256-GCM with the data key
+  std::string role;
+  std::string name;
+  EpochMs created_at = 0;
+  bool revoked = false;
+};
+
+struct CarrierRecord {
+  std::string code, name_zh, kdniao_code, kuaidi100_code;
+  bool needs_phone = false;
+  bool cold_chain = false;
+};
+
+struct CategoryRecord {
+  std::string code, name_zh;
+  std::optional<int> min_temp_c, max_temp_c;
+};
+
+// An outbox message written in the same transaction as the change it announces.
+struct OutboxRecord {
+  std::string topic;  // "order.created", "order.status_changed", "order.shipment_added"
+  std::string key;    // idempotency key for consumers
+  std::string payload;
+};
+
+}  // namespace coldtrack::store

@@ -1,0 +1,218 @@
+#include "store/sqlite/migrations.h"
+
+#include <array>
+
+namespace coldtrack::store::sqlite {
+namespace {
+
+// Live and archive tables share one shape; archive rows keep their ids so cursors work across
+// both. Indexes serve every list filter in newest-first order (see docs/QUERY_PLANS.md).
+constexpr std::string_view kInit = R"sql(
+CREATE TABLE carriers (
+  code TEXT PRIMARY KEY,
+  name_zh TEXT NOT NULL,
+  kdniao_code TEXT,
+  kuaidi100_code TEXT,
+  needs_phone INTEGER NOT NULL DEFAULT 0,
+  cold_chain INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE categories (
+  code TEXT PRIMARY KEY,
+  name_zh TEXT NOT NULL,
+  min_temp_c INTEGER,
+  max_temp_c INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE orders (
+  id INTEGER PRIMARY KEY,
+  order_no TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL,
+  name_sealed BLOB NOT NULL,
+  phone_sealed BLOB NOT NULL,
+  phone_index TEXT NOT NULL,
+  phone_last4 TEXT NOT NULL,
+  openid TEXT,
+  province TEXT NOT NULL,
+  city TEXT NOT NULL,
+  district TEXT NOT NULL,
+  detail_sealed BLOB NOT NULL,
+  items_json TEXT NOT NULL,
+  amount_fen INTEGER NOT NULL,
+  shipping_fen INTEGER NOT NULL,
+  discount_fen INTEGER NOT NULL,
+  remark TEXT NOT NULL,
+  body_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  finished_at INTEGER
+);
+CREATE INDEX orders_by_created ON orders (created_at DESC, id DESC);
+CREATE INDEX orders_by_phone ON orders (phone_index, created_at DESC, id DESC);
+CREATE INDEX orders_by_status ON orders (status, created_at DESC, id DESC);
+CREATE INDEX orders_by_openid ON orders (openid, created_at DESC, id DESC) WHERE openid IS NOT NULL;
+CREATE INDEX orders_by_finished ON orders (finished_at) WHERE finished_at IS NOT NULL;
+
+CREATE TABLE order_events (
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  from_status TEXT,
+  at INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  note TEXT NOT NULL
+);
+CREATE INDEX order_events_by_order ON order_events (order_id, id);
+
+CREATE TABLE shipments (
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL,
+  order_created_at INTEGER NOT NULL,
+  carrier TEXT NOT NULL,
+  waybill_no TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (order_id, carrier, waybill_no)
+);
+CREATE INDEX shipments_by_waybill ON shipments (waybill_no);
+CREATE INDEX shipments_by_carrier ON shipments (carrier, order_created_at DESC, order_id DESC);
+
+CREATE TABLE orders_archive (
+  id INTEGER PRIMARY KEY,
+  order_no TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL,
+  name_sealed BLOB NOT NULL,
+  phone_sealed BLOB NOT NULL,
+  phone_index TEXT NOT NULL,
+  phone_last4 TEXT NOT NULL,
+  openid TEXT,
+  province TEXT NOT NULL,
+  city TEXT NOT NULL,
+  district TEXT NOT NULL,
+  detail_sealed BLOB NOT NULL,
+  items_json TEXT NOT NULL,
+  amount_fen INTEGER NOT NULL,
+  shipping_fen INTEGER NOT NULL,
+  discount_fen INTEGER NOT NULL,
+  remark TEXT NOT NULL,
+  body_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  archived_at INTEGER NOT NULL
+);
+CREATE INDEX orders_archive_by_created ON orders_archive (created_at DESC, id DESC);
+CREATE INDEX orders_archive_by_phone ON orders_archive (phone_index, created_at DESC, id DESC);
+CREATE INDEX orders_archive_by_status ON orders_archive (status, created_at DESC, id DESC);
+CREATE INDEX orders_archive_by_openid ON orders_archive (openid, created_at DESC, id DESC)
+  WHERE openid IS NOT NULL;
+
+CREATE TABLE order_events_archive (
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  from_status TEXT,
+  at INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  note TEXT NOT NULL
+);
+CREATE INDEX order_events_archive_by_order ON order_events_archive (order_id, id);
+
+CREATE TABLE shipments_archive (
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL,
+  order_created_at INTEGER NOT NULL,
+  carrier TEXT NOT NULL,
+  waybill_no TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (order_id, carrier, waybill_no)
+);
+CREATE INDEX shipments_archive_by_waybill ON shipments_archive (waybill_no);
+CREATE INDEX shipments_archive_by_carrier
+  ON shipments_archive (carrier, order_created_at DESC, order_id DESC);
+
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY,
+  topic TEXT NOT NULL,
+  msg_key TEXT NOT NULL UNIQUE,
+  payload TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  available_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  done_at INTEGER
+);
+CREATE INDEX outbox_pending ON outbox (available_at) WHERE done_at IS NULL;
+
+CREATE TABLE api_keys (
+  key TEXT PRIMARY KEY,
+  secret_sealed BLOB NOT NULL,
+  role TEXT NOT NULL,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  role TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  client_addr TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX audit_by_actor ON audit_log (actor, id DESC);
+CREATE INDEX audit_by_target ON audit_log (target, id DESC);
+CREATE INDEX audit_by_at ON audit_log (at);
+)sql";
+
+// Reference data. Carrier codes from the protocol reference (carrier-codes.md); the
+// cold-chain carriers' provider codes are unverified there and may be corrected later
+// through the carriers table.
+constexpr std::string_view kSeed = R"sql(
+INSERT INTO categories (code, name_zh, min_temp_c, max_temp_c) VALUES
+  ('frozen', '冷冻', NULL, -18),
+  ('chilled', '冷藏', 0, 4),
+  ('ambient', '常温', NULL, NULL);
+
+INSERT INTO carriers (code, name_zh, kdniao_code, kuaidi100_code, needs_phone, cold_chain) VALUES
+  ('SF', '顺丰', 'SF', 'shunfeng', 1, 0),
+  ('ZTO', '中通', 'ZTO', 'zhongtong', 1, 0),
+  ('YTO', '圆通', 'YTO', 'yuantong', 0, 0),
+  ('STO', '申通', 'STO', 'shentong', 0, 0),
+  ('YUNDA', '韵达', 'YD', 'yunda', 0, 0),
+  ('JD', '京东', 'JD', 'jd', 0, 0),
+  ('EMS', 'EMS', 'EMS', 'ems', 0, 0),
+  ('CHINA_POST', '邮政快递包裹', 'YZPY', 'youzhengguonei', 0, 0),
+  ('JT', '极兔', 'JTSD', 'jtexpress', 0, 0),
+  ('DEPPON', '德邦', 'DBL', 'debangkuaidi', 0, 0),
+  ('BEST', '百世', 'HTKY', 'huitongkuaidi', 0, 0),
+  ('UC', '优速', 'UC', 'youshuwuliu', 0, 0),
+  ('ZJS', '宅急送', 'ZJS', 'zhaijisong', 0, 0),
+  ('TTKD', '天天', 'HHTT', 'tiantian', 0, 0),
+  ('ANE', '安能', 'ANE', 'annengwuliu', 0, 0),
+  ('JD_FREIGHT', '京东快运', 'JDKY', NULL, 0, 0),
+  ('DEPPON_FREIGHT', '德邦快运', 'DBLKY', NULL, 0, 0),
+  ('KUAYUE', '跨越', 'KYSY', 'kuayue', 1, 0),
+  ('ZTO_FREIGHT', '中通快运', 'ZTOKY', 'zhongtongkuaiyun', 0, 0),
+  ('SF_FREIGHT', '顺丰快运', NULL, 'shunfengkuaiyun', 1, 0),
+  ('SF_COLD', '顺丰冷运', NULL, 'shunfenglengyun', 1, 1),
+  ('ZTO_COLD', '中通冷链', NULL, 'ztocc', 0, 1),
+  ('JIUYE', '九曳供应链', 'JIUYE', 'jiuyescm', 0, 1),
+  ('HEIGOU', '黑狗冷链', 'HGLL', NULL, 0, 1),
+  ('AXD', '安鲜达', 'AXD', NULL, 0, 1);
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations = {{
+    {1, "init", kInit},
+    {2, "seed_reference_data", kSeed},
+}};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+}  // namespace coldtrack::store::sqlite

@@ -1,0 +1,707 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <variant>
+
+#include "domain/status.h"
+#include "store/sqlite/db.h"
+#include "store/sqlite/migrations.h"
+
+namespace coldtrack::store::sqlite {
+namespace {
+
+using domain::OrderStatus;
+
+constexpr std::string_view kOrderCols =
+    "o.id, o.order_no, o.status, o.name_sealed, o.phone_sealed, o.phone_index, o.phone_last4, "
+    "o.openid, o.province, o.city, o.district, o.detail_sealed, o.items_json, o.amount_fen, "
+    "o.shipping_fen, o.discount_fen, o.remark, o.body_hash, o.created_at, o.updated_at, "
+    "o.finished_at";
+
+struct Tables {
+  std::string_view orders, events, shipments;
+};
+constexpr Tables kLive{"orders", "order_events", "shipments"};
+constexpr Tables kArchive{"orders_archive", "order_events_archive", "shipments_archive"};
+
+OrderStatus status_of(const std::string& s) {
+  auto st = domain::parse_status(s);
+  if (!st) throw Error("unknown status in database: " + s, 0);
+  return *st;
+}
+
+OrderRecord read_order(const Stmt& s, bool archived) {
+  OrderRecord o;
+  o.id = s.i64(0);
+  o.order_no = s.text(1);
+  o.status = status_of(s.text(2));
+  o.name_sealed = s.text(3);
+  o.phone_sealed = s.text(4);
+  o.phone_index = s.text(5);
+  o.phone_last4 = s.text(6);
+  o.openid = s.text(7);
+  o.province = s.text(8);
+  o.city = s.text(9);
+  o.district = s.text(10);
+  o.detail_sealed = s.text(11);
+  o.items_json = s.text(12);
+  o.amount_fen = s.i64(13);
+  o.shipping_fen = s.i64(14);
+  o.discount_fen = s.i64(15);
+  o.remark = s.text(16);
+  o.body_hash = s.text(17);
+  o.created_at = s.i64(18);
+  o.updated_at = s.i64(19);
+  o.finished_at = s.opt_i64(20);
+  o.archived = archived;
+  return o;
+}
+
+std::optional<OrderRecord> find_in(Db& db, const Tables& t, std::string_view order_no) {
+  auto s = db.prepare(fmt::format("SELECT {} FROM {} o WHERE o.order_no = ?", kOrderCols, t.orders));
+  s.bind(1, order_no);
+  if (!s.step()) return std::nullopt;
+  return read_order(s, &t == &kArchive);
+}
+
+std::optional<OrderRecord> find_any(Db& db, std::string_view order_no) {
+  if (auto o = find_in(db, kLive, order_no)) return o;
+  return find_in(db, kArchive, order_no);
+}
+
+void load_shipments(Db& db, std::vector<OrderRecord*>& orders, const Tables& t) {
+  if (orders.empty()) return;
+  std::string sql = fmt::format(
+      "SELECT s.order_id, s.carrier, COALESCE(c.name_zh, s.carrier), s.waybill_no, s.created_at "
+      "FROM {} s LEFT JOIN carriers c ON c.code = s.carrier WHERE s.order_id IN (",
+      t.shipments);
+  for (std::size_t i = 0; i < orders.size(); ++i) sql += i ? ",?" : "?";
+  sql += ") ORDER BY s.id";
+  auto s = db.prepare(sql);
+  for (std::size_t i = 0; i < orders.size(); ++i) s.bind(static_cast<int>(i + 1), orders[i]->id);
+  while (s.step()) {
+    const auto id = s.i64(0);
+    for (auto* o : orders) {
+      if (o->id == id) {
+        o->shipments.push_back({s.text(1), s.text(2), s.text(3), s.i64(4)});
+        break;
+      }
+    }
+  }
+}
+
+void load_details(Db& db, OrderRecord& o) {
+  const Tables& t = o.archived ? kArchive : kLive;
+  auto s = db.prepare(fmt::format(
+      "SELECT status, from_status, at, recorded_at, actor, note FROM {} WHERE order_id = ? "
+      "ORDER BY id",
+      t.events));
+  s.bind(1, o.id);
+  o.history.clear();
+  while (s.step()) {
+    EventRecord e;
+    e.status = status_of(s.text(0));
+    if (!s.is_null(1)) e.from = status_of(s.text(1));
+    e.at = s.i64(2);
+    e.recorded_at = s.i64(3);
+    e.actor = s.text(4);
+    e.note = s.text(5);
+    o.history.push_back(std::move(e));
+  }
+  o.shipments.clear();
+  std::vector<OrderRecord*> one{&o};
+  load_shipments(db, one, t);
+}
+
+void insert_audit(Db& db, const AuditRecord& a) {
+  db.prepare(
+        "INSERT INTO audit_log (at, actor, role, action, target, request_id, client_addr, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(1, a.at)
+      .bind(2, a.actor)
+      .bind(3, a.role)
+      .bind(4, a.action)
+      .bind(5, a.target)
+      .bind(6, a.request_id)
+      .bind(7, a.client_addr)
+      .bind(8, a.detail.empty() ? std::string("{}") : a.detail)
+      .run();
+}
+
+void insert_outbox(Db& db, std::string_view topic, const std::string& key,
+                   const std::string& payload, EpochMs now) {
+  db.prepare(
+        "INSERT INTO outbox (topic, msg_key, payload, created_at, available_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (msg_key) DO NOTHING")
+      .bind(1, topic)
+      .bind(2, key)
+      .bind(3, payload)
+      .bind(4, now)
+      .bind(5, now)
+      .run();
+}
+
+std::int64_t insert_event(Db& db, const Tables& t, std::int64_t order_id, const EventRecord& e) {
+  auto s = db.prepare(fmt::format(
+      "INSERT INTO {} (order_id, status, from_status, at, recorded_at, actor, note) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)",
+      t.events));
+  s.bind(1, order_id).bind(2, domain::to_string(e.status));
+  if (e.from) {
+    s.bind(3, domain::to_string(*e.from));
+  } else {
+    s.bind_null(3);
+  }
+  s.bind(4, e.at).bind(5, e.recorded_at).bind(6, e.actor).bind(7, e.note).run();
+  return db.last_insert_id();
+}
+
+std::int64_t insert_order_row(Db& db, const OrderRecord& o, bool or_ignore) {
+  auto s = db.prepare(fmt::format(
+      "INSERT {} INTO orders (order_no, status, name_sealed, phone_sealed, phone_index, "
+      "phone_last4, openid, province, city, district, detail_sealed, items_json, amount_fen, "
+      "shipping_fen, discount_fen, remark, body_hash, created_at, updated_at, finished_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      or_ignore ? "OR IGNORE" : ""));
+  s.bind(1, o.order_no).bind(2, domain::to_string(o.status));
+  s.bind_blob(3, o.name_sealed).bind_blob(4, o.phone_sealed).bind(5, o.phone_index);
+  s.bind(6, o.phone_last4);
+  if (o.openid.empty()) {
+    s.bind_null(7);
+  } else {
+    s.bind(7, o.openid);
+  }
+  s.bind(8, o.province).bind(9, o.city).bind(10, o.district).bind_blob(11, o.detail_sealed);
+  s.bind(12, o.items_json).bind(13, o.amount_fen).bind(14, o.shipping_fen);
+  s.bind(15, o.discount_fen).bind(16, o.remark).bind(17, o.body_hash).bind(18, o.created_at);
+  s.bind(19, o.updated_at).bind(20, o.finished_at);
+  s.run();
+  if (or_ignore && db.changes() == 0) return 0;
+  return db.last_insert_id();
+}
+
+void insert_shipment_row(Db& db, std::int64_t order_id, EpochMs order_created_at,
+                         const ShipmentRecord& sh) {
+  db.prepare(
+        "INSERT INTO shipments (order_id, order_created_at, carrier, waybill_no, created_at) "
+        "VALUES (?, ?, ?, ?, ?)")
+      .bind(1, order_id)
+      .bind(2, order_created_at)
+      .bind(3, sh.carrier)
+      .bind(4, sh.waybill_no)
+      .bind(5, sh.created_at)
+      .run();
+}
+
+std::string status_payload(const std::string& order_no, OrderStatus from, OrderStatus to,
+                           EpochMs at) {
+  // order_no is [A-Za-z0-9_-] and statuses are fixed codes: no escaping needed.
+  return fmt::format(R"({{"order_no":"{}","from":"{}","to":"{}","at":{}}})", order_no,
+                     domain::to_string(from), domain::to_string(to), at);
+}
+
+// Applies an allowed transition inside the caller's transaction.
+void apply_transition(Db& db, const OrderRecord& o, OrderStatus to, EpochMs at, EpochMs now,
+                      const std::string& actor, const std::string& note) {
+  const bool finished = domain::is_finished(to);
+  db.prepare("UPDATE orders SET status = ?, updated_at = ?, finished_at = ? WHERE id = ?")
+      .bind(1, domain::to_string(to))
+      .bind(2, now)
+      .bind(3, finished ? std::optional<std::int64_t>(at) : std::nullopt)
+      .bind(4, o.id)
+      .run();
+  EventRecord e{to, o.status, at, now, actor, note};
+  const auto event_id = insert_event(db, kLive, o.id, e);
+  insert_outbox(db, "order.status_changed", fmt::format("order.status:{}", event_id),
+                status_payload(o.order_no, o.status, to, at), now);
+}
+
+// A list query for one table. Chooses the driving index: carrier filters drive from the
+// shipments index unless a more selective filter (order_no, phone, waybill, openid) is given.
+struct ListSql {
+  std::string text;
+  std::vector<std::variant<std::int64_t, std::string>> args;
+};
+
+ListSql build_list_sql(const OrderFilter& f, const Tables& t, int fetch) {
+  ListSql q;
+  const bool carrier_drives =
+      f.carrier && !f.order_no && !f.phone_index && !f.waybill_no && !f.openid;
+  std::string k1 = "o.created_at", k2 = "o.id";
+  if (carrier_drives) {
+    q.text = fmt::format("SELECT {} FROM {} s JOIN {} o ON o.id = s.order_id WHERE s.carrier = ?",
+                         kOrderCols, t.shipments, t.orders);
+    q.args.emplace_back(*f.carrier);
+    k1 = "s.order_created_at";
+    k2 = "s.order_id";
+  } else {
+    q.text = fmt::format("SELECT {} FROM {} o WHERE 1", kOrderCols, t.orders);
+  }
+  auto add = [&](std::string cond, auto value) {
+    q.text += " AND " + cond;
+    q.args.emplace_back(value);
+  };
+  if (f.order_no) add("o.order_no = ?", *f.order_no);
+  if (f.phone_index) add("o.phone_index = ?", *f.phone_index);
+  if (f.openid) add("o.openid = ?", *f.openid);
+  if (f.status) add("o.status = ?", std::string(domain::to_string(*f.status)));
+  if (f.waybill_no)
+    add(fmt::format("o.id IN (SELECT order_id FROM {} WHERE waybill_no = ?)", t.shipments),
+        *f.waybill_no);
+  if (f.carrier && !carrier_drives)
+    add(fmt::format("EXISTS (SELECT 1 FROM {} x WHERE x.order_id = o.id AND x.carrier = ?)",
+                    t.shipments),
+        *f.carrier);
+  if (f.from) add(k1 + " >= ?", *f.from);
+  if (f.to) add(k1 + " < ?", *f.to);
+  if (f.after) {
+    q.text += fmt::format(" AND ({}, {}) < (?, ?)", k1, k2);
+    q.args.emplace_back(f.after->created_at);
+    q.args.emplace_back(f.after->id);
+  }
+  q.text += fmt::format(" ORDER BY {} DESC, {} DESC LIMIT ?", k1, k2);
+  q.args.emplace_back(static_cast<std::int64_t>(fetch));
+  return q;
+}
+
+void bind_all(Stmt& s, const ListSql& q) {
+  int i = 1;
+  for (const auto& a : q.args) {
+    if (const auto* v = std::get_if<std::int64_t>(&a)) {
+      s.bind(i++, *v);
+    } else {
+      s.bind(i++, std::get<std::string>(a));
+    }
+  }
+}
+
+std::vector<OrderRecord> run_list(Db& db, const OrderFilter& f, const Tables& t, int fetch) {
+  const auto q = build_list_sql(f, t, fetch);
+  auto s = db.prepare(q.text);
+  bind_all(s, q);
+  std::vector<OrderRecord> out;
+  while (s.step()) {
+    auto o = read_order(s, &t == &kArchive);
+    // An order with two parcels of the same carrier appears twice when driving from shipments.
+    if (!out.empty() && out.back().id == o.id) continue;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+bool newer(const OrderRecord& a, const OrderRecord& b) {
+  return a.created_at != b.created_at ? a.created_at > b.created_at : a.id > b.id;
+}
+
+}  // namespace
+
+class SqliteStore::ReaderLease {
+ public:
+  ReaderLease(SqliteStore& store, std::unique_ptr<Db> db) : store_(store), db_(std::move(db)) {}
+  ReaderLease(ReaderLease&& other) noexcept : store_(other.store_), db_(std::move(other.db_)) {}
+  ~ReaderLease() {
+    if (!db_) return;
+    std::lock_guard lock(store_.readers_mu_);
+    store_.idle_readers_.push_back(std::move(db_));
+    store_.readers_cv_.notify_one();
+  }
+  Db& operator*() { return *db_; }
+  Db* operator->() { return db_.get(); }
+
+ private:
+  SqliteStore& store_;
+  std::unique_ptr<Db> db_;
+};
+
+SqliteStore::SqliteStore(const SqliteOptions& options) : options_(options) {
+  const auto parent = std::filesystem::path(options_.path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+  writer_ = std::make_unique<Db>(options_.path, options_.busy_timeout_ms,
+                                 options_.synchronous_full, false);
+  migrate();
+}
+
+SqliteStore::~SqliteStore() { close(); }
+
+void SqliteStore::close() {
+  std::scoped_lock lock(write_mu_, readers_mu_);
+  if (closed_) return;
+  closed_ = true;
+  idle_readers_.clear();
+  if (writer_) {
+    try {
+      writer_->exec("PRAGMA optimize");
+    } catch (const std::exception&) {
+    }
+    writer_.reset();  // sqlite3_close_v2 checkpoints the WAL on last close
+  }
+}
+
+SqliteStore::ReaderLease SqliteStore::lease_reader() {
+  std::unique_lock lock(readers_mu_);
+  if (closed_) throw Error("store is closed", 0);
+  if (idle_readers_.empty() && open_readers_ < options_.readers) {
+    ++open_readers_;
+    lock.unlock();
+    try {
+      return ReaderLease(*this, std::make_unique<Db>(options_.path, options_.busy_timeout_ms,
+                                                     options_.synchronous_full, true));
+    } catch (...) {
+      std::lock_guard relock(readers_mu_);
+      --open_readers_;
+      throw;
+    }
+  }
+  readers_cv_.wait(lock, [&] { return !idle_readers_.empty() || closed_; });
+  if (closed_) throw Error("store is closed", 0);
+  auto db = std::move(idle_readers_.back());
+  idle_readers_.pop_back();
+  return ReaderLease(*this, std::move(db));
+}
+
+void SqliteStore::migrate() {
+  std::lock_guard lock(write_mu_);
+  writer_->exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+      "NULL, applied_at INTEGER NOT NULL)");
+  int current = 0;
+  {
+    auto s = writer_->prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (s.step()) current = static_cast<int>(s.i64(0));
+  }
+  for (const auto& m : migrations()) {
+    if (m.version <= current) continue;
+    Transaction tx(*writer_);
+    writer_->exec(m.sql);
+    writer_->prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, "
+                     "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))")
+        .bind(1, m.version)
+        .bind(2, m.name)
+        .run();
+    tx.commit();
+    spdlog::info("applied migration {} ({})", m.version, m.name);
+  }
+}
+
+int SqliteStore::schema_version() {
+  auto db = lease_reader();
+  auto s = db->prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  return s.step() ? static_cast<int>(s.i64(0)) : 0;
+}
+
+CreateResult SqliteStore::create_order(const OrderRecord& order, const std::string& actor,
+                                       const AuditRecord& audit) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  if (auto existing = find_any(db, order.order_no)) {
+    load_details(db, *existing);
+    if (existing->body_hash == order.body_hash) return AlreadyExists{std::move(*existing)};
+    return Conflict{"an order with this order_no exists with a different body", existing->status};
+  }
+  const auto id = insert_order_row(db, order, false);
+  insert_event(db, kLive, id,
+               EventRecord{OrderStatus::kCreated, std::nullopt, order.created_at,
+                           order.updated_at, actor, ""});
+  insert_outbox(db, "order.created", "order.created:" + order.order_no,
+                fmt::format(R"({{"order_no":"{}"}})", order.order_no), order.updated_at);
+  insert_audit(db, audit);
+  tx.commit();
+  auto stored = find_in(db, kLive, order.order_no);
+  load_details(db, *stored);
+  return Created{std::move(*stored)};
+}
+
+ChangeResult SqliteStore::change_status(const StatusChange& c, const AuditRecord& audit) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  auto o = find_in(db, kLive, c.order_no);
+  if (!o) {
+    if (auto a = find_in(db, kArchive, c.order_no))
+      return Conflict{"the order is archived and can no longer change", a->status};
+    return NotFound{};
+  }
+  if (!domain::can_transition(o->status, c.to))
+    return Conflict{fmt::format("cannot change status from {} to {}", domain::to_string(o->status),
+                                domain::to_string(c.to)),
+                    o->status};
+  if (c.at < o->created_at)
+    return Conflict{"the change cannot happen before the order was created", o->status};
+  apply_transition(db, *o, c.to, c.at, c.recorded_at, c.actor, c.note);
+  insert_audit(db, audit);
+  tx.commit();
+  auto stored = find_in(db, kLive, c.order_no);
+  load_details(db, *stored);
+  return Changed{std::move(*stored)};
+}
+
+ShipmentResult SqliteStore::add_shipment(std::string_view order_no, const ShipmentRecord& sh,
+                                         const std::string& actor, const AuditRecord& audit) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  {
+    auto s = db.prepare("SELECT 1 FROM carriers WHERE code = ?");
+    s.bind(1, sh.carrier);
+    if (!s.step())
+      return InvalidReference{"carrier", fmt::format("unknown carrier code \"{}\"", sh.carrier)};
+  }
+  auto o = find_in(db, kLive, order_no);
+  if (!o) {
+    if (auto a = find_in(db, kArchive, order_no))
+      return Conflict{"the order is archived and can no longer change", a->status};
+    return NotFound{};
+  }
+  {
+    auto s = db.prepare(
+        "SELECT 1 FROM shipments WHERE order_id = ? AND carrier = ? AND waybill_no = ?");
+    s.bind(1, o->id).bind(2, sh.carrier).bind(3, sh.waybill_no);
+    if (s.step()) {  // the same parcel again: idempotent
+      load_details(db, *o);
+      return Changed{std::move(*o)};
+    }
+  }
+  const auto st = o->status;
+  const bool ships = st == OrderStatus::kPaid || st == OrderStatus::kException;
+  if (!ships && st != OrderStatus::kShipped && st != OrderStatus::kInTransit)
+    return Conflict{fmt::format("shipments can be added to PAID, SHIPPED, IN_TRANSIT or EXCEPTION "
+                                "orders, not {}",
+                                domain::to_string(st)),
+                    st};
+  insert_shipment_row(db, o->id, o->created_at, sh);
+  if (ships) {
+    apply_transition(db, *o, OrderStatus::kShipped, sh.created_at, sh.created_at, actor,
+                     fmt::format("{} {}", sh.carrier, sh.waybill_no));
+  } else {
+    db.prepare("UPDATE orders SET updated_at = ? WHERE id = ?")
+        .bind(1, sh.created_at)
+        .bind(2, o->id)
+        .run();
+  }
+  insert_outbox(db, "order.shipment_added",
+                fmt::format("order.shipment:{}:{}:{}", o->order_no, sh.carrier, sh.waybill_no),
+                fmt::format(R"({{"order_no":"{}","carrier":"{}","waybill_no":"{}"}})", o->order_no,
+                            sh.carrier, sh.waybill_no),
+                sh.created_at);
+  insert_audit(db, audit);
+  tx.commit();
+  auto stored = find_in(db, kLive, order_no);
+  load_details(db, *stored);
+  return Changed{std::move(*stored)};
+}
+
+std::optional<OrderRecord> SqliteStore::get_order(std::string_view order_no) {
+  auto db = lease_reader();
+  auto o = find_any(*db, order_no);
+  if (o) load_details(*db, *o);
+  return o;
+}
+
+OrderPage SqliteStore::list_orders(const OrderFilter& f) {
+  auto db = lease_reader();
+  const int fetch = f.limit + 1;
+  std::vector<OrderRecord> rows;
+  if (f.archived != ArchiveScope::kOnly) rows = run_list(*db, f, kLive, fetch);
+  if (f.archived != ArchiveScope::kExclude) {
+    auto more = run_list(*db, f, kArchive, fetch);
+    std::vector<OrderRecord> merged;
+    merged.reserve(rows.size() + more.size());
+    std::merge(std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()),
+               std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()),
+               std::back_inserter(merged), newer);
+    rows = std::move(merged);
+  }
+  OrderPage page;
+  if (static_cast<int>(rows.size()) > f.limit) {
+    rows.resize(static_cast<std::size_t>(f.limit));
+    page.next = OrderCursor{rows.back().created_at, rows.back().id};
+  }
+  std::vector<OrderRecord*> live, archived;
+  for (auto& r : rows) (r.archived ? archived : live).push_back(&r);
+  load_shipments(*db, live, kLive);
+  load_shipments(*db, archived, kArchive);
+  page.items = std::move(rows);
+  return page;
+}
+
+std::vector<OrderRecord> SqliteStore::get_orders(const std::vector<std::string>& order_nos) {
+  auto db = lease_reader();
+  std::vector<OrderRecord> out;
+  for (const auto& no : order_nos) {
+    if (auto o = find_any(*db, no)) out.push_back(std::move(*o));
+  }
+  return out;
+}
+
+int SqliteStore::archive_batch(EpochMs finished_before, int batch) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  db.exec("CREATE TEMP TABLE IF NOT EXISTS archive_ids (id INTEGER PRIMARY KEY)");
+  db.prepare("DELETE FROM archive_ids").run();
+  db.prepare(
+        "INSERT INTO archive_ids (id) SELECT id FROM orders WHERE finished_at IS NOT NULL AND "
+        "finished_at < ? ORDER BY finished_at LIMIT ?")
+      .bind(1, finished_before)
+      .bind(2, batch)
+      .run();
+  const int n = db.changes();
+  if (n == 0) return 0;
+  db.prepare(
+        "INSERT INTO orders_archive SELECT o.*, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) "
+        "FROM orders o WHERE o.id IN (SELECT id FROM archive_ids)")
+      .run();
+  db.prepare(
+        "INSERT INTO order_events_archive SELECT * FROM order_events WHERE order_id IN (SELECT id "
+        "FROM archive_ids)")
+      .run();
+  db.prepare(
+        "INSERT INTO shipments_archive SELECT * FROM shipments WHERE order_id IN (SELECT id FROM "
+        "archive_ids)")
+      .run();
+  db.prepare("DELETE FROM shipments WHERE order_id IN (SELECT id FROM archive_ids)").run();
+  db.prepare("DELETE FROM order_events WHERE order_id IN (SELECT id FROM archive_ids)").run();
+  db.prepare("DELETE FROM orders WHERE id IN (SELECT id FROM archive_ids)").run();
+  tx.commit();
+  return n;
+}
+
+void SqliteStore::import_orders(const std::vector<OrderRecord>& orders) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  for (const auto& o : orders) {
+    const auto id = insert_order_row(db, o, true);
+    if (id == 0) continue;  // already there
+    for (const auto& e : o.history) insert_event(db, kLive, id, e);
+    for (const auto& sh : o.shipments) insert_shipment_row(db, id, o.created_at, sh);
+  }
+  tx.commit();
+}
+
+std::int64_t SqliteStore::count_orders(ArchiveScope scope) {
+  auto db = lease_reader();
+  std::int64_t n = 0;
+  if (scope != ArchiveScope::kOnly) {
+    auto s = db->prepare("SELECT COUNT(*) FROM orders");
+    if (s.step()) n += s.i64(0);
+  }
+  if (scope != ArchiveScope::kExclude) {
+    auto s = db->prepare("SELECT COUNT(*) FROM orders_archive");
+    if (s.step()) n += s.i64(0);
+  }
+  return n;
+}
+
+std::vector<CarrierRecord> SqliteStore::carriers() {
+  auto db = lease_reader();
+  auto s = db->prepare(
+      "SELECT code, name_zh, COALESCE(kdniao_code, ''), COALESCE(kuaidi100_code, ''), "
+      "needs_phone, cold_chain FROM carriers ORDER BY cold_chain, rowid");
+  std::vector<CarrierRecord> out;
+  while (s.step())
+    out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4) != 0, s.i64(5) != 0});
+  return out;
+}
+
+std::vector<CategoryRecord> SqliteStore::categories() {
+  auto db = lease_reader();
+  auto s = db->prepare("SELECT code, name_zh, min_temp_c, max_temp_c FROM categories");
+  std::vector<CategoryRecord> out;
+  while (s.step()) {
+    CategoryRecord c{s.text(0), s.text(1), std::nullopt, std::nullopt};
+    if (!s.is_null(2)) c.min_temp_c = static_cast<int>(s.i64(2));
+    if (!s.is_null(3)) c.max_temp_c = static_cast<int>(s.i64(3));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+void SqliteStore::insert_api_key(const ApiKeyRecord& k, const AuditRecord& audit) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  db.prepare(
+        "INSERT INTO api_keys (key, secret_sealed, role, name, created_at, revoked) VALUES (?, "
+        "?, ?, ?, ?, ?)")
+      .bind(1, k.key)
+      .bind_blob(2, k.secret_sealed)
+      .bind(3, k.role)
+      .bind(4, k.name)
+      .bind(5, k.created_at)
+      .bind(6, k.revoked ? 1 : 0)
+      .run();
+  insert_audit(db, audit);
+  tx.commit();
+}
+
+std::optional<ApiKeyRecord> SqliteStore::find_api_key(std::string_view key) {
+  auto db = lease_reader();
+  auto s = db->prepare(
+      "SELECT key, secret_sealed, role, name, created_at, revoked FROM api_keys WHERE key = ?");
+  s.bind(1, key);
+  if (!s.step()) return std::nullopt;
+  return ApiKeyRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.i64(5) != 0};
+}
+
+void SqliteStore::append_audit(const AuditRecord& record) {
+  std::lock_guard lock(write_mu_);
+  insert_audit(*writer_, record);
+}
+
+AuditPage SqliteStore::list_audit(const AuditFilter& f) {
+  auto db = lease_reader();
+  std::string sql =
+      "SELECT id, at, actor, role, action, target, request_id, client_addr, detail FROM "
+      "audit_log WHERE 1";
+  std::vector<std::variant<std::int64_t, std::string>> args;
+  if (f.actor) sql += " AND actor = ?", args.emplace_back(*f.actor);
+  if (f.target) sql += " AND target = ?", args.emplace_back(*f.target);
+  if (f.action) sql += " AND action = ?", args.emplace_back(*f.action);
+  if (f.from) sql += " AND at >= ?", args.emplace_back(*f.from);
+  if (f.to) sql += " AND at < ?", args.emplace_back(*f.to);
+  if (f.before_id) sql += " AND id < ?", args.emplace_back(*f.before_id);
+  sql += " ORDER BY id DESC LIMIT ?";
+  args.emplace_back(static_cast<std::int64_t>(f.limit + 1));
+  auto s = db->prepare(sql);
+  ListSql q{sql, args};
+  bind_all(s, q);
+  AuditPage page;
+  while (s.step()) {
+    page.items.push_back({s.i64(0), s.i64(1), s.text(2), s.text(3), s.text(4), s.text(5),
+                          s.text(6), s.text(7), s.text(8)});
+  }
+  if (static_cast<int>(page.items.size()) > f.limit) {
+    page.items.pop_back();
+    page.next_before_id = page.items.back().id;
+  }
+  return page;
+}
+
+bool SqliteStore::ping() {
+  try {
+    auto db = lease_reader();
+    auto s = db->prepare("SELECT 1");
+    return s.step() && s.i64(0) == 1;
+  } catch (const std::exception& e) {
+    spdlog::warn("store ping failed: {}", e.what());
+    return false;
+  }
+}
+
+std::vector<std::string> SqliteStore::explain_list(const OrderFilter& f) {
+  auto db = lease_reader();
+  const auto q = build_list_sql(f, kLive, f.limit + 1);
+  auto s = db->prepare("EXPLAIN QUERY PLAN " + q.text);
+  bind_all(s, q);
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(3));
+  return out;
+}
+
+}  // namespace coldtrack::store::sqlite

@@ -1,0 +1,72 @@
+// The embedded default store: one SQLite database in WAL mode. Writes are serialized on one
+// connection (SQLite allows one writer); reads use a small pool of read-only connections.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace coldtrack::store::sqlite {
+
+class Db;
+
+struct SqliteOptions {
+  std::string path;
+  bool synchronous_full = true;
+  int busy_timeout_ms = 5000;
+  int readers = 4;
+};
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating the file and its folder) and applies pending migrations.
+  explicit SqliteStore(const SqliteOptions& options);
+  ~SqliteStore() override;
+
+  CreateResult create_order(const OrderRecord& order, const std::string& actor,
+                            const AuditRecord& audit) override;
+  ChangeResult change_status(const StatusChange& change, const AuditRecord& audit) override;
+  ShipmentResult add_shipment(std::string_view order_no, const ShipmentRecord& shipment,
+                              const std::string& actor, const AuditRecord& audit) override;
+  std::optional<OrderRecord> get_order(std::string_view order_no) override;
+  OrderPage list_orders(const OrderFilter& filter) override;
+  std::vector<OrderRecord> get_orders(const std::vector<std::string>& order_nos) override;
+  int archive_batch(EpochMs finished_before, int batch) override;
+  void import_orders(const std::vector<OrderRecord>& orders) override;
+  std::int64_t count_orders(ArchiveScope scope) override;
+
+  std::vector<CarrierRecord> carriers() override;
+  std::vector<CategoryRecord> categories() override;
+
+  void insert_api_key(const ApiKeyRecord& key, const AuditRecord& audit) override;
+  std::optional<ApiKeyRecord> find_api_key(std::string_view key) override;
+
+  void append_audit(const AuditRecord& record) override;
+  AuditPage list_audit(const AuditFilter& filter) override;
+
+  bool ping() override;
+  std::vector<std::string> explain_list(const OrderFilter& filter) override;
+  void close() override;
+
+  int schema_version();
+
+ private:
+  class ReaderLease;
+  ReaderLease lease_reader();
+  void migrate();
+
+  SqliteOptions options_;
+  std::mutex write_mu_;
+  std::unique_ptr<Db> writer_;
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<std::unique_ptr<Db>> idle_readers_;
+  int open_readers_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace coldtrack::store::sqlite

@@ -1,0 +1,135 @@
+// Storage ports. Every method is blocking and thread-safe: callers on I/O threads run them on
+// the worker pool. Each write is one transaction, including its audit row and outbox message.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "store/records.h"
+
+namespace coldtrack::store {
+
+enum class ArchiveScope { kExclude, kInclude, kOnly };
+
+// Position in newest-first order: (created_at, id) of the last item returned.
+struct OrderCursor {
+  EpochMs created_at = 0;
+  std::int64_t id = 0;
+};
+
+struct OrderFilter {
+  std::optional<std::string> order_no;
+  std::optional<std::string> phone_index;
+  std::optional<std::string> openid;
+  std::optional<domain::OrderStatus> status;
+  std::optional<std::string> carrier;
+  std::optional<std::string> waybill_no;
+  std::optional<EpochMs> from;  // created_at >= from
+  std::optional<EpochMs> to;    // created_at < to
+  ArchiveScope archived = ArchiveScope::kExclude;
+  int limit = 50;
+  std::optional<OrderCursor> after;
+};
+
+struct OrderPage {
+  std::vector<OrderRecord> items;  // with shipments, without history
+  std::optional<OrderCursor> next;
+};
+
+// Results of writes.
+struct Created { OrderRecord order; };
+struct AlreadyExists { OrderRecord order; };     // same order_no, same body
+struct Conflict { std::string message; std::optional<domain::OrderStatus> current; };
+struct NotFound {};
+struct Changed { OrderRecord order; };
+struct InvalidReference { std::string field, message; };
+
+using CreateResult = std::variant<Created, AlreadyExists, Conflict>;
+using ChangeResult = std::variant<Changed, NotFound, Conflict>;
+using ShipmentResult = std::variant<Changed, NotFound, Conflict, InvalidReference>;
+
+struct StatusChange {
+  std::string order_no;
+  domain::OrderStatus to;
+  EpochMs at = 0;           // when it happened
+  EpochMs recorded_at = 0;  // now
+  std::string actor;
+  std::string note;
+};
+
+class OrderStore {
+ public:
+  virtual ~OrderStore() = default;
+  // Inserts the order with its CREATED event, or reports the stored one (same body_hash) or
+  // a conflict (different body).
+  virtual CreateResult create_order(const OrderRecord& order, const std::string& actor,
+                                    const AuditRecord& audit) = 0;
+  // Applies a transition allowed by domain::can_transition, or reports the current status.
+  virtual ChangeResult change_status(const StatusChange& change, const AuditRecord& audit) = 0;
+  // Attaches a shipment (idempotent for the same carrier + waybill) and moves a PAID order to
+  // SHIPPED. The carrier must exist in the carriers table.
+  virtual ShipmentResult add_shipment(std::string_view order_no, const ShipmentRecord& shipment,
+                                      const std::string& actor, const AuditRecord& audit) = 0;
+  // Live or archived; with history and shipments.
+  virtual std::optional<OrderRecord> get_order(std::string_view order_no) = 0;
+  virtual OrderPage list_orders(const OrderFilter& filter) = 0;
+  // Live or archived, without history; unknown numbers are simply absent.
+  virtual std::vector<OrderRecord> get_orders(const std::vector<std::string>& order_nos) = 0;
+  // Moves up to `batch` orders finished before `finished_before` to the archive; returns the
+  // number moved (0 when nothing is left).
+  virtual int archive_batch(EpochMs finished_before, int batch) = 0;
+  // Bulk load (demo data, imports): one transaction, no audit. Orders carry their history and
+  // shipments.
+  virtual void import_orders(const std::vector<OrderRecord>& orders) = 0;
+  virtual std::int64_t count_orders(ArchiveScope scope) = 0;
+};
+
+class ReferenceStore {
+ public:
+  virtual ~ReferenceStore() = default;
+  virtual std::vector<CarrierRecord> carriers() = 0;
+  virtual std::vector<CategoryRecord> categories() = 0;
+};
+
+class ApiKeyStore {
+ public:
+  virtual ~ApiKeyStore() = default;
+  virtual void insert_api_key(const ApiKeyRecord& key, const AuditRecord& audit) = 0;
+  virtual std::optional<ApiKeyRecord> find_api_key(std::string_view key) = 0;
+};
+
+struct AuditFilter {
+  std::optional<std::string> actor;
+  std::optional<std::string> target;
+  std::optional<std::string> action;
+  std::optional<EpochMs> from, to;
+  int limit = 50;
+  std::optional<std::int64_t> before_id;  // cursor
+};
+
+struct AuditPage {
+  std::vector<AuditRecord> items;  // newest first
+  std::optional<std::int64_t> next_before_id;
+};
+
+class AuditStore {
+ public:
+  virtual ~AuditStore() = default;
+  virtual void append_audit(const AuditRecord& record) = 0;
+  virtual AuditPage list_audit(const AuditFilter& filter) = 0;
+};
+
+// The whole storage backend, as the composition root sees it.
+class Store : public OrderStore, public ReferenceStore, public ApiKeyStore, public AuditStore {
+ public:
+  // True when the database answers a trivial query.
+  virtual bool ping() = 0;
+  // The query plan of the list query for `filter` (for docs and tests), one line per step.
+  virtual std::vector<std::string> explain_list(const OrderFilter& filter) = 0;
+  virtual void close() = 0;
+};
+
+}  // namespace coldtrack::store
