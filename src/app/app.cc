@@ -1,12 +1,12 @@
 #include "app/app.h"
 
-#include <boost/asio/thread_pool.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <boost/asio/thread_pool.hpp>
 
-#include <csignal>
 #include <condition_variable>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -32,8 +32,9 @@ std::filesystem::path key_file_path(const Config& config) {
 }
 
 store::AuditRecord system_audit(std::string action, std::string target, std::string detail) {
-  return store::AuditRecord{0, now_ms(), "system:cli", "system", std::move(action),
-                            std::move(target), "", "local", std::move(detail)};
+  return store::AuditRecord{0,        now_ms(),          "system:cli",
+                            "system", std::move(action), std::move(target),
+                            "",       "local",           std::move(detail)};
 }
 
 std::pair<std::string, std::string> insert_key(store::Store& store, const service::PiiCodec& pii,
@@ -41,7 +42,8 @@ std::pair<std::string, std::string> insert_key(store::Store& store, const servic
   const std::string key = "ak_" + security::random_hex(12);
   const std::string secret = security::random_hex(32);
   store.insert_api_key(
-      store::ApiKeyRecord{key, pii.seal(secret, http::kApiSecretField), role, name, now_ms(), false},
+      store::ApiKeyRecord{key, pii.seal(secret, http::kApiSecretField), role, name, now_ms(),
+                          false},
       system_audit("apikey.create", "apikey:" + key, fmt::format(R"({{"role":"{}"}})", role)));
   return {key, secret};
 }
@@ -49,7 +51,8 @@ std::pair<std::string, std::string> insert_key(store::Store& store, const servic
 // Runs the archiver every archive.interval_s until stopped.
 class Archiver {
  public:
-  Archiver(service::OrderService& svc, const Config::Archive& cfg) : svc_(svc), cfg_(cfg) {
+  Archiver(service::OrderService& svc, store::Store& store, const Config::Archive& cfg)
+      : svc_(svc), store_(store), cfg_(cfg) {
     if (cfg_.enabled) thread_ = std::thread([this] { run(); });
   }
   ~Archiver() { stop(); }
@@ -70,6 +73,7 @@ class Archiver {
       try {
         if (int n = svc_.archive(cfg_.after_days, cfg_.batch_size); n > 0)
           spdlog::info("archived {} finished orders", n);
+        store_.purge_idempotent(now_ms() - 24 * 3600 * 1000);
       } catch (const std::exception& e) {
         spdlog::error("archive run failed: {}", e.what());
       }
@@ -79,6 +83,7 @@ class Archiver {
   }
 
   service::OrderService& svc_;
+  store::Store& store_;
   Config::Archive cfg_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -195,8 +200,14 @@ int serve(const Config& config, const ServeOptions& options) {
   http::Authenticator auth(*store, pii, nonces, config.security.signature_window_s);
   http::Metrics metrics;
   const bool separate_metrics = !config.server.metrics_listen.empty();
-  http::Api api{orders,  *store, track_limiter, pool, metrics, config.display.utc_offset_minutes,
-                [&store] { return store->ping(); }, !separate_metrics};
+  http::Api api{orders,
+                *store,
+                track_limiter,
+                pool,
+                metrics,
+                config.display.utc_offset_minutes,
+                [&store] { return store->ping(); },
+                !separate_metrics};
   http::Router router;
   http::add_order_routes(router, api);
   http::add_system_routes(router, api);
@@ -208,7 +219,7 @@ int serve(const Config& config, const ServeOptions& options) {
   so.max_body_bytes = config.server.max_body_bytes;
   so.request_timeout = std::chrono::seconds(config.server.header_timeout_s);
   so.idle_timeout = std::chrono::seconds(config.server.idle_timeout_s);
-  http::Server server(so, router, &auth, pool, metrics, now_ms);
+  http::Server server(so, router, &auth, store.get(), pool, metrics, now_ms);
   const auto port = server.start();
 
   http::Router metrics_router;
@@ -217,11 +228,12 @@ int serve(const Config& config, const ServeOptions& options) {
     http::add_metrics_routes(metrics_router, api);
     http::ServerOptions mo;
     std::tie(mo.host, mo.port) = split_host_port(config.server.metrics_listen);
-    metrics_server = std::make_unique<http::Server>(mo, metrics_router, nullptr, pool, metrics, now_ms);
+    metrics_server =
+        std::make_unique<http::Server>(mo, metrics_router, nullptr, nullptr, pool, metrics, now_ms);
     const auto mport = metrics_server->start();
     spdlog::info("metrics on http://{}:{}/metrics", mo.host, mport);
   }
-  Archiver archiver(orders, config.archive);
+  Archiver archiver(orders, *store, config.archive);
 
   const std::string shown_host = config.server.host == "0.0.0.0" ? "127.0.0.1" : config.server.host;
   const std::string url = fmt::format("http://{}:{}", shown_host, port);

@@ -21,38 +21,38 @@ struct ConfigError : std::runtime_error {
 struct Config {
   struct Server {
     std::string host = "0.0.0.0";
-    int port = 8080;                        // 0 = pick a free port (tests)
-    int io_threads = 1;                     // 1..64
-    int worker_threads = 4;                 // blocking-work pool (store calls), 1..256
-    std::string metrics_listen;             // "" = serve /metrics on the main listener; else "host:port"
-    std::size_t max_body_bytes = 1 << 20;   // larger bodies get 413; 1 KiB..64 MiB
-    int header_timeout_s = 10;              // time to receive a full request head, 1..3600
-    int idle_timeout_s = 60;                // keep-alive idle time, 1..3600
-    int shutdown_grace_s = 20;              // SIGTERM: max wait for in-flight requests, 0..600
+    int port = 8080;             // 0 = pick a free port (tests)
+    int io_threads = 1;          // 1..64
+    int worker_threads = 4;      // blocking-work pool (store calls), 1..256
+    std::string metrics_listen;  // "" = serve /metrics on the main listener; else "host:port"
+    std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413; 1 KiB..64 MiB
+    int header_timeout_s = 10;             // time to receive a full request head, 1..3600
+    int idle_timeout_s = 60;               // keep-alive idle time, 1..3600
+    int shutdown_grace_s = 20;             // SIGTERM: max wait for in-flight requests, 0..600
   } server;
   struct Store {
-    std::string backend = "sqlite";         // only "sqlite" for now
+    std::string backend = "sqlite";  // only "sqlite" for now
     struct Sqlite {
       std::string path = "./data/coldtrack.db";
-      std::string synchronous = "full";     // "full" | "normal" (both survive kill -9 in WAL)
-      int busy_timeout_ms = 5000;           // 0..600000
+      std::string synchronous = "full";  // "full" | "normal" (both survive kill -9 in WAL)
+      int busy_timeout_ms = 5000;        // 0..600000
     } sqlite;
   } store;
   struct Security {
-    std::string data_key;                   // 64 hex chars = 32-byte AES-256 key; required for serve
-    int signature_window_s = 300;           // 1..3600
+    std::string data_key;          // 64 hex chars = 32-byte AES-256 key; required for serve
+    int signature_window_s = 300;  // 1..3600
   } security;
   struct Archive {
     bool enabled = true;
-    int after_days = 180;                   // 1..36500
-    int interval_s = 3600;                  // 10..604800
-    int batch_size = 500;                   // 1..100000
+    int after_days = 180;   // 1..36500
+    int interval_s = 3600;  // 10..604800
+    int batch_size = 500;   // 1..100000
   } archive;
   struct Track {
-    int rate_limit_per_minute = 30;         // public /api/track per client address, 1..100000
+    int rate_limit_per_minute = 30;  // public /api/track per client address, 1..100000
   } track;
   struct Log {
-    std::string level = "info";             // trace|debug|info|warn|error|off
+    std::string level = "info";  // trace|debug|info|warn|error|off
   } log;
   struct Display {
     std::string time_zone = "Asia/Shanghai";  // "Asia/Shanghai", "UTC" or a fixed "+HH:MM"/"-HH:MM"

@@ -1,7 +1,7 @@
 #include "app/demo.h"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include <array>
 #include <random>
@@ -16,8 +16,8 @@ namespace json = boost::json;
 
 constexpr std::array kSurnames = {"张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴",
                                   "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高"};
-constexpr std::array kGiven = {"伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军",
-                               "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀兰", "霞"};
+constexpr std::array kGiven = {"伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊",   "军",
+                               "洋", "勇", "艳", "杰",   "娟", "涛", "明", "超", "秀兰", "霞"};
 
 struct Place {
   const char* province;
@@ -89,8 +89,8 @@ std::vector<store::OrderRecord> generate_demo_orders(int count, std::int64_t now
              kGiven[uniform(0, kGiven.size() - 1)];
     c.phone = fmt::format("1700000{:04}", i % 10000);
     c.place = &kPlaces[uniform(0, kPlaces.size() - 1)];
-    c.detail = fmt::format("演示路{}号{}栋{}室", uniform(1, 999), uniform(1, 30),
-                           uniform(101, 2808));
+    c.detail =
+        fmt::format("演示路{}号{}栋{}室", uniform(1, 999), uniform(1, 30), uniform(101, 2808));
   }
 
   std::vector<store::OrderRecord> out;
@@ -142,9 +142,11 @@ std::vector<store::OrderRecord> generate_demo_orders(int count, std::int64_t now
         {8, {S::kCreated, S::kPaid, S::kShipped, S::kInTransit}, true},
         {4, {S::kCreated, S::kPaid, S::kShipped, S::kInTransit, S::kException}, true},
         {30, {S::kCreated, S::kPaid, S::kShipped, S::kInTransit, S::kDelivered}, false},
-        {35, {S::kCreated, S::kPaid, S::kShipped, S::kInTransit, S::kDelivered, S::kCompleted},
+        {35,
+         {S::kCreated, S::kPaid, S::kShipped, S::kInTransit, S::kDelivered, S::kCompleted},
          false},
-        {3, {S::kCreated, S::kPaid, S::kShipped, S::kInTransit, S::kDelivered, S::kRefunding},
+        {3,
+         {S::kCreated, S::kPaid, S::kShipped, S::kInTransit, S::kDelivered, S::kRefunding},
          true},
         {3,
          {S::kCreated, S::kPaid, S::kShipped, S::kInTransit, S::kDelivered, S::kRefunding,
@@ -164,19 +166,34 @@ std::vector<store::OrderRecord> generate_demo_orders(int count, std::int64_t now
     std::int64_t t = 0;
     for (auto s : chosen->steps) {
       switch (s) {
-        case S::kCreated: break;
-        case S::kCancelled: t += uniform(5 * kMinute, 2 * kHour); break;
-        case S::kPaid: t += uniform(kMinute, 30 * kMinute); break;
-        case S::kShipped: t += uniform(2 * kHour, 30 * kHour); break;
-        case S::kInTransit: t += uniform(2 * kHour, 10 * kHour); break;
-        case S::kDelivered: t += uniform(kDay, 4 * kDay); break;
-        case S::kCompleted: t += uniform(7 * kDay, 8 * kDay); break;
-        default: t += uniform(kHour, 2 * kDay); break;
+        case S::kCreated:
+          break;
+        case S::kCancelled:
+          t += uniform(5 * kMinute, 2 * kHour);
+          break;
+        case S::kPaid:
+          t += uniform(kMinute, 30 * kMinute);
+          break;
+        case S::kShipped:
+          t += uniform(2 * kHour, 30 * kHour);
+          break;
+        case S::kInTransit:
+          t += uniform(2 * kHour, 10 * kHour);
+          break;
+        case S::kDelivered:
+          t += uniform(kDay, 4 * kDay);
+          break;
+        case S::kCompleted:
+          t += uniform(7 * kDay, 8 * kDay);
+          break;
+        default:
+          t += uniform(kHour, 2 * kDay);
+          break;
       }
       path.emplace_back(s, t);
     }
-    const std::int64_t age_of_last =
-        chosen->open ? uniform(5 * kMinute, 2 * kDay) : uniform(kHour, std::max(kHour, 90 * kDay - t));
+    const std::int64_t age_of_last = chosen->open ? uniform(5 * kMinute, 2 * kDay)
+                                                  : uniform(kHour, std::max(kHour, 90 * kDay - t));
     const std::int64_t created = now - age_of_last - t;
     for (auto& step : path) step.second += created;
     o.created_at = created;
@@ -188,9 +205,8 @@ std::vector<store::OrderRecord> generate_demo_orders(int count, std::int64_t now
       o.history.push_back({s, prev, at, at, "system:demo", ""});
       if (s == OrderStatus::kShipped) {
         const auto& cp = kCarriers[uniform(0, kCarriers.size() - 1)];
-        o.shipments.push_back({cp.code, "",
-                               fmt::format("{}{:012}", cp.prefix, uniform(0, 999'999'999'999)),
-                               at});
+        o.shipments.push_back(
+            {cp.code, "", fmt::format("{}{:012}", cp.prefix, uniform(0, 999'999'999'999)), at});
         o.history.back().note = o.shipments.back().carrier + " " + o.shipments.back().waybill_no;
       }
       prev = s;

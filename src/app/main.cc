@@ -1,8 +1,8 @@
 // coldtrack: the order and cold-chain tracking service and its tools.
-#include <CLI/CLI.hpp>
-#include <boost/url/parse.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+#include <boost/url/parse.hpp>
 
 #include <cstdlib>
 #include <fstream>

@@ -15,7 +15,8 @@ std::optional<int> MemoryRateLimiter::acquire(std::string_view client, std::int6
     });
     next_prune_ms_ = now_ms + 60'000;
   }
-  auto [it, inserted] = buckets_.try_emplace(std::string(client), Bucket{double(per_minute_), now_ms});
+  auto [it, inserted] =
+      buckets_.try_emplace(std::string(client), Bucket{double(per_minute_), now_ms});
   auto& b = it->second;
   b.tokens = std::min<double>(per_minute_, b.tokens + (now_ms - b.updated_ms) * rate_per_ms);
   b.updated_ms = now_ms;

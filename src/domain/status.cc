@@ -38,8 +38,12 @@ constexpr std::array kFromException = {S::kShipped, S::kInTransit, S::kDelivered
 
 }  // namespace
 
-std::string_view to_string(OrderStatus s) { return kInfo[static_cast<int>(s)].code; }
-std::string_view label_zh(OrderStatus s) { return kInfo[static_cast<int>(s)].label; }
+std::string_view to_string(OrderStatus s) {
+  return kInfo[static_cast<int>(s)].code;
+}
+std::string_view label_zh(OrderStatus s) {
+  return kInfo[static_cast<int>(s)].label;
+}
 
 std::optional<OrderStatus> parse_status(std::string_view s) {
   for (const auto& info : kInfo) {
@@ -50,16 +54,24 @@ std::optional<OrderStatus> parse_status(std::string_view s) {
 
 std::span<const OrderStatus> next_statuses(OrderStatus from) {
   switch (from) {
-    case S::kCreated: return kFromCreated;
-    case S::kPaid: return kFromPaid;
-    case S::kShipped: return kFromShipped;
-    case S::kInTransit: return kFromInTransit;
-    case S::kDelivered: return kFromDelivered;
-    case S::kRefunding: return kFromRefunding;
-    case S::kException: return kFromException;
+    case S::kCreated:
+      return kFromCreated;
+    case S::kPaid:
+      return kFromPaid;
+    case S::kShipped:
+      return kFromShipped;
+    case S::kInTransit:
+      return kFromInTransit;
+    case S::kDelivered:
+      return kFromDelivered;
+    case S::kRefunding:
+      return kFromRefunding;
+    case S::kException:
+      return kFromException;
     case S::kCompleted:
     case S::kCancelled:
-    case S::kRefunded: return {};
+    case S::kRefunded:
+      return {};
   }
   return {};
 }
@@ -69,7 +81,9 @@ bool can_transition(OrderStatus from, OrderStatus to) {
   return std::find(next.begin(), next.end(), to) != next.end();
 }
 
-bool is_terminal(OrderStatus s) { return next_statuses(s).empty(); }
+bool is_terminal(OrderStatus s) {
+  return next_statuses(s).empty();
+}
 
 bool is_finished(OrderStatus s) {
   return s == S::kDelivered || s == S::kCompleted || s == S::kCancelled || s == S::kRefunded;

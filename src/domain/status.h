@@ -27,8 +27,8 @@ inline constexpr std::array<OrderStatus, 10> kAllStatuses = {
     OrderStatus::kCancelled, OrderStatus::kRefunding, OrderStatus::kRefunded,
     OrderStatus::kException};
 
-std::string_view to_string(OrderStatus s);     // "PAID"
-std::string_view label_zh(OrderStatus s);      // "已付款"
+std::string_view to_string(OrderStatus s);  // "PAID"
+std::string_view label_zh(OrderStatus s);   // "已付款"
 std::optional<OrderStatus> parse_status(std::string_view s);
 
 // The statuses reachable from `from` in one step (the transition table).

@@ -1,7 +1,7 @@
 #include "domain/time.h"
 
-#include <chrono>
 #include <fmt/format.h>
+#include <chrono>
 
 namespace coldtrack::domain {
 namespace {
@@ -29,9 +29,9 @@ std::string format_rfc3339(EpochMs t, int utc_offset_minutes) {
   const int mi = static_cast<int>(ms_of_day / 60'000 % 60);
   const int ss = static_cast<int>(ms_of_day / 1000 % 60);
   const int ms = static_cast<int>(ms_of_day % 1000);
-  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
-                                static_cast<unsigned>(ymd.month()),
-                                static_cast<unsigned>(ymd.day()), hh, mi, ss);
+  std::string out =
+      fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hh, mi, ss);
   if (ms != 0) out += fmt::format(".{:03}", ms);
   if (utc_offset_minutes == 0) {
     out += "Z";

@@ -104,7 +104,9 @@ bool is_clean_text(std::string_view s, std::size_t max_chars) {
   return true;
 }
 
-bool is_valid_note(std::string_view s) { return s.empty() || is_clean_text(s, 500); }
+bool is_valid_note(std::string_view s) {
+  return s.empty() || is_clean_text(s, 500);
+}
 
 std::optional<FieldError> validate_new_order(NewOrder& o, const std::set<std::string>& categories,
                                              EpochMs now) {
@@ -150,8 +152,7 @@ std::optional<FieldError> validate_new_order(NewOrder& o, const std::set<std::st
       return FieldError{f("unit_price_fen"),
                         fmt::format("must be an integer number of fen in 0..{}", kMaxFen)};
     total += it.quantity * it.unit_price_fen;  // both bounded: no overflow
-    if (total > kMaxFen)
-      return FieldError{"items", "total value exceeds the maximum order amount"};
+    if (total > kMaxFen) return FieldError{"items", "total value exceeds the maximum order amount"};
   }
   if (o.shipping_fen < 0 || o.shipping_fen > kMaxFen)
     return FieldError{"shipping_fen", "must be a non-negative integer number of fen"};

@@ -29,8 +29,8 @@ std::size_t utf8_length(std::string_view s);
 
 // Validates and normalizes (phone) a new order. `now` bounds created_at (at most 5 minutes in
 // the future). `categories` are the known category codes.
-std::optional<FieldError> validate_new_order(NewOrder& order, const std::set<std::string>& categories,
-                                             EpochMs now);
+std::optional<FieldError> validate_new_order(NewOrder& order,
+                                             const std::set<std::string>& categories, EpochMs now);
 
 // Waybill numbers: 4-40 characters of [A-Za-z0-9-].
 bool is_valid_waybill_no(std::string_view s);

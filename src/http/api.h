@@ -19,8 +19,8 @@ struct Api {
   cache::RateLimiter& track_limiter;
   boost::asio::thread_pool& pool;
   Metrics& metrics;
-  int utc_offset_minutes;                   // display zone for RFC 3339 output
-  std::function<bool()> ready;              // /readyz
+  int utc_offset_minutes;       // display zone for RFC 3339 output
+  std::function<bool()> ready;  // /readyz
   bool metrics_on_main_listener = true;
 };
 

@@ -61,9 +61,8 @@ std::optional<AuthFailure> Authenticator::verify(const Context& ctx, const KeyIn
   if (skew > window_s_ || skew < -window_s_)
     return AuthFailure{"X-Timestamp is outside the allowed window; check the client clock"};
   if (nonce.size() < 8 || nonce.size() > 64) return AuthFailure{"X-Nonce must be 8-64 characters"};
-  const auto expected = security::sign_request(
-      info.secret, ctx.req.method_string(), ctx.path, ctx.raw_query, ts_header, nonce,
-      ctx.req.body());
+  const auto expected = security::sign_request(info.secret, ctx.req.method_string(), ctx.path,
+                                               ctx.raw_query, ts_header, nonce, ctx.req.body());
   if (!security::constant_time_equal(expected, signature))
     return AuthFailure{"signature does not match"};
   // Only after the signature holds, so nobody can burn another client's nonces.

@@ -35,8 +35,11 @@ struct Client::Impl {
   }
 };
 
-Client::Client(std::string host, unsigned short port) : impl_(new Impl{std::move(host), port, {}, {}, {}}) {}
-Client::~Client() { delete impl_; }
+Client::Client(std::string host, unsigned short port)
+    : impl_(new Impl{std::move(host), port, {}, {}, {}}) {}
+Client::~Client() {
+  delete impl_;
+}
 
 std::map<std::string, std::string> signed_headers(const Credentials& creds,
                                                   const std::string& method,
@@ -47,10 +50,11 @@ std::map<std::string, std::string> signed_headers(const Credentials& creds,
   const std::string query = q == std::string::npos ? "" : target.substr(q + 1);
   const std::string ts = std::to_string(unix_seconds);
   const std::string nonce = security::random_hex(12);
-  return {{"X-Api-Key", creds.key},
-          {"X-Timestamp", ts},
-          {"X-Nonce", nonce},
-          {"X-Signature", security::sign_request(creds.secret, method, path, query, ts, nonce, body)}};
+  return {
+      {"X-Api-Key", creds.key},
+      {"X-Timestamp", ts},
+      {"X-Nonce", nonce},
+      {"X-Signature", security::sign_request(creds.secret, method, path, query, ts, nonce, body)}};
 }
 
 ClientResponse Client::request(const std::string& method, const std::string& target,

@@ -11,9 +11,12 @@ namespace json = boost::json;
 
 std::string_view role_name(Role r) {
   switch (r) {
-    case Role::kViewer: return "viewer";
-    case Role::kOperator: return "operator";
-    case Role::kAdmin: return "admin";
+    case Role::kViewer:
+      return "viewer";
+    case Role::kOperator:
+      return "operator";
+    case Role::kAdmin:
+      return "admin";
   }
   return "viewer";
 }
@@ -30,6 +33,7 @@ const std::map<std::string, std::string>& Context::query_map() const {
     query_cache_.emplace();
     const std::string target = "/?" + std::string(raw_query);
     auto url = boost::urls::parse_origin_form(target);
+    query_ok_ = url.has_value();
     if (url) {
       for (auto p : url->params()) {  // percent-decoded
         query_cache_->emplace(std::string(p.key), p.has_value ? std::string(p.value) : "");
@@ -37,6 +41,11 @@ const std::map<std::string, std::string>& Context::query_map() const {
     }
   }
   return *query_cache_;
+}
+
+bool Context::query_valid() const {
+  query_map();
+  return query_ok_;
 }
 
 std::optional<std::string> Context::query(std::string_view name) const {
@@ -90,8 +99,7 @@ Response error_response(const Context& ctx, const service::Error& e) {
     case ErrorCode::kPermissionDenied:
       return error_response(ctx, beast_http::status::forbidden, "permission_denied", e.message);
     case ErrorCode::kUnavailable:
-      return error_response(ctx, beast_http::status::service_unavailable, "unavailable",
-                            e.message);
+      return error_response(ctx, beast_http::status::service_unavailable, "unavailable", e.message);
     case ErrorCode::kConflict: {
       auto body = error_body("conflict", e.message, e.field, ctx.request_id);
       if (e.current_status) {

@@ -32,21 +32,25 @@ struct Context {
   const Request& req;
   std::string request_id;
   std::string client_addr;
-  std::string_view path;       // raw path, no query
-  std::string_view raw_query;  // raw query, no '?'
+  std::string_view path;                      // raw path, no query
+  std::string_view raw_query;                 // raw query, no '?'
   std::map<std::string, std::string> params;  // from the route pattern
   std::optional<Principal> principal;
 
   // Query parameters, percent-decoded; the first value wins for repeated names.
   std::optional<std::string> query(std::string_view name) const;
   const std::map<std::string, std::string>& query_map() const;
+  // False when the raw query is not valid percent-encoding.
+  bool query_valid() const;
 
   // Filled on first use by query()/query_map(); public only so Context stays an aggregate.
   mutable std::optional<std::map<std::string, std::string>> query_cache_ = std::nullopt;
+  mutable bool query_ok_ = true;
 };
 
 // JSON responses.
-Response json_response(const Context& ctx, beast_http::status status, const boost::json::value& body);
+Response json_response(const Context& ctx, beast_http::status status,
+                       const boost::json::value& body);
 Response error_response(const Context& ctx, beast_http::status status, std::string_view code,
                         std::string_view message, std::string_view field = {});
 Response error_response(const Context& ctx, const service::Error& error);

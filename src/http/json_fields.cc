@@ -70,7 +70,9 @@ bool FieldReader::time(std::string_view name, std::optional<std::int64_t>& out) 
   if (!str(name, s, false)) return false;
   if (s.empty()) return true;
   auto t = domain::parse_rfc3339(s);
-  if (!t) return fail(field(name), "must be an RFC 3339 time with offset, e.g. 2026-11-25T13:05:00+08:00");
+  if (!t)
+    return fail(field(name),
+                "must be an RFC 3339 time with offset, e.g. 2026-11-25T13:05:00+08:00");
   out = *t;
   return true;
 }

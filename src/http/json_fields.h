@@ -16,7 +16,8 @@ namespace coldtrack::http {
 class FieldReader {
  public:
   // `path` prefixes field names in errors ("customer" -> "customer.phone").
-  FieldReader(const boost::json::object& obj, std::string path) : obj_(obj), path_(std::move(path)) {}
+  FieldReader(const boost::json::object& obj, std::string path)
+      : obj_(obj), path_(std::move(path)) {}
 
   std::string field(std::string_view name) const {
     return path_.empty() ? std::string(name) : path_ + "." + std::string(name);

@@ -24,9 +24,9 @@ void Metrics::observe(std::string_view route, std::string_view method, unsigned 
     std::lock_guard lock(mu_);
     auto it = series_.find(id);
     if (it == series_.end()) {
-      const std::map<std::string, std::string> labels{
-          {"route", std::string(route)}, {"method", std::string(method)},
-          {"code", std::to_string(status)}};
+      const std::map<std::string, std::string> labels{{"route", std::string(route)},
+                                                      {"method", std::string(method)},
+                                                      {"code", std::to_string(status)}};
       static const prometheus::Histogram::BucketBoundaries kBuckets{
           0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
       it = series_.emplace(id, Series{&requests_->Add(labels), &latency_->Add(labels, kBuckets)})

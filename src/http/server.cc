@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -8,8 +9,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "http/blocking.h"
@@ -62,15 +63,19 @@ struct Server::Worker {
 };
 
 Server::Server(ServerOptions options, const Router& router, Authenticator* auth,
-               asio::thread_pool& pool, Metrics& metrics, std::function<std::int64_t()> clock)
+               store::IdempotencyStore* idempotency, asio::thread_pool& pool, Metrics& metrics,
+               std::function<std::int64_t()> clock)
     : options_(std::move(options)),
       router_(router),
       auth_(auth),
+      idempotency_(idempotency),
       pool_(pool),
       metrics_(metrics),
       clock_(std::move(clock)) {}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 unsigned short Server::start() {
   const auto address = asio::ip::make_address(options_.host);
@@ -181,13 +186,17 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
   const auto target = std::string_view(req.target().data(), req.target().size());
   const auto qpos = target.find('?');
   const auto incoming_id = req["X-Request-Id"];
-  Context ctx{req,
-              valid_request_id(incoming_id) ? std::string(incoming_id) : security::random_hex(8),
-              client_addr,
-              target.substr(0, qpos),
-              qpos == std::string_view::npos ? std::string_view() : target.substr(qpos + 1),
-              {},
-              std::nullopt};
+  // Plain statements, no temporaries in conditionals: GCC 12 coroutines mishandle those.
+  std::string request_id;
+  if (valid_request_id(incoming_id)) {
+    request_id.assign(incoming_id.data(), incoming_id.size());
+  } else {
+    request_id = security::random_hex(8);
+  }
+  std::string_view raw_query;
+  if (qpos != std::string_view::npos) raw_query = target.substr(qpos + 1);
+  Context ctx{req, std::move(request_id), client_addr, target.substr(0, qpos), raw_query,
+              {},  std::nullopt};
   std::string_view route_name = "unmatched";
   Response res;
   try {
@@ -235,6 +244,12 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
       // Not a conditional expression: GCC 12 miscompiles co_await inside ?: (double free).
       if (denied) {
         res = std::move(*denied);
+      } else if (!ctx.query_valid()) {
+        res = error_response(ctx, beast_http::status::bad_request, "invalid_argument",
+                             "malformed query string", "query");
+      } else if (req.method() == beast_http::verb::post && ctx.principal && idempotency_ &&
+                 !req["Idempotency-Key"].empty()) {
+        res = co_await idempotent(ctx, *m.route);
       } else {
         res = co_await m.route->handler(ctx);
       }
@@ -256,6 +271,47 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
   // The query string is not logged: it can carry phone numbers.
   spdlog::debug("{} {} {} {} {:.3f}ms", ctx.request_id, req.method_string(), route_name,
                 res.result_int(), seconds * 1000);
+  co_return res;
+}
+
+// Idempotency-Key: the first response to a (key, Idempotency-Key) pair is stored and replayed
+// for the same request; the same Idempotency-Key with a different request is a conflict.
+asio::awaitable<Response> Server::idempotent(Context& ctx, const Route& route) {
+  const auto idem = ctx.req["Idempotency-Key"];
+  const bool printable =
+      std::all_of(idem.begin(), idem.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+  if (idem.size() > 128 || !printable)
+    co_return error_response(ctx, beast_http::status::bad_request, "invalid_argument",
+                             "must be 1-128 printable ASCII characters", "Idempotency-Key");
+  const std::string scope = ctx.principal->actor + "\n" + std::string(idem);
+  const std::string hash =
+      security::sha256_hex(std::string(ctx.req.method_string()) + " " + std::string(ctx.path) +
+                           "?" + std::string(ctx.raw_query) + "\n" + ctx.req.body());
+  auto find = [this, scope] { return idempotency_->find_idempotent(scope); };
+  auto prior = co_await on_pool(pool_, std::move(find));
+  if (prior) {
+    if (prior->request_hash != hash)
+      co_return error_response(ctx, beast_http::status::conflict, "conflict",
+                               "Idempotency-Key was already used for a different request",
+                               "Idempotency-Key");
+    Response res{static_cast<beast_http::status>(prior->status), ctx.req.version()};
+    res.set(beast_http::field::content_type, "application/json; charset=utf-8");
+    res.set(beast_http::field::cache_control, "no-store");
+    res.set("X-Request-Id", ctx.request_id);
+    res.set("Idempotent-Replayed", "true");
+    res.keep_alive(ctx.req.keep_alive());
+    res.body() = std::move(prior->body);
+    res.prepare_payload();
+    co_return res;
+  }
+  Response res = co_await route.handler(ctx);
+  if (res.result_int() < 500) {  // server failures may be retried for real
+    auto save =
+        [this, scope,
+         stored = store::IdempotentResponse{hash, static_cast<int>(res.result_int()), res.body()},
+         now = clock_()] { idempotency_->save_idempotent(scope, stored, now); };
+    co_await on_pool(pool_, std::move(save));
+  }
   co_return res;
 }
 

@@ -19,6 +19,7 @@
 #include "http/auth.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "store/store.h"
 
 namespace coldtrack::http {
 
@@ -33,9 +34,11 @@ struct ServerOptions {
 
 class Server {
  public:
-  // `auth` may be null for a server without signed routes (the metrics listener).
+  // `auth` and `idempotency` may be null for a server without signed routes (the metrics
+  // listener).
   Server(ServerOptions options, const Router& router, Authenticator* auth,
-         boost::asio::thread_pool& pool, Metrics& metrics, std::function<std::int64_t()> clock);
+         store::IdempotencyStore* idempotency, boost::asio::thread_pool& pool, Metrics& metrics,
+         std::function<std::int64_t()> clock);
   ~Server();
 
   // Binds and starts the I/O threads; returns the bound port. Throws on bind failure.
@@ -54,10 +57,12 @@ class Server {
   boost::asio::awaitable<void> accept_loop(Worker& w);
   boost::asio::awaitable<void> session(std::shared_ptr<Conn> conn);
   boost::asio::awaitable<Response> dispatch(const Request& req, const std::string& client_addr);
+  boost::asio::awaitable<Response> idempotent(Context& ctx, const Route& route);
 
   ServerOptions options_;
   const Router& router_;
   Authenticator* auth_;
+  store::IdempotencyStore* idempotency_;
   boost::asio::thread_pool& pool_;
   Metrics& metrics_;
   std::function<std::int64_t()> clock_;

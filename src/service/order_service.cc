@@ -1,8 +1,8 @@
 #include "service/order_service.h"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
 #include "domain/validation.h"
 #include "security/crypto.h"
@@ -63,8 +63,15 @@ std::string body_hash(const domain::NewOrder& o) {
 
 store::AuditRecord audit_of(const Actor& a, domain::EpochMs now, std::string action,
                             std::string target, std::string detail = "{}") {
-  return store::AuditRecord{0,           now,          a.id, a.role, std::move(action),
-                            std::move(target), a.request_id, a.client_addr, std::move(detail)};
+  return store::AuditRecord{0,
+                            now,
+                            a.id,
+                            a.role,
+                            std::move(action),
+                            std::move(target),
+                            a.request_id,
+                            a.client_addr,
+                            std::move(detail)};
 }
 
 Error conflict(const store::Conflict& c) {
@@ -125,7 +132,8 @@ domain::Order OrderService::to_domain(const store::OrderRecord& r) const {
   o.created_at = r.created_at;
   o.updated_at = r.updated_at;
   o.archived = r.archived;
-  for (const auto& e : r.history) o.history.push_back({e.status, e.from, e.at, e.recorded_at, e.actor, e.note});
+  for (const auto& e : r.history)
+    o.history.push_back({e.status, e.from, e.at, e.recorded_at, e.actor, e.note});
   for (const auto& s : r.shipments)
     o.shipments.push_back({s.carrier, s.carrier_name, s.waybill_no, s.created_at});
   return o;
@@ -159,12 +167,12 @@ Result<CreateOutcome> OrderService::create(domain::NewOrder order, const Actor& 
   r.created_at = order.created_at.value_or(now);
   r.updated_at = now;
 
-  auto result = store_.create_order(
-      r, actor.id,
-      audit_of(actor, now, "order.create", "order:" + order.order_no,
-               fmt::format(R"({{"amount_fen":{},"items":{}}})", order.amount_fen,
-                           order.items.size())));
-  if (auto* c = std::get_if<store::Created>(&result)) return CreateOutcome{to_domain(c->order), true};
+  auto result = store_.create_order(r, actor.id,
+                                    audit_of(actor, now, "order.create", "order:" + order.order_no,
+                                             fmt::format(R"({{"amount_fen":{},"items":{}}})",
+                                                         order.amount_fen, order.items.size())));
+  if (auto* c = std::get_if<store::Created>(&result))
+    return CreateOutcome{to_domain(c->order), true};
   if (auto* e = std::get_if<store::AlreadyExists>(&result))
     return CreateOutcome{to_domain(e->order), false};
   return conflict(std::get<store::Conflict>(result));
@@ -208,8 +216,7 @@ Result<domain::Order> OrderService::get(const std::string& order_no, bool reveal
                                         const Actor& actor) {
   auto r = store_.get_order(order_no);
   if (!r) return not_found("order not found");
-  if (reveal)
-    store_.append_audit(audit_of(actor, clock_(), "order.reveal", "order:" + order_no));
+  if (reveal) store_.append_audit(audit_of(actor, clock_(), "order.reveal", "order:" + order_no));
   return to_domain(*r);
 }
 
@@ -273,8 +280,8 @@ int OrderService::archive(int after_days, int batch_size) {
   }
   if (total > 0) {
     store_.append_audit(store::AuditRecord{0, clock_(), "system:archiver", "system",
-                                           "order.archive", "orders",
-                                           "", "", fmt::format(R"({{"moved":{}}})", total)});
+                                           "order.archive", "orders", "", "",
+                                           fmt::format(R"({{"moved":{}}})", total)});
   }
   return total;
 }

@@ -24,7 +24,7 @@ class Result {
  public:
   // Only for containers that need a default (co_spawn's result slot); always overwritten.
   Result() : v_(Error{ErrorCode::kUnavailable, "no result", {}, std::nullopt}) {}
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   T& value() { return std::get<0>(v_); }

@@ -34,10 +34,10 @@ struct OrderRecord {
   std::int64_t id = 0;
   std::string order_no;
   domain::OrderStatus status = domain::OrderStatus::kCreated;
-  std::string name_sealed;    // AES-256-GCM
-  std::string phone_sealed;   // AES-256-GCM
-  std::string phone_index;    // HMAC-SHA256 blind index (hex)
-  std::string phone_last4;    // clear, for public tracking
+  std::string name_sealed;   // AES-256-GCM
+  std::string phone_sealed;  // AES-256-GCM
+  std::string phone_index;   // HMAC-SHA256 blind index (hex)
+  std::string phone_last4;   // clear, for public tracking
   std::string openid;
   std::string province, city, district;
   std::string detail_sealed;  // AES-256-GCM
@@ -55,7 +55,7 @@ struct OrderRecord {
 struct AuditRecord {
   std::int64_t id = 0;
   EpochMs at = 0;
-  std::string actor;   // "apikey:<key>" or "system:<job>"
+  std::string actor;  // "apikey:<key>" or "system:<job>"
   std::string role;
   std::string action;  // "order.create", "order.status", "order.reveal", ...
   std::string target;  // "order:<order_no>", "apikey:<key>", ...

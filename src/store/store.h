@@ -40,12 +40,23 @@ struct OrderPage {
 };
 
 // Results of writes.
-struct Created { OrderRecord order; };
-struct AlreadyExists { OrderRecord order; };     // same order_no, same body
-struct Conflict { std::string message; std::optional<domain::OrderStatus> current; };
+struct Created {
+  OrderRecord order;
+};
+struct AlreadyExists {
+  OrderRecord order;
+};  // same order_no, same body
+struct Conflict {
+  std::string message;
+  std::optional<domain::OrderStatus> current;
+};
 struct NotFound {};
-struct Changed { OrderRecord order; };
-struct InvalidReference { std::string field, message; };
+struct Changed {
+  OrderRecord order;
+};
+struct InvalidReference {
+  std::string field, message;
+};
 
 using CreateResult = std::variant<Created, AlreadyExists, Conflict>;
 using ChangeResult = std::variant<Changed, NotFound, Conflict>;
@@ -122,8 +133,30 @@ class AuditStore {
   virtual AuditPage list_audit(const AuditFilter& filter) = 0;
 };
 
+// Responses remembered for the Idempotency-Key header.
+struct IdempotentResponse {
+  std::string request_hash;
+  int status = 0;
+  std::string body;
+};
+
+class IdempotencyStore {
+ public:
+  virtual ~IdempotencyStore() = default;
+  virtual std::optional<IdempotentResponse> find_idempotent(std::string_view scope_key) = 0;
+  // Keeps the first response stored for a key (a concurrent duplicate does not overwrite it).
+  virtual void save_idempotent(std::string_view scope_key, const IdempotentResponse& response,
+                               EpochMs now) = 0;
+  // Forgets keys older than `before`; returns how many.
+  virtual int purge_idempotent(EpochMs before) = 0;
+};
+
 // The whole storage backend, as the composition root sees it.
-class Store : public OrderStore, public ReferenceStore, public ApiKeyStore, public AuditStore {
+class Store : public OrderStore,
+              public ReferenceStore,
+              public ApiKeyStore,
+              public AuditStore,
+              public IdempotencyStore {
  public:
   // True when the database answers a trivial query.
   virtual bool ping() = 0;

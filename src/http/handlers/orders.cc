@@ -30,8 +30,8 @@ std::optional<Response> check_query_names(const Context& ctx,
     bool ok = false;
     for (auto k : known) ok = ok || name == k;
     if (!ok)
-      return error_response(ctx, status::bad_request, "invalid_argument",
-                            "unknown query parameter", name);
+      return error_response(ctx, status::bad_request, "invalid_argument", "unknown query parameter",
+                            name);
   }
   return std::nullopt;
 }
@@ -63,8 +63,8 @@ asio::awaitable<Response> get_order(Api& api, Context& ctx) {
   if (auto bad = check_query_names(ctx, {"reveal"})) co_return *bad;
   const auto reveal_param = ctx.query("reveal").value_or("false");
   if (reveal_param != "true" && reveal_param != "false")
-    co_return error_response(ctx, status::bad_request, "invalid_argument",
-                             "must be true or false", "reveal");
+    co_return error_response(ctx, status::bad_request, "invalid_argument", "must be true or false",
+                             "reveal");
   const bool reveal = reveal_param == "true";
   if (reveal && ctx.principal->role != Role::kAdmin)
     co_return error_response(ctx, status::forbidden, "permission_denied",
@@ -72,9 +72,9 @@ asio::awaitable<Response> get_order(Api& api, Context& ctx) {
   auto work = [&api, no, reveal, a = actor_of(ctx)] { return api.orders.get(no, reveal, a); };
   auto result = co_await on_pool(api.pool, std::move(work));
   if (!result.ok()) co_return error_response(ctx, result.error());
-  co_return json_response(ctx, status::ok,
-                          order_json(result.value(), reveal ? View::kRevealed : View::kMasked,
-                                     api.utc_offset_minutes));
+  co_return json_response(
+      ctx, status::ok,
+      order_json(result.value(), reveal ? View::kRevealed : View::kMasked, api.utc_offset_minutes));
 }
 
 asio::awaitable<Response> list_orders(Api& api, Context& ctx) {
@@ -93,7 +93,9 @@ asio::awaitable<Response> list_orders(Api& api, Context& ctx) {
   for (auto [name, slot] : {std::pair{"from", &q.from}, std::pair{"to", &q.to}}) {
     if (auto v = ctx.query(name)) {
       auto t = domain::parse_rfc3339(*v);
-      if (!t) co_return fail(name, "must be an RFC 3339 time with offset, e.g. 2026-11-25T00:00:00+08:00");
+      if (!t)
+        co_return fail(name,
+                       "must be an RFC 3339 time with offset, e.g. 2026-11-25T00:00:00+08:00");
       *slot = *t;
     }
   }
@@ -112,10 +114,14 @@ asio::awaitable<Response> list_orders(Api& api, Context& ctx) {
     q.waybill_no = *v;
   }
   if (auto v = ctx.query("archived")) {
-    if (*v == "exclude") q.archived = store::ArchiveScope::kExclude;
-    else if (*v == "include") q.archived = store::ArchiveScope::kInclude;
-    else if (*v == "only") q.archived = store::ArchiveScope::kOnly;
-    else co_return fail("archived", "must be exclude, include or only");
+    if (*v == "exclude")
+      q.archived = store::ArchiveScope::kExclude;
+    else if (*v == "include")
+      q.archived = store::ArchiveScope::kInclude;
+    else if (*v == "only")
+      q.archived = store::ArchiveScope::kOnly;
+    else
+      co_return fail("archived", "must be exclude, include or only");
   }
   if (auto v = ctx.query("limit")) {
     int limit = 0;
@@ -163,15 +169,17 @@ asio::awaitable<Response> batch_get(Api& api, Context& ctx) {
   if (!result.ok()) co_return error_response(ctx, result.error());
   json::array items, missing;
   for (const auto& e : result.value().found) {
-    items.push_back(json::object{{"order_no", e.order_no},
-                                 {"status", domain::to_string(e.status)},
-                                 {"status_label", domain::label_zh(e.status)},
-                                 {"updated_at", domain::format_rfc3339(e.updated_at, api.utc_offset_minutes)},
-                                 {"archived", e.archived}});
+    items.push_back(
+        json::object{{"order_no", e.order_no},
+                     {"status", domain::to_string(e.status)},
+                     {"status_label", domain::label_zh(e.status)},
+                     {"updated_at", domain::format_rfc3339(e.updated_at, api.utc_offset_minutes)},
+                     {"archived", e.archived}});
   }
   for (const auto& n : result.value().not_found) missing.push_back(json::value(n));
-  co_return json_response(ctx, status::ok,
-                          json::object{{"items", std::move(items)}, {"not_found", std::move(missing)}});
+  co_return json_response(
+      ctx, status::ok,
+      json::object{{"items", std::move(items)}, {"not_found", std::move(missing)}});
 }
 
 asio::awaitable<Response> change_status(Api& api, Context& ctx) {
@@ -228,10 +236,8 @@ void add_order_routes(Router& router, Api& api) {
   };
   router.add(verb::post, "/api/orders", Access::kSigned, Role::kOperator, bind(create_order));
   router.add(verb::get, "/api/orders", Access::kSigned, Role::kViewer, bind(list_orders));
-  router.add(verb::post, "/api/orders/batch-get", Access::kSigned, Role::kViewer,
-             bind(batch_get));
-  router.add(verb::get, "/api/orders/{order_no}", Access::kSigned, Role::kViewer,
-             bind(get_order));
+  router.add(verb::post, "/api/orders/batch-get", Access::kSigned, Role::kViewer, bind(batch_get));
+  router.add(verb::get, "/api/orders/{order_no}", Access::kSigned, Role::kViewer, bind(get_order));
   router.add(verb::post, "/api/orders/{order_no}/status", Access::kSigned, Role::kOperator,
              bind(change_status));
   router.add(verb::post, "/api/orders/{order_no}/shipments", Access::kSigned, Role::kOperator,

@@ -61,14 +61,13 @@ asio::awaitable<Response> track(Api& api, Context& ctx) {
       !std::all_of(last4->begin(), last4->end(), [](char c) { return c >= '0' && c <= '9'; }))
     co_return error_response(ctx, status::bad_request, "invalid_argument",
                              "must be the last 4 digits of the phone number", "phone_last4");
-  auto work = [&api, no = *no, l4 = *last4] {
-    return api.orders.track(no, l4);
-  };
+  auto work = [&api, no = *no, l4 = *last4] { return api.orders.track(no, l4); };
   auto order = co_await on_pool(api.pool, std::move(work));
   if (!order)
     co_return error_response(ctx, status::not_found, "not_found",
                              "no order matches this order number and phone");
-  co_return json_response(ctx, status::ok, order_json(*order, View::kPublic, api.utc_offset_minutes));
+  co_return json_response(ctx, status::ok,
+                          order_json(*order, View::kPublic, api.utc_offset_minutes));
 }
 
 asio::awaitable<Response> audit(Api& api, Context& ctx) {
@@ -77,9 +76,12 @@ asio::awaitable<Response> audit(Api& api, Context& ctx) {
     return error_response(ctx, status::bad_request, "invalid_argument", message, field);
   };
   for (const auto& [name, value] : ctx.query_map()) {
-    if (name == "actor") f.actor = value;
-    else if (name == "target") f.target = value;
-    else if (name == "action") f.action = value;
+    if (name == "actor")
+      f.actor = value;
+    else if (name == "target")
+      f.target = value;
+    else if (name == "action")
+      f.action = value;
     else if (name == "from" || name == "to") {
       auto t = domain::parse_rfc3339(value);
       if (!t) co_return fail(name, "must be an RFC 3339 time with offset");
@@ -118,7 +120,8 @@ asio::awaitable<Response> audit(Api& api, Context& ctx) {
   }
   json::value next = nullptr;
   if (page.next_before_id) next = std::to_string(*page.next_before_id);
-  co_return json_response(ctx, status::ok, json::object{{"items", std::move(items)}, {"next_cursor", next}});
+  co_return json_response(ctx, status::ok,
+                          json::object{{"items", std::move(items)}, {"next_cursor", next}});
 }
 
 asio::awaitable<Response> carriers(Api& api, Context& ctx) {
@@ -126,12 +129,14 @@ asio::awaitable<Response> carriers(Api& api, Context& ctx) {
   auto rows = co_await on_pool(api.pool, std::move(work));
   json::array items;
   for (const auto& c : rows) {
-    items.push_back(json::object{{"code", c.code},
-                                 {"name", c.name_zh},
-                                 {"kdniao_code", c.kdniao_code.empty() ? json::value(nullptr) : json::value(c.kdniao_code)},
-                                 {"kuaidi100_code", c.kuaidi100_code.empty() ? json::value(nullptr) : json::value(c.kuaidi100_code)},
-                                 {"needs_phone", c.needs_phone},
-                                 {"cold_chain", c.cold_chain}});
+    items.push_back(json::object{
+        {"code", c.code},
+        {"name", c.name_zh},
+        {"kdniao_code", c.kdniao_code.empty() ? json::value(nullptr) : json::value(c.kdniao_code)},
+        {"kuaidi100_code",
+         c.kuaidi100_code.empty() ? json::value(nullptr) : json::value(c.kuaidi100_code)},
+        {"needs_phone", c.needs_phone},
+        {"cold_chain", c.cold_chain}});
   }
   co_return json_response(ctx, status::ok, json::object{{"items", std::move(items)}});
 }

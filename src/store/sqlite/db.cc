@@ -50,8 +50,9 @@ std::string Stmt::text(int col) const {
 }
 
 Db::Db(const std::string& path, int busy_timeout_ms, bool synchronous_full, bool read_only) {
-  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -93,7 +94,9 @@ void Db::exec(std::string_view sql) {
   }
 }
 
-Transaction::Transaction(Db& db) : db_(db) { db_.prepare("BEGIN IMMEDIATE").run(); }
+Transaction::Transaction(Db& db) : db_(db) {
+  db_.prepare("BEGIN IMMEDIATE").run();
+}
 
 Transaction::~Transaction() {
   if (!done_) {

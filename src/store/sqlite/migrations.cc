@@ -206,13 +206,28 @@ INSERT INTO carriers (code, name_zh, kdniao_code, kuaidi100_code, needs_phone, c
   ('AXD', '安鲜达', 'AXD', NULL, 0, 1);
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations = {{
+// Responses remembered for the Idempotency-Key header (kept 24 hours).
+constexpr std::string_view kIdempotency = R"sql(
+CREATE TABLE idempotency_keys (
+  key TEXT PRIMARY KEY,
+  request_hash TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_by_created ON idempotency_keys (created_at);
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations = {{
     {1, "init", kInit},
     {2, "seed_reference_data", kSeed},
+    {3, "idempotency_keys", kIdempotency},
 }};
 
 }  // namespace
 
-std::span<const Migration> migrations() { return kMigrations; }
+std::span<const Migration> migrations() {
+  return kMigrations;
+}
 
 }  // namespace coldtrack::store::sqlite

@@ -62,7 +62,8 @@ OrderRecord read_order(const Stmt& s, bool archived) {
 }
 
 std::optional<OrderRecord> find_in(Db& db, const Tables& t, std::string_view order_no) {
-  auto s = db.prepare(fmt::format("SELECT {} FROM {} o WHERE o.order_no = ?", kOrderCols, t.orders));
+  auto s =
+      db.prepare(fmt::format("SELECT {} FROM {} o WHERE o.order_no = ?", kOrderCols, t.orders));
   s.bind(1, order_no);
   if (!s.step()) return std::nullopt;
   return read_order(s, &t == &kArchive);
@@ -146,10 +147,10 @@ void insert_outbox(Db& db, std::string_view topic, const std::string& key,
 }
 
 std::int64_t insert_event(Db& db, const Tables& t, std::int64_t order_id, const EventRecord& e) {
-  auto s = db.prepare(fmt::format(
-      "INSERT INTO {} (order_id, status, from_status, at, recorded_at, actor, note) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)",
-      t.events));
+  auto s = db.prepare(
+      fmt::format("INSERT INTO {} (order_id, status, from_status, at, recorded_at, actor, note) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  t.events));
   s.bind(1, order_id).bind(2, domain::to_string(e.status));
   if (e.from) {
     s.bind(3, domain::to_string(*e.from));
@@ -320,12 +321,14 @@ class SqliteStore::ReaderLease {
 SqliteStore::SqliteStore(const SqliteOptions& options) : options_(options) {
   const auto parent = std::filesystem::path(options_.path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
-  writer_ = std::make_unique<Db>(options_.path, options_.busy_timeout_ms,
-                                 options_.synchronous_full, false);
+  writer_ = std::make_unique<Db>(options_.path, options_.busy_timeout_ms, options_.synchronous_full,
+                                 false);
   migrate();
 }
 
-SqliteStore::~SqliteStore() { close(); }
+SqliteStore::~SqliteStore() {
+  close();
+}
 
 void SqliteStore::close() {
   std::scoped_lock lock(write_mu_, readers_mu_);
@@ -377,8 +380,10 @@ void SqliteStore::migrate() {
     if (m.version <= current) continue;
     Transaction tx(*writer_);
     writer_->exec(m.sql);
-    writer_->prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, "
-                     "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))")
+    writer_
+        ->prepare(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, "
+            "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))")
         .bind(1, m.version)
         .bind(2, m.name)
         .run();
@@ -405,8 +410,8 @@ CreateResult SqliteStore::create_order(const OrderRecord& order, const std::stri
   }
   const auto id = insert_order_row(db, order, false);
   insert_event(db, kLive, id,
-               EventRecord{OrderStatus::kCreated, std::nullopt, order.created_at,
-                           order.updated_at, actor, ""});
+               EventRecord{OrderStatus::kCreated, std::nullopt, order.created_at, order.updated_at,
+                           actor, ""});
   insert_outbox(db, "order.created", "order.created:" + order.order_no,
                 fmt::format(R"({{"order_no":"{}"}})", order.order_no), order.updated_at);
   insert_audit(db, audit);
@@ -458,8 +463,8 @@ ShipmentResult SqliteStore::add_shipment(std::string_view order_no, const Shipme
     return NotFound{};
   }
   {
-    auto s = db.prepare(
-        "SELECT 1 FROM shipments WHERE order_id = ? AND carrier = ? AND waybill_no = ?");
+    auto s =
+        db.prepare("SELECT 1 FROM shipments WHERE order_id = ? AND carrier = ? AND waybill_no = ?");
     s.bind(1, o->id).bind(2, sh.carrier).bind(3, sh.waybill_no);
     if (s.step()) {  // the same parcel again: idempotent
       load_details(db, *o);
@@ -553,7 +558,8 @@ int SqliteStore::archive_batch(EpochMs finished_before, int batch) {
   const int n = db.changes();
   if (n == 0) return 0;
   db.prepare(
-        "INSERT INTO orders_archive SELECT o.*, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) "
+        "INSERT INTO orders_archive SELECT o.*, CAST((julianday('now') - 2440587.5) * 86400000 AS "
+        "INTEGER) "
         "FROM orders o WHERE o.id IN (SELECT id FROM archive_ids)")
       .run();
   db.prepare(
@@ -673,14 +679,43 @@ AuditPage SqliteStore::list_audit(const AuditFilter& f) {
   bind_all(s, q);
   AuditPage page;
   while (s.step()) {
-    page.items.push_back({s.i64(0), s.i64(1), s.text(2), s.text(3), s.text(4), s.text(5),
-                          s.text(6), s.text(7), s.text(8)});
+    page.items.push_back({s.i64(0), s.i64(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6),
+                          s.text(7), s.text(8)});
   }
   if (static_cast<int>(page.items.size()) > f.limit) {
     page.items.pop_back();
     page.next_before_id = page.items.back().id;
   }
   return page;
+}
+
+std::optional<IdempotentResponse> SqliteStore::find_idempotent(std::string_view scope_key) {
+  auto db = lease_reader();
+  auto s = db->prepare("SELECT request_hash, status, body FROM idempotency_keys WHERE key = ?");
+  s.bind(1, scope_key);
+  if (!s.step()) return std::nullopt;
+  return IdempotentResponse{s.text(0), static_cast<int>(s.i64(1)), s.text(2)};
+}
+
+void SqliteStore::save_idempotent(std::string_view scope_key, const IdempotentResponse& r,
+                                  EpochMs now) {
+  std::lock_guard lock(write_mu_);
+  writer_
+      ->prepare(
+          "INSERT INTO idempotency_keys (key, request_hash, status, body, created_at) VALUES (?, "
+          "?, ?, ?, ?) ON CONFLICT (key) DO NOTHING")
+      .bind(1, scope_key)
+      .bind(2, r.request_hash)
+      .bind(3, r.status)
+      .bind(4, r.body)
+      .bind(5, now)
+      .run();
+}
+
+int SqliteStore::purge_idempotent(EpochMs before) {
+  std::lock_guard lock(write_mu_);
+  writer_->prepare("DELETE FROM idempotency_keys WHERE created_at < ?").bind(1, before).run();
+  return writer_->changes();
 }
 
 bool SqliteStore::ping() {

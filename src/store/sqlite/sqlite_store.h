@@ -48,6 +48,11 @@ class SqliteStore final : public Store {
   void append_audit(const AuditRecord& record) override;
   AuditPage list_audit(const AuditFilter& filter) override;
 
+  std::optional<IdempotentResponse> find_idempotent(std::string_view scope_key) override;
+  void save_idempotent(std::string_view scope_key, const IdempotentResponse& response,
+                       EpochMs now) override;
+  int purge_idempotent(EpochMs before) override;
+
   bool ping() override;
   std::vector<std::string> explain_list(const OrderFilter& filter) override;
   void close() override;
