@@ -1,5 +1,6 @@
 // coldtrack: the order and cold-chain tracking service and its tools.
 #include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <boost/url/parse.hpp>
@@ -109,6 +110,8 @@ int main(int argc, char** argv) {
   auto* keys = cli.add_subcommand("config-keys", "List every configuration key");
 
   CLI11_PARSE(cli, argc, argv);
+  // Logs go to stderr; stdout carries only command output (JSON, the listening line).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("coldtrack"));
 
   if (keys->parsed()) {
     for (const auto& k : ct::app::config_keys()) std::cout << k << "\n";

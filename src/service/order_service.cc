@@ -191,6 +191,7 @@ Result<domain::Order> OrderService::change_status(const std::string& order_no, O
                        fmt::format(R"({{"to":"{}"}})", domain::to_string(to))));
   if (auto* c = std::get_if<store::Changed>(&result)) return to_domain(c->order);
   if (std::holds_alternative<store::NotFound>(result)) return not_found("order not found");
+  if (auto* r = std::get_if<store::InvalidReference>(&result)) return invalid(r->field, r->message);
   return conflict(std::get<store::Conflict>(result));
 }
 
@@ -230,6 +231,7 @@ Result<OrderList> OrderService::list(const ListQuery& q) {
   f.from = q.from;
   f.to = q.to;
   f.archived = q.archived;
+  if (q.limit < 1 || q.limit > 200) return invalid("limit", "must be an integer in 1..200");
   f.limit = q.limit;
   if (q.phone) {
     auto phone = domain::normalize_mobile(*q.phone);
@@ -271,6 +273,7 @@ std::optional<domain::Order> OrderService::track(const std::string& order_no,
 }
 
 int OrderService::archive(int after_days, int batch_size) {
+  if (batch_size < 1 || after_days < 1) return 0;
   const auto cutoff = clock_() - static_cast<domain::EpochMs>(after_days) * 86'400'000;
   int total = 0;
   for (;;) {

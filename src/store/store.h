@@ -59,7 +59,7 @@ struct InvalidReference {
 };
 
 using CreateResult = std::variant<Created, AlreadyExists, Conflict>;
-using ChangeResult = std::variant<Changed, NotFound, Conflict>;
+using ChangeResult = std::variant<Changed, NotFound, Conflict, InvalidReference>;
 using ShipmentResult = std::variant<Changed, NotFound, Conflict, InvalidReference>;
 
 struct StatusChange {

@@ -119,6 +119,12 @@ std::optional<int> wait_pid(pid_t pid, std::chrono::milliseconds timeout) {
 
 std::atomic<int> g_cli_runs{0};
 
+// The binary under test: COLDTRACK_IT_BINARY overrides the one this suite was built with.
+std::string binary() {
+  const char* override_path = std::getenv("COLDTRACK_IT_BINARY");
+  return override_path && *override_path ? override_path : COLDTRACK_BINARY;
+}
+
 std::mt19937_64& rng() {
   static std::mt19937_64 r{std::random_device{}()};
   return r;
@@ -156,8 +162,12 @@ std::string error_member(const std::string& body, const char* name) {
 }
 }  // namespace
 
-std::string Response::error_field() const { return error_member(body, "field"); }
-std::string Response::error_code() const { return error_member(body, "code"); }
+std::string Response::error_field() const {
+  return error_member(body, "field");
+}
+std::string Response::error_code() const {
+  return error_member(body, "code");
+}
 
 // ---- ServerProcess ----------------------------------------------------------------------------
 
@@ -183,7 +193,7 @@ void ServerProcess::start(std::chrono::milliseconds ready_timeout) {
   ++starts_;
   const std::string out = dir_ + "/serve-" + std::to_string(starts_) + ".out";
   const std::string err = dir_ + "/serve-" + std::to_string(starts_) + ".err";
-  pid_ = spawn({COLDTRACK_BINARY, "serve"}, env_, out, err);
+  pid_ = spawn({binary(), "serve"}, env_, out, err);
   port_ = 0;
   const std::string marker = "coldtrack listening on http://";
   const auto deadline = Clock::now() + ready_timeout;
@@ -206,8 +216,10 @@ void ServerProcess::start(std::chrono::milliseconds ready_timeout) {
     }
     if (Clock::now() >= deadline) {
       kill9();
-      throw std::runtime_error("coldtrack serve did not print its listening line within the "
-                               "timeout; stdout:\n" + text + "\nstderr:\n" + read_file(err));
+      throw std::runtime_error(
+          "coldtrack serve did not print its listening line within the "
+          "timeout; stdout:\n" +
+          text + "\nstderr:\n" + read_file(err));
     }
     std::this_thread::sleep_for(10ms);
   }
@@ -253,7 +265,7 @@ CliResult ServerProcess::cli(const std::vector<std::string>& args,
   const int n = ++g_cli_runs;
   const std::string out = dir_ + "/cli-" + std::to_string(n) + ".out";
   const std::string err = dir_ + "/cli-" + std::to_string(n) + ".err";
-  std::vector<std::string> argv{COLDTRACK_BINARY};
+  std::vector<std::string> argv{binary()};
   argv.insert(argv.end(), args.begin(), args.end());
   const pid_t pid = spawn(argv, env_, out, err);
   CliResult r;
@@ -333,7 +345,9 @@ RawConnection::~RawConnection() {
   delete impl_;
 }
 
-int RawConnection::fd() const { return impl_->socket.native_handle(); }
+int RawConnection::fd() const {
+  return impl_->socket.native_handle();
+}
 
 bool RawConnection::send(const std::string& bytes) {
   std::size_t off = 0;
@@ -449,6 +463,25 @@ bool RawConnection::wait_closed(std::chrono::milliseconds timeout, std::string* 
   return impl_->closed;
 }
 
+std::string raw_request(const std::string& method, const std::string& target,
+                        const std::string& body, const std::optional<Credentials>& creds,
+                        bool keep_alive) {
+  std::string r = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  if (creds) {
+    for (const auto& [k, v] :
+         coldtrack::http::signed_headers(*creds, method, target, body, now_ms() / 1000))
+      r += k + ": " + v + "\r\n";
+  }
+  if (!body.empty()) {
+    r +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  if (!keep_alive) r += "Connection: close\r\n";
+  r += "\r\n";
+  r += body;
+  return r;
+}
+
 RawResponse raw_exchange(unsigned short port, const std::string& request,
                          std::chrono::milliseconds timeout) {
   RawConnection c(port);
@@ -480,7 +513,9 @@ std::int64_t now_ms() {
       .count();
 }
 
-std::string rfc3339(std::int64_t ms) { return domain::format_rfc3339(ms / 1000 * 1000, 480); }
+std::string rfc3339(std::int64_t ms) {
+  return domain::format_rfc3339(ms / 1000 * 1000, 480);
+}
 
 json::object order_body(const std::string& order_no, const std::string& phone) {
   json::object o{
@@ -502,7 +537,9 @@ json::object order_body(const std::string& order_no, const std::string& phone) {
   return o;
 }
 
-std::string to_string(const json::value& v) { return json::serialize(v); }
+std::string to_string(const json::value& v) {
+  return json::serialize(v);
+}
 
 std::string url_encode(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";

@@ -142,6 +142,12 @@ class RawConnection {
   Impl* impl_;
 };
 
+// The bytes of an HTTP/1.1 request; signed (now) when `creds` is given.
+std::string raw_request(const std::string& method, const std::string& target,
+                        const std::string& body = {},
+                        const std::optional<Credentials>& creds = std::nullopt,
+                        bool keep_alive = false);
+
 // Sends `request` from a separate thread (so a server that answers early and closes cannot
 // deadlock the test) and reads the response.
 RawResponse raw_exchange(unsigned short port, const std::string& request,

@@ -36,7 +36,9 @@ TEST(MaskName, KeepsFirstCharacterUtf8Aware) {
   EXPECT_EQ(mask_name("欧阳娜娜"), "欧***");
   EXPECT_EQ(mask_name("王秀英"), "王**");
   EXPECT_EQ(mask_name("Tom"), "T**");
-  EXPECT_EQ(mask_name("\xF0\x9F\x98\x80" "ab"), "\xF0\x9F\x98\x80**");  // 4-byte first char
+  EXPECT_EQ(mask_name("\xF0\x9F\x98\x80"
+                      "ab"),
+            "\xF0\x9F\x98\x80**");  // 4-byte first char
 }
 
 TEST(MaskName, SingleCharacterOrEmptyBecomesStar) {
@@ -233,9 +235,9 @@ TEST(Rfc3339RoundTrip, FormatThenParseIsIdentityForManyValuesAndOffsets) {
 }
 
 TEST(Rfc3339RoundTrip, SpecialInstants) {
-  for (EpochMs t : {EpochMs{0}, EpochMs{-1}, EpochMs{1}, kLeapDay2024, kLeapDay2024 - 1,
-                    k20261231T1600Z, k20261231T1600Z - 1, EpochMs{946684800000},
-                    EpochMs{951782400000} /* 2000-02-29 */}) {
+  for (EpochMs t :
+       {EpochMs{0}, EpochMs{-1}, EpochMs{1}, kLeapDay2024, kLeapDay2024 - 1, k20261231T1600Z,
+        k20261231T1600Z - 1, EpochMs{946684800000}, EpochMs{951782400000} /* 2000-02-29 */}) {
     for (int off : {0, 480, -480}) {
       const std::string text = format_rfc3339(t, off);
       EXPECT_EQ(parse_rfc3339(text), t) << text;
@@ -244,9 +246,9 @@ TEST(Rfc3339RoundTrip, SpecialInstants) {
 }
 
 TEST(Rfc3339RoundTrip, ParseThenFormatGivesTheCanonicalText) {
-  for (const char* text :
-       {"2026-11-25T13:05:00+08:00", "2026-11-25T05:05:00Z", "2026-11-25T05:05:00.123Z",
-        "2024-02-29T23:59:59.999+08:00", "1999-12-31T23:59:59-05:00", "2026-06-01T00:00:00+05:30"}) {
+  for (const char* text : {"2026-11-25T13:05:00+08:00", "2026-11-25T05:05:00Z",
+                           "2026-11-25T05:05:00.123Z", "2024-02-29T23:59:59.999+08:00",
+                           "1999-12-31T23:59:59-05:00", "2026-06-01T00:00:00+05:30"}) {
     const auto t = parse_rfc3339(text);
     ASSERT_TRUE(t.has_value()) << text;
     std::string s(text);

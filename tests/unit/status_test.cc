@@ -82,8 +82,8 @@ TEST(StatusTable, NextStatusesAgreesWithCanTransitionAndHasNoDuplicates) {
 }
 
 TEST(StatusTable, SpecificDocumentedMoves) {
-  EXPECT_TRUE(can_transition(S::kShipped, S::kDelivered));  // same-city couriers
-  EXPECT_TRUE(can_transition(S::kPaid, S::kRefunded));      // cancellation after payment
+  EXPECT_TRUE(can_transition(S::kShipped, S::kDelivered));    // same-city couriers
+  EXPECT_TRUE(can_transition(S::kPaid, S::kRefunded));        // cancellation after payment
   EXPECT_TRUE(can_transition(S::kRefunding, S::kCompleted));  // refund declined
   EXPECT_TRUE(can_transition(S::kDelivered, S::kRefunding));
   EXPECT_FALSE(can_transition(S::kPaid, S::kCancelled));  // cancelled only before payment
@@ -159,7 +159,9 @@ TEST(StatusKinds, FinishedStatusesAreDeliveredCompletedCancelledRefunded) {
 
 TEST(StatusKinds, EveryTerminalStatusIsFinished) {
   for (S s : kAllStatuses) {
-    if (is_terminal(s)) EXPECT_TRUE(is_finished(s)) << to_string(s);
+    if (is_terminal(s)) {
+      EXPECT_TRUE(is_finished(s)) << to_string(s);
+    }
   }
   // DELIVERED is finished but not terminal: it may still be refunded.
   EXPECT_TRUE(is_finished(S::kDelivered));

@@ -99,15 +99,17 @@ TEST(ValidationText, AcceptsOrdinaryText) {
   EXPECT_TRUE(is_clean_text("hello world", 100));
   EXPECT_TRUE(is_clean_text("张三", 2));
   EXPECT_TRUE(is_clean_text("上海市浦东新区世纪大道100号", 100));
-  EXPECT_TRUE(is_clean_text("\xC2\xA0", 1));                // U+00A0, right after the C1 range
-  EXPECT_TRUE(is_clean_text("\xF0\x9F\x98\x80", 1));        // U+1F600, 4 bytes, 1 code point
-  EXPECT_TRUE(is_clean_text("\xED\x9F\xBF", 1));            // U+D7FF, just below surrogates
-  EXPECT_TRUE(is_clean_text("\xEE\x80\x80", 1));            // U+E000, just above surrogates
-  EXPECT_TRUE(is_clean_text("\xF4\x8F\xBF\xBF", 1));        // U+10FFFF, the last code point
+  EXPECT_TRUE(is_clean_text("\xC2\xA0", 1));          // U+00A0, right after the C1 range
+  EXPECT_TRUE(is_clean_text("\xF0\x9F\x98\x80", 1));  // U+1F600, 4 bytes, 1 code point
+  EXPECT_TRUE(is_clean_text("\xED\x9F\xBF", 1));      // U+D7FF, just below surrogates
+  EXPECT_TRUE(is_clean_text("\xEE\x80\x80", 1));      // U+E000, just above surrogates
+  EXPECT_TRUE(is_clean_text("\xF4\x8F\xBF\xBF", 1));  // U+10FFFF, the last code point
   EXPECT_TRUE(is_clean_text("~", 1));
 }
 
-TEST(ValidationText, RejectsEmpty) { EXPECT_FALSE(is_clean_text("", 10)); }
+TEST(ValidationText, RejectsEmpty) {
+  EXPECT_FALSE(is_clean_text("", 10));
+}
 
 TEST(ValidationText, RejectsControlCharacters) {
   EXPECT_FALSE(is_clean_text("a\nb", 10));
@@ -124,13 +126,13 @@ TEST(ValidationText, RejectsControlCharacters) {
 TEST(ValidationText, RejectsInvalidUtf8) {
   EXPECT_FALSE(is_clean_text("\xFF", 10));
   EXPECT_FALSE(is_clean_text("\xFE", 10));
-  EXPECT_FALSE(is_clean_text("\x80", 10));           // lone continuation byte
-  EXPECT_FALSE(is_clean_text("a\xBF", 10));          // lone continuation byte after ASCII
-  EXPECT_FALSE(is_clean_text("\xC3", 10));           // truncated 2-byte sequence
-  EXPECT_FALSE(is_clean_text("\xE5\xBC", 10));       // truncated 3-byte sequence (张 = E5 BC A0)
-  EXPECT_FALSE(is_clean_text("\xF0\x9F\x98", 10));   // truncated 4-byte sequence
-  EXPECT_FALSE(is_clean_text("\xC3\x28", 10));       // bad continuation
-  EXPECT_FALSE(is_clean_text("\xE5\x28\xA0", 10));   // bad continuation
+  EXPECT_FALSE(is_clean_text("\x80", 10));          // lone continuation byte
+  EXPECT_FALSE(is_clean_text("a\xBF", 10));         // lone continuation byte after ASCII
+  EXPECT_FALSE(is_clean_text("\xC3", 10));          // truncated 2-byte sequence
+  EXPECT_FALSE(is_clean_text("\xE5\xBC", 10));      // truncated 3-byte sequence (张 = E5 BC A0)
+  EXPECT_FALSE(is_clean_text("\xF0\x9F\x98", 10));  // truncated 4-byte sequence
+  EXPECT_FALSE(is_clean_text("\xC3\x28", 10));      // bad continuation
+  EXPECT_FALSE(is_clean_text("\xE5\x28\xA0", 10));  // bad continuation
   EXPECT_FALSE(is_clean_text("\xF8\x88\x80\x80\x80", 10));  // 5-byte form
   EXPECT_FALSE(is_clean_text("\xF4\x90\x80\x80", 10));      // U+110000: above the range
   EXPECT_FALSE(is_clean_text("\xF5\x80\x80\x80", 10));
@@ -147,10 +149,10 @@ TEST(ValidationText, RejectsOverlongEncodings) {
 }
 
 TEST(ValidationText, RejectsSurrogates) {
-  EXPECT_FALSE(is_clean_text("\xED\xA0\x80", 10));  // U+D800
-  EXPECT_FALSE(is_clean_text("\xED\xAF\xBF", 10));  // U+DBFF
-  EXPECT_FALSE(is_clean_text("\xED\xB0\x80", 10));  // U+DC00
-  EXPECT_FALSE(is_clean_text("\xED\xBF\xBF", 10));  // U+DFFF
+  EXPECT_FALSE(is_clean_text("\xED\xA0\x80", 10));              // U+D800
+  EXPECT_FALSE(is_clean_text("\xED\xAF\xBF", 10));              // U+DBFF
+  EXPECT_FALSE(is_clean_text("\xED\xB0\x80", 10));              // U+DC00
+  EXPECT_FALSE(is_clean_text("\xED\xBF\xBF", 10));              // U+DFFF
   EXPECT_FALSE(is_clean_text("\xED\xA0\xBD\xED\xB8\x80", 10));  // CESU-8 surrogate pair
 }
 
@@ -204,7 +206,9 @@ TEST(ValidationNote, EmptyOrCleanUpTo500) {
 
 const std::set<std::string> kCategories = {"frozen", "chilled", "ambient"};
 
-EpochMs Now() { return *parse_rfc3339("2026-11-25T12:00:00+08:00"); }
+EpochMs Now() {
+  return *parse_rfc3339("2026-11-25T12:00:00+08:00");
+}
 
 // A valid order: 2 x 3990 + 1 x 1890 = 9870, + 1200 shipping - 500 discount = 10570.
 NewOrder ValidOrder() {
@@ -225,7 +229,9 @@ NewOrder ValidOrder() {
 // The field named by the validation error, or "" when the order is valid.
 std::string ErrorField(NewOrder o) {
   auto e = validate_new_order(o, kCategories, Now());
-  if (e) EXPECT_FALSE(e->message.empty()) << e->field;
+  if (e) {
+    EXPECT_FALSE(e->message.empty()) << e->field;
+  }
   return e ? e->field : "";
 }
 
@@ -269,8 +275,7 @@ TEST(ValidateNewOrder, CustomerName) {
   std::string fifty;
   for (int i = 0; i < 50; ++i) fifty += "名";
   EXPECT_EQ(ErrorFieldAfter([&](NewOrder& o) { o.customer.name = fifty; }), "");
-  EXPECT_EQ(ErrorFieldAfter([&](NewOrder& o) { o.customer.name = fifty + "名"; }),
-            "customer.name");
+  EXPECT_EQ(ErrorFieldAfter([&](NewOrder& o) { o.customer.name = fifty + "名"; }), "customer.name");
 }
 
 TEST(ValidateNewOrder, CustomerPhone) {
@@ -342,10 +347,8 @@ TEST(ValidateNewOrder, ItemFieldsNameTheItemIndex) {
             "items[1].sku");
   EXPECT_EQ(ErrorFieldAfter([](NewOrder& o) { o.items[1].name.clear(); }), "items[1].name");
   EXPECT_EQ(ErrorFieldAfter([](NewOrder& o) { o.items[0].name = "a\x7F"; }), "items[0].name");
-  EXPECT_EQ(ErrorFieldAfter([](NewOrder& o) { o.items[0].category.clear(); }),
-            "items[0].category");
-  EXPECT_EQ(ErrorFieldAfter([](NewOrder& o) { o.items[0].category = "hot"; }),
-            "items[0].category");
+  EXPECT_EQ(ErrorFieldAfter([](NewOrder& o) { o.items[0].category.clear(); }), "items[0].category");
+  EXPECT_EQ(ErrorFieldAfter([](NewOrder& o) { o.items[0].category = "hot"; }), "items[0].category");
   EXPECT_EQ(ErrorFieldAfter([](NewOrder& o) { o.items[1].category = "Frozen"; }),
             "items[1].category");
   EXPECT_EQ(ErrorFieldAfter([](NewOrder& o) {
@@ -457,8 +460,7 @@ TEST(ValidateNewOrder, CreatedAt) {
   EXPECT_EQ(ErrorFieldAfter([&](NewOrder& o) { o.created_at = Now() + kFiveMinutes; }), "");
   EXPECT_EQ(ErrorFieldAfter([&](NewOrder& o) { o.created_at = Now() + kFiveMinutes + 1; }),
             "created_at");
-  EXPECT_EQ(ErrorFieldAfter([](NewOrder& o) { o.created_at = Now() + 86'400'000; }),
-            "created_at");
+  EXPECT_EQ(ErrorFieldAfter([](NewOrder& o) { o.created_at = Now() + 86'400'000; }), "created_at");
   // Seconds instead of milliseconds: before 2000.
   EXPECT_EQ(ErrorFieldAfter([](NewOrder& o) { o.created_at = Now() / 1000; }), "created_at");
   EXPECT_EQ(ErrorFieldAfter([](NewOrder& o) { o.created_at = 946684800000 - 1; }), "created_at");

@@ -6,7 +6,7 @@ namespace coldtrack::store::sqlite {
 namespace {
 
 // Live and archive tables share one shape; archive rows keep their ids so cursors work across
-// both. Indexes serve every list filter in newest-first order (see docs/QUERY_PLANS.md).
+// both. AUTOINCREMENT on the live tables: an id freed by archiving is never handed out again. Indexes serve every list filter in newest-first order (see docs/QUERY_PLANS.md).
 constexpr std::string_view kInit = R"sql(
 CREATE TABLE carriers (
   code TEXT PRIMARY KEY,
@@ -25,7 +25,7 @@ CREATE TABLE categories (
 ) WITHOUT ROWID;
 
 CREATE TABLE orders (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   order_no TEXT NOT NULL UNIQUE,
   status TEXT NOT NULL,
   name_sealed BLOB NOT NULL,
@@ -54,7 +54,7 @@ CREATE INDEX orders_by_openid ON orders (openid, created_at DESC, id DESC) WHERE
 CREATE INDEX orders_by_finished ON orders (finished_at) WHERE finished_at IS NOT NULL;
 
 CREATE TABLE order_events (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   order_id INTEGER NOT NULL,
   status TEXT NOT NULL,
   from_status TEXT,
@@ -66,7 +66,7 @@ CREATE TABLE order_events (
 CREATE INDEX order_events_by_order ON order_events (order_id, id);
 
 CREATE TABLE shipments (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   order_id INTEGER NOT NULL,
   order_created_at INTEGER NOT NULL,
   carrier TEXT NOT NULL,

@@ -264,6 +264,8 @@ ListSql build_list_sql(const OrderFilter& f, const Tables& t, int fetch) {
     q.args.emplace_back(f.after->created_at);
     q.args.emplace_back(f.after->id);
   }
+  // An order with two parcels of the carrier must count once against the limit.
+  if (carrier_drives) q.text += fmt::format(" GROUP BY {}, {}", k1, k2);
   q.text += fmt::format(" ORDER BY {} DESC, {} DESC LIMIT ?", k1, k2);
   q.args.emplace_back(static_cast<std::int64_t>(fetch));
   return q;
@@ -286,10 +288,7 @@ std::vector<OrderRecord> run_list(Db& db, const OrderFilter& f, const Tables& t,
   bind_all(s, q);
   std::vector<OrderRecord> out;
   while (s.step()) {
-    auto o = read_order(s, &t == &kArchive);
-    // An order with two parcels of the same carrier appears twice when driving from shipments.
-    if (!out.empty() && out.back().id == o.id) continue;
-    out.push_back(std::move(o));
+    out.push_back(read_order(s, &t == &kArchive));
   }
   return out;
 }
@@ -436,7 +435,7 @@ ChangeResult SqliteStore::change_status(const StatusChange& c, const AuditRecord
                                 domain::to_string(c.to)),
                     o->status};
   if (c.at < o->created_at)
-    return Conflict{"the change cannot happen before the order was created", o->status};
+    return InvalidReference{"at", "is before the order was created"};
   apply_transition(db, *o, c.to, c.at, c.recorded_at, c.actor, c.note);
   insert_audit(db, audit);
   tx.commit();

@@ -1,0 +1,103 @@
+// GoogleTest fixtures and small helpers shared by the integration tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "harness.h"
+#include "security/crypto.h"
+
+namespace coldtrack::it {
+
+namespace json = boost::json;
+
+// One server per test suite (started in SetUpTestSuite). `Derived` may declare
+//   static std::map<std::string, std::string> extra_env();
+// to configure it.
+template <typename Derived>
+class SharedServerTest : public ::testing::Test {
+ public:
+  static std::map<std::string, std::string> extra_env() { return {}; }
+
+  static void SetUpTestSuite() {
+    try {
+      server_ = std::make_unique<ServerProcess>(Derived::extra_env());
+      server_->start();
+    } catch (const std::exception& e) {
+      setup_error_ = e.what();
+      server_.reset();
+    }
+  }
+  static void TearDownTestSuite() { server_.reset(); }
+
+ protected:
+  void SetUp() override {
+    if (!server_) FAIL() << "server did not start: " << setup_error_;
+    if (!server_->running()) FAIL() << "the shared server is no longer running";
+  }
+
+  ServerProcess& s() { return *server_; }
+
+  static inline std::unique_ptr<ServerProcess> server_;
+  static inline std::string setup_error_;
+};
+
+// A string member as std::string ("<missing>" / "<not a string>" otherwise), for readable
+// assertions.
+inline std::string str(const json::value& v) {
+  return v.is_string() ? std::string(v.as_string()) : "<not a string: " + json::serialize(v) + ">";
+}
+inline std::string str(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v ? str(*v) : "<missing " + std::string(key) + ">";
+}
+
+// POST /api/orders as the operator; returns the response.
+inline Response create_order(ServerProcess& s, const json::object& body) {
+  return s.post("/api/orders", to_string(body), s.operator_key());
+}
+
+// Creates an order (asserting 201) and returns its JSON.
+inline json::object must_create(ServerProcess& s, const json::object& body) {
+  auto r = create_order(s, body);
+  EXPECT_EQ(r.status, 201) << r.body;
+  auto v = r.json();
+  if (!v.is_object()) throw std::runtime_error("create returned non-object: " + r.body);
+  return v.as_object();
+}
+
+// POST /api/orders/{no}/status as the operator.
+inline Response change_status(ServerProcess& s, const std::string& no, const std::string& status,
+                              const std::string& at = {}) {
+  json::object b{{"status", status}};
+  if (!at.empty()) b["at"] = at;
+  return s.post("/api/orders/" + no + "/status", to_string(b), s.operator_key());
+}
+
+inline Response add_shipment(ServerProcess& s, const std::string& no, const std::string& carrier,
+                             const std::string& waybill) {
+  return s.post("/api/orders/" + no + "/shipments",
+                to_string(json::object{{"carrier", carrier}, {"waybill_no", waybill}}),
+                s.operator_key());
+}
+
+// The JSON of an error body without its request_id, for comparing two errors.
+inline std::string without_request_id(const Response& r) {
+  auto v = r.json();
+  if (v.is_object()) v.as_object().erase("request_id");
+  return json::serialize(v);
+}
+
+// The masked form of a mainland mobile number: 138****5678.
+inline std::string masked_phone(const std::string& phone) {
+  return phone.substr(0, 3) + "****" + phone.substr(phone.size() - 4);
+}
+
+// A random waybill number.
+inline std::string unique_waybill(const std::string& prefix = "SF") {
+  return prefix + security::random_hex(6);
+}
+
+}  // namespace coldtrack::it

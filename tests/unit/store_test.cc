@@ -1,0 +1,1501 @@
+// OrderService + SqliteStore against a real SQLite file in the temp directory.
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "app/demo.h"
+#include "domain/order.h"
+#include "domain/status.h"
+#include "domain/time.h"
+#include "domain/validation.h"
+#include "service/order_service.h"
+#include "service/pii.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace coldtrack {
+namespace {
+
+namespace fs = std::filesystem;
+using domain::EpochMs;
+using domain::NewOrder;
+using domain::Order;
+using domain::OrderStatus;
+using service::Actor;
+using service::ErrorCode;
+using service::ListQuery;
+using service::OrderService;
+using service::PiiCodec;
+using service::Result;
+using store::ArchiveScope;
+using store::OrderFilter;
+using store::sqlite::SqliteOptions;
+using store::sqlite::SqliteStore;
+using S = OrderStatus;
+
+constexpr EpochMs kMinute = 60'000;
+constexpr EpochMs kHour = 60 * kMinute;
+constexpr EpochMs kDay = 24 * kHour;
+constexpr EpochMs kT0 = 1'795'583'100'000;  // 2026-11-25T13:05:00+08:00
+
+const std::string kDataKey = "0123456789abcdef0123456789ABCDEF";  // 32 bytes, tests only
+const std::string kPhoneA = "13800000001";
+const std::string kPhoneB = "13900000002";
+const std::string kPhoneC = "15000000003";
+
+const Actor kActor{"apikey:ak_test", "operator", "req-1", "127.0.0.1"};
+const Actor kAdmin{"apikey:ak_admin", "admin", "req-2", "10.0.0.2"};
+
+const char* CodeName(ErrorCode c) {
+  switch (c) {
+    case ErrorCode::kInvalidArgument:
+      return "kInvalidArgument";
+    case ErrorCode::kNotFound:
+      return "kNotFound";
+    case ErrorCode::kConflict:
+      return "kConflict";
+    case ErrorCode::kPermissionDenied:
+      return "kPermissionDenied";
+    case ErrorCode::kUnavailable:
+      return "kUnavailable";
+  }
+  return "?";
+}
+
+// The value of a successful result; a failed one fails the test with its error.
+template <class T>
+T Ok(Result<T> r, const std::string& what = "") {
+  if (!r.ok()) {
+    const auto& e = r.error();
+    throw std::runtime_error(what + ": unexpected error " + CodeName(e.code) + " field=" + e.field +
+                             " message=" + e.message);
+  }
+  return std::move(r.value());
+}
+
+std::vector<std::string> Nos(const std::vector<Order>& orders) {
+  std::vector<std::string> out;
+  for (const auto& o : orders) out.push_back(o.data.order_no);
+  return out;
+}
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+fs::path UniqueDbPath() {
+  static std::atomic<int> counter{0};
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = "coldtrack_unit_" + std::to_string(::getpid()) + "_" +
+                     std::to_string(counter++) + "_" + (info ? info->name() : "x") + ".db";
+  return fs::temp_directory_path() / name;
+}
+
+// 2 x 3990 + 1 x 1890 = 9870, + 1200 shipping - 500 discount = 10570.
+NewOrder MakeOrder(const std::string& no, const std::string& phone = kPhoneA,
+                   std::optional<EpochMs> created_at = std::nullopt) {
+  NewOrder o;
+  o.order_no = no;
+  o.customer = {"张三", phone, "oWx_openid-1"};
+  o.address = {"上海市", "上海市", "浦东新区", "世纪大道100号3栋502室"};
+  o.items = {{"DJ-SX-1KG", "三鲜水饺 1kg", "frozen", 2, 3990},
+             {"SN-950ML", "鲜牛奶 950ml", "chilled", 1, 1890}};
+  o.shipping_fen = 1200;
+  o.discount_fen = 500;
+  o.amount_fen = 10570;
+  o.remark = "请放门口";
+  o.created_at = created_at;
+  return o;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    log_level_ = spdlog::get_level();
+    spdlog::set_level(spdlog::level::warn);  // migrations log at info on every open
+    path_ = UniqueDbPath();
+    Open();
+  }
+
+  void TearDown() override {
+    Close();
+    spdlog::set_level(log_level_);
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      std::error_code ec;
+      fs::remove(path_.string() + suffix, ec);
+    }
+  }
+
+  void Open() {
+    store_ = std::make_unique<SqliteStore>(SqliteOptions{path_.string(), false, 5000, 2});
+    svc_ = std::make_unique<OrderService>(*store_, pii_, [this] { return now_; });
+  }
+
+  void Close() {
+    svc_.reset();
+    if (store_) store_->close();
+    store_.reset();
+  }
+
+  Order Create(const std::string& no, const std::string& phone = kPhoneA,
+               std::optional<EpochMs> created_at = std::nullopt, const Actor& actor = kActor) {
+    auto out = Ok(svc_->create(MakeOrder(no, phone, created_at), actor), "create " + no);
+    EXPECT_TRUE(out.created) << no;
+    return out.order;
+  }
+
+  Order Move(const std::string& no, S to, std::optional<EpochMs> at = std::nullopt,
+             const std::string& note = "", const Actor& actor = kActor) {
+    return Ok(svc_->change_status(no, to, at, note, actor),
+              "change_status " + no + " to " + std::string(domain::to_string(to)));
+  }
+
+  Order Ship(const std::string& no, const std::string& carrier, const std::string& waybill,
+             const Actor& actor = kActor) {
+    return Ok(svc_->add_shipment(no, carrier, waybill, actor), "add_shipment " + no);
+  }
+
+  Order Get(const std::string& no) { return Ok(svc_->get(no, false, kActor), "get " + no); }
+
+  // Lists every page (limit `page`) and returns all order numbers in order.
+  std::vector<std::string> ListAll(ListQuery q, int page = 100) {
+    q.limit = page;
+    std::vector<std::string> out;
+    for (int guard = 0; guard < 10'000; ++guard) {
+      auto list = Ok(svc_->list(q), "list");
+      for (const auto& o : list.items) out.push_back(o.data.order_no);
+      if (!list.next_cursor) return out;
+      q.cursor = list.next_cursor;
+    }
+    ADD_FAILURE() << "pagination did not terminate";
+    return out;
+  }
+
+  PiiCodec pii_{kDataKey};
+  spdlog::level::level_enum log_level_ = spdlog::level::info;
+  EpochMs now_ = kT0;
+  fs::path path_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<OrderService> svc_;
+};
+
+// ---- create / get -----------------------------------------------------------------------------
+
+TEST_F(StoreTest, CreateAndGetRoundTrip) {
+  const EpochMs created = kT0 - 2 * kHour;
+  NewOrder in = MakeOrder("RT-1", "+8613812345678", created);
+  auto out = Ok(svc_->create(in, kActor));
+  EXPECT_TRUE(out.created);
+  EXPECT_EQ(out.order.data.order_no, "RT-1");
+  EXPECT_EQ(out.order.status, S::kCreated);
+
+  const Order o = Get("RT-1");
+  EXPECT_EQ(o.data.order_no, "RT-1");
+  EXPECT_EQ(o.data.customer.name, "张三");
+  EXPECT_EQ(o.data.customer.phone, "13812345678");  // normalized, decrypted
+  EXPECT_EQ(o.data.customer.openid, "oWx_openid-1");
+  EXPECT_EQ(o.data.address.province, "上海市");
+  EXPECT_EQ(o.data.address.city, "上海市");
+  EXPECT_EQ(o.data.address.district, "浦东新区");
+  EXPECT_EQ(o.data.address.detail, "世纪大道100号3栋502室");
+  ASSERT_EQ(o.data.items.size(), 2u);
+  EXPECT_EQ(o.data.items[0].sku, "DJ-SX-1KG");
+  EXPECT_EQ(o.data.items[0].name, "三鲜水饺 1kg");
+  EXPECT_EQ(o.data.items[0].category, "frozen");
+  EXPECT_EQ(o.data.items[0].quantity, 2);
+  EXPECT_EQ(o.data.items[0].unit_price_fen, 3990);
+  EXPECT_EQ(o.data.items[1].sku, "SN-950ML");
+  EXPECT_EQ(o.data.items[1].category, "chilled");
+  EXPECT_EQ(o.data.items[1].quantity, 1);
+  EXPECT_EQ(o.data.items[1].unit_price_fen, 1890);
+  EXPECT_EQ(o.data.amount_fen, 10570);
+  EXPECT_EQ(o.data.shipping_fen, 1200);
+  EXPECT_EQ(o.data.discount_fen, 500);
+  EXPECT_EQ(o.data.remark, "请放门口");
+  EXPECT_EQ(o.status, S::kCreated);
+  EXPECT_EQ(o.created_at, created);
+  EXPECT_EQ(o.updated_at, kT0);
+  EXPECT_FALSE(o.archived);
+  EXPECT_TRUE(o.shipments.empty());
+  ASSERT_EQ(o.history.size(), 1u);
+  EXPECT_EQ(o.history[0].status, S::kCreated);
+  EXPECT_FALSE(o.history[0].from.has_value());
+  EXPECT_EQ(o.history[0].at, created);
+  EXPECT_EQ(o.history[0].recorded_at, kT0);
+  EXPECT_EQ(o.history[0].actor, "apikey:ak_test");
+  EXPECT_EQ(o.history[0].note, "");
+
+  // What the store holds: sealed PII, blind index, clear last four digits.
+  auto rec = store_->get_order("RT-1");
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_EQ(rec->phone_last4, "5678");
+  EXPECT_EQ(rec->phone_index, pii_.phone_index("13812345678"));
+  EXPECT_EQ(rec->phone_sealed.find("13812345678"), std::string::npos);
+  EXPECT_EQ(pii_.open(rec->phone_sealed, "customer.phone"), "13812345678");
+  EXPECT_EQ(pii_.open(rec->name_sealed, "customer.name"), "张三");
+  EXPECT_EQ(pii_.open(rec->detail_sealed, "address.detail"), "世纪大道100号3栋502室");
+  // Sealed under a field label: the phone does not open as a name.
+  EXPECT_FALSE(pii_.open(rec->phone_sealed, "customer.name").has_value());
+}
+
+TEST_F(StoreTest, CreatedAtDefaultsToNow) {
+  const Order o = Create("NOW-1");
+  EXPECT_EQ(o.created_at, kT0);
+  EXPECT_EQ(Get("NOW-1").created_at, kT0);
+}
+
+TEST_F(StoreTest, GeneratedOrderNumberIsValidAndUnique) {
+  NewOrder a = MakeOrder("");
+  NewOrder b = MakeOrder("");
+  auto oa = Ok(svc_->create(a, kActor));
+  auto ob = Ok(svc_->create(b, kActor));
+  EXPECT_TRUE(domain::is_valid_order_no(oa.order.data.order_no)) << oa.order.data.order_no;
+  EXPECT_EQ(oa.order.data.order_no.rfind("CT20261125130500", 0), 0u) << oa.order.data.order_no;
+  EXPECT_NE(oa.order.data.order_no, ob.order.data.order_no);
+  EXPECT_TRUE(ob.created);
+}
+
+TEST_F(StoreTest, InvalidOrderIsRejectedWithField) {
+  NewOrder o = MakeOrder("BAD-1");
+  o.items[1].quantity = 0;
+  auto r = svc_->create(o, kActor);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.error().field, "items[1].quantity");
+  EXPECT_EQ(store_->count_orders(ArchiveScope::kInclude), 0);
+}
+
+TEST_F(StoreTest, GetUnknownOrderIsNotFound) {
+  auto r = svc_->get("NOPE", false, kActor);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(StoreTest, RawDatabaseFileDoesNotContainPersonalDataInClear) {
+  const std::string phone = "13987654321";
+  NewOrder o = MakeOrder("PII-1", phone);
+  o.customer.name = "欧阳娜娜";
+  o.address.detail = "幸福路8号冷库对面";
+  Ok(svc_->create(o, kActor));
+  Move("PII-1", S::kPaid);
+  Ok(svc_->get("PII-1", true, kAdmin));  // reveal: audit row
+  Close();
+
+  std::string bytes;
+  for (const char* suffix : {"", "-wal", "-journal"}) {
+    const fs::path p = path_.string() + suffix;
+    if (fs::exists(p)) bytes += ReadFile(p);
+  }
+  ASSERT_FALSE(bytes.empty());
+  // Sanity: the file really holds the order (so the searches below mean something).
+  ASSERT_NE(bytes.find("PII-1"), std::string::npos);
+  ASSERT_NE(bytes.find("浦东新区"), std::string::npos);  // district is stored in clear
+  EXPECT_EQ(bytes.find(phone), std::string::npos) << "phone number stored in clear";
+  EXPECT_EQ(bytes.find("8613987654321"), std::string::npos);
+  EXPECT_EQ(bytes.find("欧阳娜娜"), std::string::npos) << "name stored in clear";
+  EXPECT_EQ(bytes.find("幸福路8号冷库对面"), std::string::npos) << "address stored in clear";
+}
+
+TEST_F(StoreTest, DataSurvivesReopen) {
+  Create("RE-1");
+  Move("RE-1", S::kPaid);
+  Close();
+  Open();
+  const Order o = Get("RE-1");
+  EXPECT_EQ(o.status, S::kPaid);
+  EXPECT_EQ(o.data.customer.phone, kPhoneA);
+  EXPECT_EQ(o.history.size(), 2u);
+  EXPECT_GE(store_->schema_version(), 2);
+}
+
+// ---- idempotent create ------------------------------------------------------------------------
+
+TEST_F(StoreTest, SameBodyAgainIsNotCreatedTwice) {
+  const Order first = Create("IDEM-1");
+  now_ += kMinute;  // a retry a minute later
+  auto again = Ok(svc_->create(MakeOrder("IDEM-1"), kActor));
+  EXPECT_FALSE(again.created);
+  EXPECT_EQ(again.order.data.order_no, "IDEM-1");
+  EXPECT_EQ(again.order.created_at, first.created_at);
+  EXPECT_EQ(again.order.updated_at, first.updated_at);
+  EXPECT_EQ(again.order.history.size(), 1u);
+  // The phone is normalized before hashing: "+86..." is the same body.
+  auto again86 = Ok(svc_->create(MakeOrder("IDEM-1", "+86" + kPhoneA), kActor));
+  EXPECT_FALSE(again86.created);
+  EXPECT_EQ(store_->count_orders(ArchiveScope::kInclude), 1);
+
+  store::AuditFilter af;
+  af.action = "order.create";
+  EXPECT_EQ(store_->list_audit(af).items.size(), 1u) << "a replayed create is not audited again";
+}
+
+TEST_F(StoreTest, SameBodyAfterStatusChangeReportsCurrentState) {
+  Create("IDEM-2");
+  Move("IDEM-2", S::kPaid);
+  auto again = Ok(svc_->create(MakeOrder("IDEM-2"), kActor));
+  EXPECT_FALSE(again.created);
+  EXPECT_EQ(again.order.status, S::kPaid);
+  EXPECT_EQ(again.order.history.size(), 2u);
+}
+
+TEST_F(StoreTest, DifferentBodySameOrderNoIsConflict) {
+  Create("IDEM-3");
+  NewOrder changed = MakeOrder("IDEM-3");
+  changed.remark = "改了备注";
+  auto r = svc_->create(changed, kActor);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+  ASSERT_TRUE(r.error().current_status.has_value());
+  EXPECT_EQ(*r.error().current_status, S::kCreated);
+
+  auto other_phone = svc_->create(MakeOrder("IDEM-3", kPhoneB), kActor);
+  ASSERT_FALSE(other_phone.ok());
+  EXPECT_EQ(other_phone.error().code, ErrorCode::kConflict);
+
+  auto other_time = svc_->create(MakeOrder("IDEM-3", kPhoneA, kT0 - kHour), kActor);
+  ASSERT_FALSE(other_time.ok());
+  EXPECT_EQ(other_time.error().code, ErrorCode::kConflict);
+
+  EXPECT_EQ(Get("IDEM-3").data.remark, "请放门口");  // unchanged
+  EXPECT_EQ(store_->count_orders(ArchiveScope::kInclude), 1);
+}
+
+// ---- status changes ---------------------------------------------------------------------------
+
+TEST_F(StoreTest, TransitionsWriteHistoryInOrder) {
+  const EpochMs created = kT0 - kDay;
+  Create("ST-1", kPhoneA, created);
+  now_ = kT0 + kMinute;
+  Move("ST-1", S::kPaid);  // at defaults to now
+  now_ = kT0 + 2 * kMinute;
+  Move("ST-1", S::kShipped, kT0 + 90'000, "自送", kAdmin);  // reported earlier than recorded
+  now_ = kT0 + 3 * kMinute;
+  Move("ST-1", S::kInTransit);
+  now_ = kT0 + kDay;
+  const Order o = Move("ST-1", S::kDelivered, std::nullopt, "已放门卫室");
+
+  EXPECT_EQ(o.status, S::kDelivered);
+  EXPECT_EQ(o.updated_at, kT0 + kDay);
+  ASSERT_EQ(o.history.size(), 5u);
+  const std::vector<S> statuses = {S::kCreated, S::kPaid, S::kShipped, S::kInTransit,
+                                   S::kDelivered};
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
+    EXPECT_EQ(o.history[i].status, statuses[i]) << i;
+    if (i == 0) {
+      EXPECT_FALSE(o.history[i].from.has_value());
+    } else {
+      ASSERT_TRUE(o.history[i].from.has_value()) << i;
+      EXPECT_EQ(*o.history[i].from, statuses[i - 1]) << i;
+    }
+  }
+  EXPECT_EQ(o.history[0].at, created);
+  EXPECT_EQ(o.history[1].at, kT0 + kMinute);
+  EXPECT_EQ(o.history[1].recorded_at, kT0 + kMinute);
+  EXPECT_EQ(o.history[2].at, kT0 + 90'000);
+  EXPECT_EQ(o.history[2].recorded_at, kT0 + 2 * kMinute);
+  EXPECT_EQ(o.history[2].actor, "apikey:ak_admin");
+  EXPECT_EQ(o.history[2].note, "自送");
+  EXPECT_EQ(o.history[3].actor, "apikey:ak_test");
+  EXPECT_EQ(o.history[4].at, kT0 + kDay);
+  EXPECT_EQ(o.history[4].note, "已放门卫室");
+
+  // get() returns the same history.
+  const Order g = Get("ST-1");
+  ASSERT_EQ(g.history.size(), 5u);
+  for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ(g.history[i].status, statuses[i]);
+}
+
+TEST_F(StoreTest, IllegalTransitionIsConflictWithCurrentStatus) {
+  Create("IL-1");
+  auto r = svc_->change_status("IL-1", S::kShipped, std::nullopt, "", kActor);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+  ASSERT_TRUE(r.error().current_status.has_value());
+  EXPECT_EQ(*r.error().current_status, S::kCreated);
+
+  // The same status again is a conflict too.
+  auto same = svc_->change_status("IL-1", S::kCreated, std::nullopt, "", kActor);
+  ASSERT_FALSE(same.ok());
+  EXPECT_EQ(same.error().code, ErrorCode::kConflict);
+
+  Move("IL-1", S::kCancelled);
+  auto after_terminal = svc_->change_status("IL-1", S::kPaid, std::nullopt, "", kActor);
+  ASSERT_FALSE(after_terminal.ok());
+  EXPECT_EQ(after_terminal.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(after_terminal.error().current_status, S::kCancelled);
+
+  EXPECT_EQ(Get("IL-1").history.size(), 2u);  // failed attempts leave no event
+}
+
+TEST_F(StoreTest, EveryTransitionThroughTheServiceFollowsTheTable) {
+  // For each status reachable by a known path, try every target once on a fresh order.
+  const std::map<S, std::vector<S>> path_to = {
+      {S::kCreated, {}},
+      {S::kPaid, {S::kPaid}},
+      {S::kShipped, {S::kPaid, S::kShipped}},
+      {S::kInTransit, {S::kPaid, S::kShipped, S::kInTransit}},
+      {S::kDelivered, {S::kPaid, S::kShipped, S::kDelivered}},
+      {S::kCompleted, {S::kPaid, S::kShipped, S::kDelivered, S::kCompleted}},
+      {S::kCancelled, {S::kCancelled}},
+      {S::kRefunding, {S::kPaid, S::kRefunding}},
+      {S::kRefunded, {S::kPaid, S::kRefunded}},
+      {S::kException, {S::kPaid, S::kException}},
+  };
+  int n = 0;
+  for (const auto& [from, path] : path_to) {
+    for (S to : domain::kAllStatuses) {
+      const std::string no = "TT-" + std::to_string(n++);
+      Create(no);
+      for (S step : path) Move(no, step);
+      auto r = svc_->change_status(no, to, std::nullopt, "", kActor);
+      EXPECT_EQ(r.ok(), domain::can_transition(from, to))
+          << domain::to_string(from) << " -> " << domain::to_string(to);
+      if (!r.ok()) {
+        EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+        EXPECT_EQ(r.error().current_status, from);
+      } else {
+        EXPECT_EQ(r.value().status, to);
+      }
+    }
+  }
+}
+
+TEST_F(StoreTest, StatusChangeTimeRules) {
+  Create("TM-1", kPhoneA, kT0 - kHour);
+  // More than 5 minutes in the future.
+  auto future = svc_->change_status("TM-1", S::kPaid, kT0 + 5 * kMinute + 1, "", kActor);
+  ASSERT_FALSE(future.ok());
+  EXPECT_EQ(future.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(future.error().field, "at");
+  // Before the order was created.
+  auto before = svc_->change_status("TM-1", S::kPaid, kT0 - 2 * kHour, "", kActor);
+  ASSERT_FALSE(before.ok());
+  EXPECT_EQ(before.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(before.error().field, "at");
+  EXPECT_EQ(Get("TM-1").history.size(), 1u);
+  // Exactly at creation is fine.
+  // Bad note.
+  auto note = svc_->change_status("TM-1", S::kPaid, std::nullopt, "a\nb", kActor);
+  ASSERT_FALSE(note.ok());
+  EXPECT_EQ(note.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(note.error().field, "note");
+  EXPECT_EQ(Move("TM-1", S::kPaid, kT0 - kHour).status, S::kPaid);
+  // Within the future slack is fine.
+  EXPECT_EQ(Move("TM-1", S::kShipped, kT0 + 5 * kMinute).status, S::kShipped);
+}
+
+TEST_F(StoreTest, ChangeStatusOfUnknownOrderIsNotFound) {
+  auto r = svc_->change_status("NOPE", S::kPaid, std::nullopt, "", kActor);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+}
+
+// ---- shipments --------------------------------------------------------------------------------
+
+TEST_F(StoreTest, AddShipmentMovesPaidToShipped) {
+  Create("SH-1", kPhoneA, kT0 - kHour);
+  Move("SH-1", S::kPaid);
+  now_ = kT0 + kHour;
+  const Order o = Ship("SH-1", "SF", "SF1234567890");
+  EXPECT_EQ(o.status, S::kShipped);
+  EXPECT_EQ(o.updated_at, kT0 + kHour);
+  ASSERT_EQ(o.shipments.size(), 1u);
+  EXPECT_EQ(o.shipments[0].carrier, "SF");
+  EXPECT_EQ(o.shipments[0].carrier_name, "顺丰");
+  EXPECT_EQ(o.shipments[0].waybill_no, "SF1234567890");
+  EXPECT_EQ(o.shipments[0].created_at, kT0 + kHour);
+  ASSERT_EQ(o.history.size(), 3u);
+  EXPECT_EQ(o.history[2].status, S::kShipped);
+  EXPECT_EQ(o.history[2].from, S::kPaid);
+  EXPECT_EQ(o.history[2].at, kT0 + kHour);
+  EXPECT_EQ(o.history[2].actor, "apikey:ak_test");
+  EXPECT_EQ(o.history[2].note, "SF SF1234567890");
+}
+
+TEST_F(StoreTest, AddShipmentIsIdempotentForSameCarrierAndWaybill) {
+  Create("SH-2");
+  Move("SH-2", S::kPaid);
+  Ship("SH-2", "SF", "SF1234567890");
+  now_ += kHour;
+  const Order again = Ship("SH-2", "SF", "SF1234567890");
+  EXPECT_EQ(again.status, S::kShipped);
+  EXPECT_EQ(again.shipments.size(), 1u);
+  EXPECT_EQ(again.history.size(), 3u);
+  EXPECT_EQ(again.updated_at, kT0);  // nothing changed
+
+  // A second parcel: added, status stays SHIPPED, no new status event.
+  const Order two = Ship("SH-2", "SF", "SF1234567891");
+  EXPECT_EQ(two.status, S::kShipped);
+  ASSERT_EQ(two.shipments.size(), 2u);
+  EXPECT_EQ(two.shipments[0].waybill_no, "SF1234567890");
+  EXPECT_EQ(two.shipments[1].waybill_no, "SF1234567891");
+  EXPECT_EQ(two.history.size(), 3u);
+  EXPECT_EQ(two.updated_at, kT0 + kHour);
+  // Same waybill with another carrier is another parcel.
+  EXPECT_EQ(Ship("SH-2", "JD", "SF1234567890").shipments.size(), 3u);
+}
+
+TEST_F(StoreTest, AddShipmentRejectsUnknownCarrier) {
+  Create("SH-3");
+  Move("SH-3", S::kPaid);
+  auto r = svc_->add_shipment("SH-3", "NOT_A_CARRIER", "SF1234567890", kActor);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.error().field, "carrier");
+  auto lower = svc_->add_shipment("SH-3", "sf", "SF1234567890", kActor);
+  ASSERT_FALSE(lower.ok());
+  EXPECT_EQ(lower.error().field, "carrier");
+  EXPECT_EQ(Get("SH-3").status, S::kPaid);
+  EXPECT_TRUE(Get("SH-3").shipments.empty());
+}
+
+TEST_F(StoreTest, AddShipmentRejectsBadWaybill) {
+  Create("SH-4");
+  Move("SH-4", S::kPaid);
+  for (const char* bad : {"", "SF1", "SF 1234", "SF_1234", "顺丰12345"}) {
+    auto r = svc_->add_shipment("SH-4", "SF", bad, kActor);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << bad;
+    EXPECT_EQ(r.error().field, "waybill_no") << bad;
+  }
+}
+
+TEST_F(StoreTest, AddShipmentToCreatedOrderIsConflict) {
+  Create("SH-5");
+  auto r = svc_->add_shipment("SH-5", "SF", "SF1234567890", kActor);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(r.error().current_status, S::kCreated);
+  EXPECT_TRUE(Get("SH-5").shipments.empty());
+}
+
+TEST_F(StoreTest, AddShipmentToFinishedOrderIsConflict) {
+  Create("SH-6");
+  Move("SH-6", S::kPaid);
+  Move("SH-6", S::kRefunded);
+  auto r = svc_->add_shipment("SH-6", "SF", "SF1234567890", kActor);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(r.error().current_status, S::kRefunded);
+}
+
+TEST_F(StoreTest, AddShipmentToExceptionOrderReships) {
+  Create("SH-7");
+  Move("SH-7", S::kPaid);
+  Ship("SH-7", "SF", "SF0000000001");
+  Move("SH-7", S::kException, std::nullopt, "包裹丢失");
+  const Order o = Ship("SH-7", "SF_COLD", "SF0000000002");
+  EXPECT_EQ(o.status, S::kShipped);
+  EXPECT_EQ(o.shipments.size(), 2u);
+  EXPECT_EQ(o.shipments[1].carrier_name, "顺丰冷运");
+  EXPECT_EQ(o.history.back().from, S::kException);
+}
+
+TEST_F(StoreTest, AddShipmentToUnknownOrderIsNotFound) {
+  auto r = svc_->add_shipment("NOPE", "SF", "SF1234567890", kActor);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+}
+
+// ---- lists ------------------------------------------------------------------------------------
+
+class StoreListTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    Create("L1", kPhoneA, kT0 - 5 * kDay);  // CREATED
+    Create("L2", kPhoneB, kT0 - 4 * kDay);
+    Move("L2", S::kPaid);
+    Create("L3", kPhoneA, kT0 - 3 * kDay);
+    Move("L3", S::kPaid);
+    Ship("L3", "SF", "SF0000000003");
+    Create("L4", kPhoneB, kT0 - 2 * kDay);
+    Move("L4", S::kPaid);
+    Ship("L4", "JD", "JDV000000004");
+    Create("L5", kPhoneA, kT0 - kDay);
+    Move("L5", S::kPaid);
+    Ship("L5", "SF", "SF0000000005");
+    Create("L6", kPhoneC, kT0 - 12 * kHour);
+    Move("L6", S::kPaid);
+  }
+
+  std::vector<std::string> List(ListQuery q) { return Nos(Ok(svc_->list(q), "list").items); }
+};
+
+using V = std::vector<std::string>;
+
+TEST_F(StoreListTest, NoFilterNewestFirst) {
+  EXPECT_EQ(List({}), (V{"L6", "L5", "L4", "L3", "L2", "L1"}));
+}
+
+TEST_F(StoreListTest, ByPhone) {
+  ListQuery q;
+  q.phone = kPhoneA;
+  EXPECT_EQ(List(q), (V{"L5", "L3", "L1"}));
+  q.phone = "+86" + kPhoneB;
+  EXPECT_EQ(List(q), (V{"L4", "L2"}));
+  q.phone = "18600000000";
+  EXPECT_EQ(List(q), V{});
+}
+
+TEST_F(StoreListTest, ByStatus) {
+  ListQuery q;
+  q.status = S::kShipped;
+  EXPECT_EQ(List(q), (V{"L5", "L4", "L3"}));
+  q.status = S::kPaid;
+  EXPECT_EQ(List(q), (V{"L6", "L2"}));
+  q.status = S::kCreated;
+  EXPECT_EQ(List(q), (V{"L1"}));
+  q.status = S::kRefunded;
+  EXPECT_EQ(List(q), V{});
+}
+
+TEST_F(StoreListTest, ByCarrier) {
+  ListQuery q;
+  q.carrier = "SF";
+  EXPECT_EQ(List(q), (V{"L5", "L3"}));
+  q.carrier = "JD";
+  EXPECT_EQ(List(q), (V{"L4"}));
+  q.carrier = "EMS";
+  EXPECT_EQ(List(q), V{});
+}
+
+TEST_F(StoreListTest, ByWaybill) {
+  ListQuery q;
+  q.waybill_no = "SF0000000003";
+  EXPECT_EQ(List(q), (V{"L3"}));
+  q.waybill_no = "JDV000000004";
+  EXPECT_EQ(List(q), (V{"L4"}));
+  q.waybill_no = "SF9999999999";
+  EXPECT_EQ(List(q), V{});
+}
+
+TEST_F(StoreListTest, ByOrderNo) {
+  ListQuery q;
+  q.order_no = "L2";
+  EXPECT_EQ(List(q), (V{"L2"}));
+  q.order_no = "L9";
+  EXPECT_EQ(List(q), V{});
+}
+
+TEST_F(StoreListTest, ByDateRangeFromInclusiveToExclusive) {
+  ListQuery q;
+  q.from = kT0 - 3 * kDay;
+  q.to = kT0 - kDay;
+  EXPECT_EQ(List(q), (V{"L4", "L3"}));
+  q.from = kT0 - 3 * kDay + 1;
+  EXPECT_EQ(List(q), (V{"L4"}));
+  q.to = kT0 - kDay + 1;
+  EXPECT_EQ(List(q), (V{"L5", "L4"}));
+  ListQuery only_from;
+  only_from.from = kT0 - kDay;
+  EXPECT_EQ(List(only_from), (V{"L6", "L5"}));
+  ListQuery only_to;
+  only_to.to = kT0 - 4 * kDay;
+  EXPECT_EQ(List(only_to), (V{"L1"}));
+}
+
+TEST_F(StoreListTest, CombinedFilters) {
+  ListQuery q;
+  q.phone = kPhoneA;
+  q.from = kT0 - 3 * kDay;
+  q.to = kT0;
+  EXPECT_EQ(List(q), (V{"L5", "L3"}));
+
+  ListQuery st;
+  st.status = S::kShipped;
+  st.carrier = "SF";
+  EXPECT_EQ(List(st), (V{"L5", "L3"}));
+
+  ListQuery pc;
+  pc.phone = kPhoneB;
+  pc.carrier = "JD";
+  EXPECT_EQ(List(pc), (V{"L4"}));
+  pc.carrier = "SF";
+  EXPECT_EQ(List(pc), V{});
+
+  ListQuery sd;
+  sd.status = S::kPaid;
+  sd.from = kT0 - kDay;
+  EXPECT_EQ(List(sd), (V{"L6"}));
+
+  ListQuery cd;
+  cd.carrier = "SF";
+  cd.to = kT0 - 2 * kDay;
+  EXPECT_EQ(List(cd), (V{"L3"}));
+
+  ListQuery wp;
+  wp.waybill_no = "SF0000000005";
+  wp.phone = kPhoneB;
+  EXPECT_EQ(List(wp), V{});
+}
+
+TEST_F(StoreListTest, ListItemsCarryShipmentsAndDecryptedFields) {
+  ListQuery q;
+  q.carrier = "SF";
+  auto list = Ok(svc_->list(q));
+  ASSERT_EQ(list.items.size(), 2u);
+  const Order& l5 = list.items[0];
+  EXPECT_EQ(l5.data.customer.phone, kPhoneA);
+  EXPECT_EQ(l5.data.customer.name, "张三");
+  ASSERT_EQ(l5.shipments.size(), 1u);
+  EXPECT_EQ(l5.shipments[0].waybill_no, "SF0000000005");
+  EXPECT_EQ(l5.shipments[0].carrier_name, "顺丰");
+  EXPECT_FALSE(list.next_cursor.has_value());
+}
+
+TEST_F(StoreListTest, RejectsBadPhoneAndCursor) {
+  ListQuery q;
+  q.phone = "12345";
+  auto r = svc_->list(q);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.error().field, "phone");
+
+  ListQuery c;
+  c.cursor = "not a cursor!";
+  auto rc = svc_->list(c);
+  ASSERT_FALSE(rc.ok());
+  EXPECT_EQ(rc.error().field, "cursor");
+  c.cursor = service::encode_cursor({kT0, 5}) + "x";
+  EXPECT_FALSE(svc_->list(c).ok());
+}
+
+TEST(StoreCursor, EncodeDecodeRoundTrip) {
+  for (store::OrderCursor c : {store::OrderCursor{0, 0}, store::OrderCursor{kT0, 123},
+                               store::OrderCursor{-1, 9'223'372'036'854'775'807}}) {
+    auto back = service::decode_cursor(service::encode_cursor(c));
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->created_at, c.created_at);
+    EXPECT_EQ(back->id, c.id);
+  }
+  EXPECT_FALSE(service::decode_cursor(""));
+  EXPECT_FALSE(service::decode_cursor("!!!"));
+}
+
+// ---- pagination -------------------------------------------------------------------------------
+
+TEST_F(StoreTest, CursorPaginationVisitsEachOrderOnce) {
+  // 25 orders; groups of three share a created_at, so ties are broken by id.
+  std::vector<std::string> expected;
+  for (int i = 0; i < 25; ++i) {
+    const std::string no = "PG-" + std::to_string(i);
+    Create(no, kPhoneA, kT0 - kDay + (i / 3) * kMinute);
+  }
+  for (int i = 24; i >= 0; --i) expected.push_back("PG-" + std::to_string(i));
+
+  ListQuery q;
+  q.limit = 10;
+  std::vector<std::size_t> sizes;
+  std::vector<std::string> seen;
+  for (int page = 0; page < 10; ++page) {
+    auto list = Ok(svc_->list(q));
+    sizes.push_back(list.items.size());
+    for (const auto& o : list.items) seen.push_back(o.data.order_no);
+    if (!list.next_cursor) break;
+    q.cursor = list.next_cursor;
+  }
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{10, 10, 5}));
+  EXPECT_EQ(seen, expected);
+  // Other page sizes give the same sequence.
+  for (int limit : {1, 3, 7, 24, 25, 26, 100}) {
+    EXPECT_EQ(ListAll({}, limit), expected) << "limit " << limit;
+  }
+}
+
+TEST_F(StoreTest, ExactMultipleOfLimitHasNoEmptyTrailingPage) {
+  for (int i = 0; i < 20; ++i) Create("EX-" + std::to_string(i), kPhoneA, kT0 - kDay + i);
+  ListQuery q;
+  q.limit = 10;
+  auto p1 = Ok(svc_->list(q));
+  ASSERT_EQ(p1.items.size(), 10u);
+  ASSERT_TRUE(p1.next_cursor.has_value());
+  q.cursor = p1.next_cursor;
+  auto p2 = Ok(svc_->list(q));
+  EXPECT_EQ(p2.items.size(), 10u);
+  EXPECT_FALSE(p2.next_cursor.has_value());
+}
+
+TEST_F(StoreTest, PaginationIsStableWhenNewerOrdersArrive) {
+  std::set<std::string> original;
+  for (int i = 0; i < 25; ++i) {
+    const std::string no = "ST-" + std::to_string(i);
+    Create(no, kPhoneA, kT0 - kDay + i * kMinute);
+    original.insert(no);
+  }
+  ListQuery q;
+  q.limit = 10;
+  std::vector<std::string> seen;
+  int inserted = 0;
+  for (int page = 0; page < 10; ++page) {
+    auto list = Ok(svc_->list(q));
+    for (const auto& o : list.items) seen.push_back(o.data.order_no);
+    // Between page fetches, new orders arrive (newer than everything listed so far).
+    for (int k = 0; k < 4; ++k) {
+      now_ += kMinute;
+      Create("NEW-" + std::to_string(inserted++), kPhoneA);
+    }
+    if (!list.next_cursor) break;
+    q.cursor = list.next_cursor;
+  }
+  EXPECT_EQ(seen.size(), 25u);
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), original) << "duplicates or skips";
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i], "ST-" + std::to_string(24 - i)) << i;
+  }
+  EXPECT_GT(inserted, 0);
+  EXPECT_EQ(store_->count_orders(ArchiveScope::kExclude), 25 + inserted);
+}
+
+TEST_F(StoreTest, PaginationWithFiltersAndCursor) {
+  for (int i = 0; i < 12; ++i) {
+    const std::string no = "PF-" + std::to_string(i);
+    Create(no, i % 2 ? kPhoneA : kPhoneB, kT0 - kDay + i * kMinute);
+    Move(no, S::kPaid);
+    if (i % 3 == 0) Ship(no, "SF", "SF00000000" + std::to_string(10 + i));
+  }
+  ListQuery phone;
+  phone.phone = kPhoneA;
+  EXPECT_EQ(ListAll(phone, 2), (V{"PF-11", "PF-9", "PF-7", "PF-5", "PF-3", "PF-1"}));
+  ListQuery status;
+  status.status = S::kShipped;
+  EXPECT_EQ(ListAll(status, 1), (V{"PF-9", "PF-6", "PF-3", "PF-0"}));
+  ListQuery carrier;
+  carrier.carrier = "SF";
+  EXPECT_EQ(ListAll(carrier, 3), (V{"PF-9", "PF-6", "PF-3", "PF-0"}));
+  ListQuery range;
+  range.from = kT0 - kDay + 2 * kMinute;
+  range.to = kT0 - kDay + 9 * kMinute;
+  EXPECT_EQ(ListAll(range, 4), (V{"PF-8", "PF-7", "PF-6", "PF-5", "PF-4", "PF-3", "PF-2"}));
+}
+
+TEST_F(StoreTest, CarrierListPaginatesOrdersWithSeveralParcelsOfThatCarrier) {
+  // Three SF orders; the newest has two SF parcels. Driving the list from the shipments index
+  // yields that order twice: the page must still be full and report that more follow.
+  for (int i = 1; i <= 3; ++i) {
+    const std::string no = "MP-" + std::to_string(i);
+    Create(no, kPhoneA, kT0 - kDay + i * kMinute);
+    Move(no, S::kPaid);
+    Ship(no, "SF", "SF000000000" + std::to_string(i));
+  }
+  Ship("MP-3", "SF", "SF0000000099");  // second parcel, same carrier
+
+  ListQuery q;
+  q.carrier = "SF";
+  q.limit = 2;
+  auto p1 = Ok(svc_->list(q));
+  EXPECT_EQ(Nos(p1.items), (V{"MP-3", "MP-2"}));
+  EXPECT_TRUE(p1.next_cursor.has_value()) << "MP-1 is never listed: the page ends early";
+  if (p1.next_cursor) {
+    q.cursor = p1.next_cursor;
+    EXPECT_EQ(Nos(Ok(svc_->list(q)).items), (V{"MP-1"}));
+  }
+  ASSERT_EQ(p1.items.size(), 2u);
+  EXPECT_EQ(p1.items[0].shipments.size(), 2u);
+
+  ListQuery one;
+  one.carrier = "SF";
+  EXPECT_EQ(ListAll(one, 1), (V{"MP-3", "MP-2", "MP-1"}));
+  EXPECT_EQ(ListAll(one, 100), (V{"MP-3", "MP-2", "MP-1"}));
+}
+
+// ---- batch_get --------------------------------------------------------------------------------
+
+TEST_F(StoreTest, BatchGetReportsFoundAndNotFoundInRequestOrder) {
+  Create("B1");
+  Create("B2");
+  now_ += kMinute;
+  Move("B2", S::kPaid);
+  Create("B3");
+  auto r = Ok(svc_->batch_get({"B3", "NOPE-1", "B1", "NOPE-2", "B2"}));
+  ASSERT_EQ(r.found.size(), 3u);
+  EXPECT_EQ(r.found[0].order_no, "B3");
+  EXPECT_EQ(r.found[1].order_no, "B1");
+  EXPECT_EQ(r.found[2].order_no, "B2");
+  EXPECT_EQ(r.found[0].status, S::kCreated);
+  EXPECT_EQ(r.found[2].status, S::kPaid);
+  EXPECT_EQ(r.found[2].updated_at, kT0 + kMinute);
+  EXPECT_EQ(r.found[1].updated_at, kT0);
+  for (const auto& f : r.found) EXPECT_FALSE(f.archived);
+  EXPECT_EQ(r.not_found, (V{"NOPE-1", "NOPE-2"}));
+
+  auto empty = Ok(svc_->batch_get({}));
+  EXPECT_TRUE(empty.found.empty());
+  EXPECT_TRUE(empty.not_found.empty());
+}
+
+// ---- archive ----------------------------------------------------------------------------------
+
+class StoreArchiveTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    // A: delivered at T0 (finished). B: cancelled at T0 (finished). C: paid (open).
+    // D: delivered 20 days later. E: delivered at T0, then a refund was requested (open again).
+    Create("A", kPhoneA, kT0 - 5 * kDay);
+    Move("A", S::kPaid, kT0 - 5 * kDay);
+    Ship("A", "SF", "SF0000000001");
+    Move("A", S::kDelivered, kT0);
+    Create("B", kPhoneB, kT0 - 4 * kDay);
+    Move("B", S::kCancelled, kT0);
+    Create("C", kPhoneA, kT0 - 3 * kDay);
+    Move("C", S::kPaid);
+    Create("E", kPhoneA, kT0 - 2 * kDay);
+    Move("E", S::kPaid);
+    Ship("E", "JD", "JDV000000005");
+    Move("E", S::kDelivered, kT0);
+    now_ = kT0 + kDay;
+    Move("E", S::kRefunding);
+    now_ = kT0 + 20 * kDay;
+    Create("D", kPhoneB, kT0 + 19 * kDay);
+    Move("D", S::kPaid);
+    Ship("D", "SF", "SF0000000004");
+    Move("D", S::kDelivered);
+    now_ = kT0 + 31 * kDay;
+  }
+};
+
+TEST_F(StoreArchiveTest, MovesOrdersFinishedMoreThanNDaysAgo) {
+  ASSERT_EQ(store_->count_orders(ArchiveScope::kExclude), 5);
+  EXPECT_EQ(svc_->archive(30, 100), 2);  // A and B
+  EXPECT_EQ(store_->count_orders(ArchiveScope::kExclude), 3);
+  EXPECT_EQ(store_->count_orders(ArchiveScope::kOnly), 2);
+  EXPECT_EQ(store_->count_orders(ArchiveScope::kInclude), 5);
+  EXPECT_EQ(svc_->archive(30, 100), 0);  // nothing left
+  // D finished 11 days before now: stays until after_days 10.
+  EXPECT_EQ(svc_->archive(12, 100), 0);
+  EXPECT_EQ(svc_->archive(10, 100), 1);
+  EXPECT_EQ(store_->count_orders(ArchiveScope::kOnly), 3);
+  // E is REFUNDING (not finished), C is PAID: never archived.
+  EXPECT_EQ(svc_->archive(0, 100), 0);
+  EXPECT_EQ(store_->count_orders(ArchiveScope::kExclude), 2);
+}
+
+TEST_F(StoreArchiveTest, CutoffIsExclusive) {
+  // A and B finished exactly at T0; the cutoff is now - after_days.
+  now_ = kT0 + 30 * kDay;
+  EXPECT_EQ(svc_->archive(30, 100), 0);
+  now_ = kT0 + 30 * kDay + 1;
+  EXPECT_EQ(svc_->archive(30, 100), 2);
+}
+
+TEST_F(StoreArchiveTest, SmallBatchesMoveEverything) {
+  EXPECT_EQ(svc_->archive(10, 1), 3);  // A, B, D one at a time
+  EXPECT_EQ(store_->count_orders(ArchiveScope::kOnly), 3);
+}
+
+TEST_F(StoreArchiveTest, ArchivedOrdersAreStillFoundWithHistoryAndShipments) {
+  ASSERT_EQ(svc_->archive(30, 100), 2);
+  const Order a = Get("A");
+  EXPECT_TRUE(a.archived);
+  EXPECT_EQ(a.status, S::kDelivered);
+  EXPECT_EQ(a.data.customer.phone, kPhoneA);
+  ASSERT_EQ(a.history.size(), 4u);
+  EXPECT_EQ(a.history[3].status, S::kDelivered);
+  ASSERT_EQ(a.shipments.size(), 1u);
+  EXPECT_EQ(a.shipments[0].waybill_no, "SF0000000001");
+  EXPECT_EQ(a.shipments[0].carrier_name, "顺丰");
+  EXPECT_FALSE(Get("C").archived);
+
+  auto batch = Ok(svc_->batch_get({"A", "C", "B"}));
+  ASSERT_EQ(batch.found.size(), 3u);
+  EXPECT_TRUE(batch.found[0].archived);
+  EXPECT_FALSE(batch.found[1].archived);
+  EXPECT_TRUE(batch.found[2].archived);
+  EXPECT_EQ(batch.found[2].status, S::kCancelled);
+
+  auto tracked = svc_->track("A", kPhoneA.substr(7));
+  ASSERT_TRUE(tracked.has_value());
+  EXPECT_TRUE(tracked->archived);
+}
+
+TEST_F(StoreArchiveTest, ListScopes) {
+  ASSERT_EQ(svc_->archive(30, 100), 2);
+  ListQuery q;
+  q.archived = ArchiveScope::kExclude;
+  EXPECT_EQ(ListAll(q), (V{"D", "E", "C"}));
+  q.archived = ArchiveScope::kOnly;
+  EXPECT_EQ(ListAll(q), (V{"B", "A"}));
+  q.archived = ArchiveScope::kInclude;
+  EXPECT_EQ(ListAll(q), (V{"D", "E", "C", "B", "A"}));
+  // Merged pages across both tables.
+  EXPECT_EQ(ListAll(q, 1), (V{"D", "E", "C", "B", "A"}));
+  EXPECT_EQ(ListAll(q, 2), (V{"D", "E", "C", "B", "A"}));
+
+  auto page = Ok(svc_->list(q));
+  ASSERT_EQ(page.items.size(), 5u);
+  EXPECT_FALSE(page.items[0].archived);
+  EXPECT_TRUE(page.items[4].archived);
+  ASSERT_EQ(page.items[4].shipments.size(), 1u);  // archived shipments are loaded too
+  EXPECT_EQ(page.items[4].shipments[0].waybill_no, "SF0000000001");
+
+  // Filters apply to the archive too.
+  ListQuery phone;
+  phone.phone = kPhoneA;
+  phone.archived = ArchiveScope::kInclude;
+  EXPECT_EQ(ListAll(phone), (V{"E", "C", "A"}));
+  phone.archived = ArchiveScope::kOnly;
+  EXPECT_EQ(ListAll(phone), (V{"A"}));
+  ListQuery carrier;
+  carrier.carrier = "SF";
+  carrier.archived = ArchiveScope::kInclude;
+  EXPECT_EQ(ListAll(carrier), (V{"D", "A"}));
+  ListQuery waybill;
+  waybill.waybill_no = "SF0000000001";
+  waybill.archived = ArchiveScope::kOnly;
+  EXPECT_EQ(ListAll(waybill), (V{"A"}));
+  waybill.archived = ArchiveScope::kExclude;
+  EXPECT_EQ(ListAll(waybill), V{});
+}
+
+TEST_F(StoreArchiveTest, ArchivedOrdersNoLongerChange) {
+  ASSERT_EQ(svc_->archive(30, 100), 2);
+  auto r = svc_->change_status("A", S::kCompleted, std::nullopt, "", kActor);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(r.error().current_status, S::kDelivered);
+  auto sh = svc_->add_shipment("A", "SF", "SF0000000077", kActor);
+  ASSERT_FALSE(sh.ok());
+  EXPECT_EQ(sh.error().code, ErrorCode::kConflict);
+  // Creating it again with the same body is recognised; with another body it conflicts.
+  auto again = svc_->create(MakeOrder("A", kPhoneA, kT0 - 5 * kDay), kActor);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again.value().created);
+  EXPECT_TRUE(again.value().order.archived);
+  auto other = svc_->create(MakeOrder("A", kPhoneB, kT0 - 5 * kDay), kActor);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(Get("A").history.size(), 4u);
+}
+
+TEST_F(StoreArchiveTest, ArchiverWritesOneAuditRow) {
+  ASSERT_EQ(svc_->archive(30, 1), 2);
+  store::AuditFilter f;
+  f.action = "order.archive";
+  auto page = store_->list_audit(f);
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].actor, "system:archiver");
+  EXPECT_EQ(page.items[0].detail, R"({"moved":2})");
+  EXPECT_EQ(page.items[0].at, now_);
+  ASSERT_EQ(svc_->archive(30, 1), 0);
+  EXPECT_EQ(store_->list_audit(f).items.size(), 1u);  // no row when nothing moved
+}
+
+TEST_F(StoreTest, ArchiveAgainAfterNewOrdersReuseFreedIds) {
+  // The newest order is archived; SQLite hands out max(id)+1 for the next insert, so the next
+  // order can get the archived order's id unless ids are kept unique across both tables.
+  Create("R1", kPhoneA, kT0 - 2 * kDay);
+  Create("R2", kPhoneA, kT0 - kDay);
+  Move("R2", S::kCancelled);
+  now_ = kT0 + 31 * kDay;
+  ASSERT_EQ(svc_->archive(30, 100), 1);
+
+  Create("R3", kPhoneA);
+  Move("R3", S::kCancelled);
+  const auto r2 = store_->get_order("R2");
+  const auto r3 = store_->get_order("R3");
+  ASSERT_TRUE(r2 && r3);
+  EXPECT_NE(r2->id, r3->id) << "live and archived orders share an id (cursors, archive PK)";
+
+  now_ = kT0 + 62 * kDay;
+  int moved = -1;
+  EXPECT_NO_THROW(moved = svc_->archive(30, 100));
+  EXPECT_EQ(moved, 1);
+  EXPECT_EQ(store_->count_orders(ArchiveScope::kOnly), 2);
+  EXPECT_EQ(store_->count_orders(ArchiveScope::kExclude), 1);
+  const Order o3 = Get("R3");
+  EXPECT_TRUE(o3.archived);
+  EXPECT_EQ(o3.history.size(), 2u);
+  const Order o2 = Get("R2");
+  EXPECT_EQ(o2.history.size(), 2u);
+}
+
+TEST_F(StoreTest, ArchiveAgainAfterEventIdsWereReused) {
+  // Order ids do not collide here (the archived order is not the newest), but its last event
+  // was the newest event: the next event gets the same id as an archived event.
+  Create("E1", kPhoneA, kT0 - 2 * kDay);  // order 1, event 1
+  Create("E2", kPhoneA, kT0 - kDay);      // order 2, event 2
+  Move("E1", S::kPaid);                   // event 3
+  Ship("E1", "SF", "SF0000000001");       // event 4, shipment 1
+  Move("E1", S::kDelivered);              // event 5
+  now_ = kT0 + 31 * kDay;
+  ASSERT_EQ(svc_->archive(30, 100), 1);
+
+  Move("E2", S::kPaid);              // event id 3 again unless ids stay unique
+  Ship("E2", "SF", "SF0000000002");  // shipment id 1 again unless ids stay unique
+  Move("E2", S::kDelivered);
+  now_ = kT0 + 62 * kDay;
+  int moved = -1;
+  EXPECT_NO_THROW(moved = svc_->archive(30, 100));
+  EXPECT_EQ(moved, 1);
+  EXPECT_EQ(store_->count_orders(ArchiveScope::kOnly), 2);
+  const Order e1 = Get("E1");
+  const Order e2 = Get("E2");
+  EXPECT_EQ(e1.history.size(), 4u);
+  EXPECT_EQ(e2.history.size(), 4u);
+  EXPECT_EQ(e2.shipments.size(), 1u);
+}
+
+// ---- public tracking --------------------------------------------------------------------------
+
+TEST_F(StoreTest, TrackNeedsTheRightLastFourDigits) {
+  Create("TR-1", "13812345678");
+  auto ok = svc_->track("TR-1", "5678");
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->data.order_no, "TR-1");
+  EXPECT_EQ(ok->status, S::kCreated);
+  EXPECT_FALSE(svc_->track("TR-1", "5679").has_value());
+  EXPECT_FALSE(svc_->track("TR-1", "").has_value());
+  EXPECT_FALSE(svc_->track("TR-1", "678").has_value());
+  EXPECT_FALSE(svc_->track("TR-1", "45678").has_value());
+  EXPECT_FALSE(svc_->track("TR-1", "13812345678").has_value());
+  EXPECT_FALSE(svc_->track("NOPE", "5678").has_value());
+}
+
+// ---- audit ------------------------------------------------------------------------------------
+
+TEST_F(StoreTest, AuditRowsForCreateStatusShipmentAndReveal) {
+  Create("AU-1", kPhoneA, std::nullopt, kActor);
+  now_ += kMinute;
+  Move("AU-1", S::kPaid, std::nullopt, "", kAdmin);
+  now_ += kMinute;
+  Ship("AU-1", "SF", "SF1234567890", kActor);
+  now_ += kMinute;
+  Ok(svc_->get("AU-1", false, kAdmin));  // no reveal: no row
+  Ok(svc_->get("AU-1", true, kAdmin));
+  // Failed operations leave no row.
+  EXPECT_FALSE(svc_->change_status("AU-1", S::kCreated, std::nullopt, "", kAdmin).ok());
+  EXPECT_FALSE(svc_->add_shipment("AU-1", "XX", "SF1234567890", kAdmin).ok());
+
+  store::AuditFilter by_target;
+  by_target.target = "order:AU-1";
+  auto page = store_->list_audit(by_target);
+  ASSERT_EQ(page.items.size(), 4u);
+  EXPECT_FALSE(page.next_before_id.has_value());
+  // Newest first.
+  EXPECT_EQ(page.items[0].action, "order.reveal");
+  EXPECT_EQ(page.items[1].action, "order.shipment");
+  EXPECT_EQ(page.items[2].action, "order.status");
+  EXPECT_EQ(page.items[3].action, "order.create");
+  for (std::size_t i = 1; i < page.items.size(); ++i)
+    EXPECT_GT(page.items[i - 1].id, page.items[i].id);
+
+  const auto& create = page.items[3];
+  EXPECT_EQ(create.actor, "apikey:ak_test");
+  EXPECT_EQ(create.role, "operator");
+  EXPECT_EQ(create.request_id, "req-1");
+  EXPECT_EQ(create.client_addr, "127.0.0.1");
+  EXPECT_EQ(create.at, kT0);
+  EXPECT_EQ(create.target, "order:AU-1");
+  EXPECT_EQ(page.items[2].actor, "apikey:ak_admin");
+  EXPECT_EQ(page.items[2].role, "admin");
+  EXPECT_EQ(page.items[2].at, kT0 + kMinute);
+  EXPECT_NE(page.items[2].detail.find("PAID"), std::string::npos) << page.items[2].detail;
+  EXPECT_NE(page.items[1].detail.find("SF1234567890"), std::string::npos);
+  EXPECT_EQ(page.items[0].actor, "apikey:ak_admin");
+  EXPECT_EQ(page.items[0].at, kT0 + 3 * kMinute);
+  for (const auto& row : page.items) {
+    EXPECT_EQ(row.detail.find(kPhoneA), std::string::npos) << "personal data in audit detail";
+    EXPECT_EQ(row.detail.find("张三"), std::string::npos);
+  }
+
+  store::AuditFilter by_actor;
+  by_actor.actor = "apikey:ak_test";
+  auto mine = store_->list_audit(by_actor);
+  ASSERT_EQ(mine.items.size(), 2u);
+  EXPECT_EQ(mine.items[0].action, "order.shipment");
+  EXPECT_EQ(mine.items[1].action, "order.create");
+
+  store::AuditFilter both;
+  both.actor = "apikey:ak_admin";
+  both.target = "order:AU-1";
+  both.action = "order.reveal";
+  EXPECT_EQ(store_->list_audit(both).items.size(), 1u);
+
+  store::AuditFilter time;
+  time.from = kT0 + kMinute;
+  time.to = kT0 + 3 * kMinute;
+  auto in_range = store_->list_audit(time);
+  ASSERT_EQ(in_range.items.size(), 2u);
+  EXPECT_EQ(in_range.items[0].action, "order.shipment");
+  EXPECT_EQ(in_range.items[1].action, "order.status");
+}
+
+TEST_F(StoreTest, AuditPagination) {
+  const Actor bulk{"apikey:ak_bulk", "operator", "", ""};
+  for (int i = 0; i < 7; ++i) {
+    now_ += 1000;
+    Create("AP-" + std::to_string(i), kPhoneA, std::nullopt, bulk);
+  }
+  Create("AP-other", kPhoneA, std::nullopt, kActor);
+
+  store::AuditFilter f;
+  f.actor = bulk.id;
+  f.limit = 3;
+  std::vector<std::string> targets;
+  std::vector<std::size_t> sizes;
+  std::int64_t last_id = INT64_MAX;
+  for (int page = 0; page < 10; ++page) {
+    auto p = store_->list_audit(f);
+    sizes.push_back(p.items.size());
+    for (const auto& row : p.items) {
+      EXPECT_LT(row.id, last_id);
+      last_id = row.id;
+      EXPECT_EQ(row.actor, bulk.id);
+      targets.push_back(row.target);
+    }
+    if (!p.next_before_id) break;
+    f.before_id = p.next_before_id;
+  }
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{3, 3, 1}));
+  std::vector<std::string> expected;
+  for (int i = 6; i >= 0; --i) expected.push_back("order:AP-" + std::to_string(i));
+  EXPECT_EQ(targets, expected);
+
+  store::AuditFilter exact;
+  exact.actor = bulk.id;
+  exact.limit = 7;
+  auto all = store_->list_audit(exact);
+  EXPECT_EQ(all.items.size(), 7u);
+  EXPECT_FALSE(all.next_before_id.has_value());
+
+  store::AuditFilter target;
+  target.target = "order:AP-3";
+  auto one = store_->list_audit(target);
+  ASSERT_EQ(one.items.size(), 1u);
+  EXPECT_EQ(one.items[0].actor, bulk.id);
+}
+
+// ---- demo data and query plans ----------------------------------------------------------------
+
+class StoreDemoTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    demo_ = app::generate_demo_orders(3000, now_, pii_);
+    store_->import_orders(demo_);
+  }
+
+  // Asserts that every list filter is served by an index (see docs/QUERY_PLANS.md).
+  void CheckListPlans(const std::string& label);
+
+  std::vector<store::OrderRecord> demo_;
+};
+
+// A full scan of a table, as opposed to a scan along an index.
+bool IsFullScan(const std::string& line) {
+  if (line.rfind("SCAN ", 0) != 0) return false;
+  return line.find("USING INDEX") == std::string::npos &&
+         line.find("USING COVERING INDEX") == std::string::npos;
+}
+
+std::string Join(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += "  " + l + "\n";
+  return out;
+}
+
+TEST_F(StoreDemoTest, ImportLoadsEveryOrderOnce) {
+  EXPECT_EQ(store_->count_orders(ArchiveScope::kExclude), 3000);
+  store_->import_orders(demo_);  // again: ignored
+  EXPECT_EQ(store_->count_orders(ArchiveScope::kExclude), 3000);
+  const auto& d = demo_[123];
+  const Order o = Get(d.order_no);
+  EXPECT_EQ(o.status, d.status);
+  EXPECT_EQ(o.history.size(), d.history.size());
+  EXPECT_EQ(o.shipments.size(), d.shipments.size());
+  EXPECT_EQ(o.data.customer.phone.rfind("1700000", 0), 0u);
+}
+
+TEST_F(StoreDemoTest, ListsMatchABruteForceFilterOverTheDemoData) {
+  // Import order = id order, so (created_at, index) sorts like (created_at, id).
+  struct Row {
+    const store::OrderRecord* r;
+    std::size_t idx;
+  };
+  auto expect = [&](auto pred) {
+    std::vector<Row> rows;
+    for (std::size_t i = 0; i < demo_.size(); ++i)
+      if (pred(demo_[i])) rows.push_back({&demo_[i], i});
+    std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+      return a.r->created_at != b.r->created_at ? a.r->created_at > b.r->created_at : a.idx > b.idx;
+    });
+    std::vector<std::string> out;
+    for (const auto& row : rows) out.push_back(row.r->order_no);
+    return out;
+  };
+  auto has_carrier = [](const store::OrderRecord& r, const std::string& c) {
+    return std::any_of(r.shipments.begin(), r.shipments.end(),
+                       [&](const auto& s) { return s.carrier == c; });
+  };
+
+  ListQuery phone;
+  phone.phone = "17000000001";
+  const auto pi = pii_.phone_index("17000000001");
+  const auto by_phone = expect([&](const auto& r) { return r.phone_index == pi; });
+  ASSERT_FALSE(by_phone.empty());
+  EXPECT_EQ(ListAll(phone, 2), by_phone);
+
+  ListQuery status;
+  status.status = S::kDelivered;
+  const auto delivered = expect([](const auto& r) { return r.status == S::kDelivered; });
+  ASSERT_GT(delivered.size(), 100u);
+  EXPECT_EQ(ListAll(status, 50), delivered);
+
+  ListQuery carrier;
+  carrier.carrier = "SF_COLD";
+  const auto sf_cold = expect([&](const auto& r) { return has_carrier(r, "SF_COLD"); });
+  ASSERT_GT(sf_cold.size(), 50u);
+  EXPECT_EQ(ListAll(carrier, 37), sf_cold);
+
+  ListQuery range;
+  range.from = now_ - 30 * kDay;
+  range.to = now_ - 20 * kDay;
+  const auto in_range = expect([&](const auto& r) {
+    return r.created_at >= now_ - 30 * kDay && r.created_at < now_ - 20 * kDay;
+  });
+  ASSERT_GT(in_range.size(), 50u);
+  EXPECT_EQ(ListAll(range, 25), in_range);
+
+  ListQuery combo;
+  combo.status = S::kCompleted;
+  combo.carrier = "JD";
+  combo.from = now_ - 60 * kDay;
+  const auto jd_completed = expect([&](const auto& r) {
+    return r.status == S::kCompleted && has_carrier(r, "JD") && r.created_at >= now_ - 60 * kDay;
+  });
+  EXPECT_EQ(ListAll(combo, 10), jd_completed);
+
+  EXPECT_EQ(ListAll({}, 500).size(), 3000u);
+}
+
+void StoreDemoTest::CheckListPlans(const std::string& label) {
+  const std::string phone_index = pii_.phone_index("17000000001");
+  std::string waybill;
+  for (const auto& d : demo_)
+    if (!d.shipments.empty()) {
+      waybill = d.shipments[0].waybill_no;
+      break;
+    }
+  ASSERT_FALSE(waybill.empty());
+  const EpochMs from = now_ - 30 * kDay, to = now_ - 20 * kDay;
+  const store::OrderCursor after{now_ - 10 * kDay, 1500};
+
+  struct Case {
+    std::string name;
+    OrderFilter filter;
+    bool ordered_by_index;  // no temp B-tree for ORDER BY expected
+  };
+  std::vector<Case> cases;
+  auto add = [&](std::string name, bool ordered, auto fill) {
+    OrderFilter f;
+    fill(f);
+    cases.push_back({std::move(name), f, ordered});
+  };
+  add("{}", true, [](OrderFilter&) {});
+  add("{phone}", true, [&](OrderFilter& f) { f.phone_index = phone_index; });
+  add("{status}", true, [](OrderFilter& f) { f.status = S::kDelivered; });
+  add("{carrier}", true, [](OrderFilter& f) { f.carrier = "SF"; });
+  add("{waybill_no}", false, [&](OrderFilter& f) { f.waybill_no = waybill; });
+  add("{from,to}", true, [&](OrderFilter& f) {
+    f.from = from;
+    f.to = to;
+  });
+  add("{phone,from,to}", true, [&](OrderFilter& f) {
+    f.phone_index = phone_index;
+    f.from = from;
+    f.to = to;
+  });
+  add("{status,from,to}", true, [&](OrderFilter& f) {
+    f.status = S::kDelivered;
+    f.from = from;
+    f.to = to;
+  });
+  add("{order_no}", false, [&](OrderFilter& f) { f.order_no = demo_[42].order_no; });
+  // Later pages (cursor) take the same paths.
+  add("{} + cursor", true, [&](OrderFilter& f) { f.after = after; });
+  add("{phone} + cursor", true, [&](OrderFilter& f) {
+    f.phone_index = phone_index;
+    f.after = after;
+  });
+  add("{status} + cursor", true, [&](OrderFilter& f) {
+    f.status = S::kDelivered;
+    f.after = after;
+  });
+  add("{carrier} + cursor", true, [&](OrderFilter& f) {
+    f.carrier = "SF";
+    f.after = after;
+  });
+  add("{carrier,from,to}", true, [&](OrderFilter& f) {
+    f.carrier = "SF";
+    f.from = from;
+    f.to = to;
+  });
+
+  // Other combinations the API allows.
+  add("{openid}", true, [](OrderFilter& f) { f.openid = "oWx_openid-1"; });
+  add("{status,carrier}", true, [](OrderFilter& f) {
+    f.status = S::kCompleted;
+    f.carrier = "SF";
+  });
+  add("{phone,carrier}", true, [&](OrderFilter& f) {
+    f.phone_index = phone_index;
+    f.carrier = "SF";
+  });
+
+  const bool print = std::getenv("COLDTRACK_PRINT_PLANS") != nullptr;
+  for (const auto& c : cases) {
+    const auto plan = store_->explain_list(c.filter);
+    if (print) std::cout << "### " << label << " " << c.name << "\n" << Join(plan) << "\n";
+    ASSERT_FALSE(plan.empty()) << c.name;
+    for (const auto& line : plan) {
+      EXPECT_FALSE(IsFullScan(line)) << label << " " << c.name << ": full table scan\n"
+                                     << Join(plan);
+      EXPECT_NE(line.rfind("SCAN orders", 0), 0u) << label << " " << c.name << "\n" << Join(plan);
+      if (c.ordered_by_index) {
+        EXPECT_EQ(line.find("USE TEMP B-TREE FOR ORDER BY"), std::string::npos)
+            << label << " " << c.name << ": sorts instead of reading the index in order\n"
+            << Join(plan);
+      }
+    }
+  }
+}
+
+TEST_F(StoreDemoTest, ListQueryPlansUseIndexes) {
+  CheckListPlans("fresh");
+}
+
+// Deployed databases get statistics (PRAGMA optimize on close runs ANALYZE when useful): the
+// plans must stay index-driven with statistics too.
+TEST_F(StoreDemoTest, ListQueryPlansUseIndexesAfterAnalyze) {
+  Close();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.string().c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, "ANALYZE", nullptr, nullptr, &err);
+  const std::string msg = err ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << msg;
+  Open();
+  CheckListPlans("analyzed");
+}
+
+}  // namespace
+}  // namespace coldtrack
