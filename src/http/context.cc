@@ -31,12 +31,15 @@ std::optional<Role> parse_role(std::string_view s) {
 const std::map<std::string, std::string>& Context::query_map() const {
   if (!query_cache_) {
     query_cache_.emplace();
-    const std::string target = "/?" + std::string(raw_query);
-    auto url = boost::urls::parse_origin_form(target);
-    query_ok_ = url.has_value();
-    if (url) {
-      for (auto p : url->params()) {  // percent-decoded
-        query_cache_->emplace(std::string(p.key), p.has_value ? std::string(p.value) : "");
+    if (!raw_query.empty()) {
+      const std::string target = "/?" + std::string(raw_query);
+      auto url = boost::urls::parse_origin_form(target);
+      query_ok_ = url.has_value();
+      if (url) {
+        for (auto p : url->params()) {  // percent-decoded
+          if (p.key.empty() && !p.has_value) continue;  // "a=1&&b=2" has an empty piece
+          query_cache_->emplace(std::string(p.key), p.has_value ? std::string(p.value) : "");
+        }
       }
     }
   }

@@ -39,6 +39,14 @@ bool valid_request_id(std::string_view s) {
   return true;
 }
 
+struct InFlight {
+  explicit InFlight(std::atomic<int>& n) : n(n) { ++n; }
+  ~InFlight() { --n; }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+  std::atomic<int>& n;
+};
+
 // SO_REUSEPORT lets every I/O thread own an acceptor on the same port; the kernel spreads
 // connections between them.
 using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
@@ -137,6 +145,9 @@ asio::awaitable<void> Server::session(std::shared_ptr<Conn> conn) {
         buffer.commit(n);
       }
       conn->idle = false;
+      // From its first byte to its response, a request counts as in flight, so SIGTERM waits
+      // for one still being received (bounded by the request timeout).
+      InFlight in_flight(in_flight_);
       beast_http::request_parser<beast_http::string_body> parser;
       parser.header_limit(kHeaderLimit);
       parser.body_limit(options_.max_body_bytes);
@@ -162,13 +173,11 @@ asio::awaitable<void> Server::session(std::shared_ptr<Conn> conn) {
         co_await beast_http::async_write(stream, res, kTuple);
         break;
       }
-      ++in_flight_;
       Response res = co_await dispatch(parser.get(), conn->addr);
       const bool keep = res.keep_alive() && !draining_;
       res.keep_alive(keep);
       stream.expires_after(options_.request_timeout);
       auto [wec, wn] = co_await beast_http::async_write(stream, res, kTuple);
-      --in_flight_;
       if (wec || !keep) break;
     }
   } catch (const std::exception& e) {

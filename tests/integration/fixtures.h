@@ -83,6 +83,18 @@ inline Response add_shipment(ServerProcess& s, const std::string& no, const std:
                 s.operator_key());
 }
 
+// The order's status via POST /api/orders/batch-get ("" when the order does not exist).
+inline std::string order_status(ServerProcess& s, const std::string& no) {
+  auto r = s.post("/api/orders/batch-get", to_string(json::object{{"order_nos", json::array{no}}}),
+                  s.viewer());
+  if (r.status != 200) throw std::runtime_error("batch-get failed: " + r.body);
+  const auto items = r.json().as_object().at("items").as_array();
+  return items.empty() ? "" : str(items[0].as_object(), "status");
+}
+inline bool order_exists(ServerProcess& s, const std::string& no) {
+  return !order_status(s, no).empty();
+}
+
 // The JSON of an error body without its request_id, for comparing two errors.
 inline std::string without_request_id(const Response& r) {
   auto v = r.json();

@@ -607,7 +607,7 @@ std::vector<CarrierRecord> SqliteStore::carriers() {
   auto db = lease_reader();
   auto s = db->prepare(
       "SELECT code, name_zh, COALESCE(kdniao_code, ''), COALESCE(kuaidi100_code, ''), "
-      "needs_phone, cold_chain FROM carriers ORDER BY cold_chain, rowid");
+      "needs_phone, cold_chain FROM carriers ORDER BY cold_chain, code");
   std::vector<CarrierRecord> out;
   while (s.step())
     out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4) != 0, s.i64(5) != 0});
