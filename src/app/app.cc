@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/json.hpp>
 
 #include <condition_variable>
 #include <csignal>
@@ -151,6 +152,33 @@ int create_api_key(const Config& config, const std::string& role, const std::str
   auto [k, secret] = insert_key(*store, pii, role, name);
   std::cout << fmt::format(R"({{"key":"{}","secret":"{}","role":"{}"}})", k, secret, role)
             << std::endl;
+  store->close();
+  return 0;
+}
+
+int revoke_api_key(const Config& config, const std::string& key) {
+  auto store = open_store(config);
+  const bool ok = store->revoke_api_key(key, system_audit("apikey.revoke", "apikey:" + key, "{}"));
+  store->close();
+  if (!ok) {
+    std::cerr << "no API key " << key << "\n";
+    return 1;
+  }
+  std::cout << fmt::format(R"({{"key":"{}","revoked":true}})", key) << std::endl;
+  return 0;
+}
+
+int list_api_keys(const Config& config) {
+  auto store = open_store(config);
+  for (const auto& k : store->list_api_keys()) {
+    boost::json::object o{
+        {"key", k.key},
+        {"role", k.role},
+        {"name", k.name},
+        {"created_at", domain::format_rfc3339(k.created_at, config.display.utc_offset_minutes)},
+        {"revoked", k.revoked}};
+    std::cout << boost::json::serialize(o) << "\n";
+  }
   store->close();
   return 0;
 }

@@ -31,6 +31,11 @@ int serve(const Config& config, const ServeOptions& options);
 // Creates an API key and prints {"key","secret","role"}.
 int create_api_key(const Config& config, const std::string& role, const std::string& name);
 
+// Revokes an API key (effective on running servers within 10 seconds: their key cache expires).
+int revoke_api_key(const Config& config, const std::string& key);
+// Lists API keys as JSON lines, without secrets.
+int list_api_keys(const Config& config);
+
 // Archives finished orders now; prints how many moved.
 int archive_now(const Config& config);
 

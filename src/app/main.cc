@@ -95,6 +95,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"admin", "operator", "viewer"}));
   apikey_create->add_option("--name", key_name, "A label for the key");
 
+  auto* apikey_revoke = apikey->add_subcommand("revoke", "Revoke an API key");
+  std::string revoke_key;
+  apikey_revoke->add_option("KEY", revoke_key, "The key (ak_...)")->required();
+  auto* apikey_list = apikey->add_subcommand("list", "List API keys (never their secrets)");
+
   auto* client = cli.add_subcommand(
       "client", "Send a signed request (COLDTRACK_URL, COLDTRACK_API_KEY, COLDTRACK_API_SECRET)");
   std::string method, target, data;
@@ -133,6 +138,8 @@ int main(int argc, char** argv) {
     std::transform(method.begin(), method.end(), method.begin(), ::toupper);
     if (serve->parsed()) return ct::app::serve(config, serve_opts);
     if (apikey_create->parsed()) return ct::app::create_api_key(config, role, key_name);
+    if (apikey_revoke->parsed()) return ct::app::revoke_api_key(config, revoke_key);
+    if (apikey_list->parsed()) return ct::app::list_api_keys(config);
     if (client->parsed()) return run_client(config, method, target, data);
     if (archive->parsed()) return ct::app::archive_now(config);
     if (migrate->parsed()) {

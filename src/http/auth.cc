@@ -8,7 +8,7 @@
 namespace coldtrack::http {
 namespace {
 
-constexpr std::int64_t kCacheTtlMs = 60'000;
+constexpr std::int64_t kCacheTtlMs = 10'000;  // bounds how long a revoked key keeps working
 
 std::int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

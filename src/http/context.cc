@@ -36,7 +36,7 @@ const std::map<std::string, std::string>& Context::query_map() const {
       auto url = boost::urls::parse_origin_form(target);
       query_ok_ = url.has_value();
       if (url) {
-        for (auto p : url->params()) {  // percent-decoded
+        for (auto p : url->params()) {                  // percent-decoded
           if (p.key.empty() && !p.has_value) continue;  // "a=1&&b=2" has an empty piece
           query_cache_->emplace(std::string(p.key), p.has_value ? std::string(p.value) : "");
         }

@@ -110,6 +110,9 @@ class ApiKeyStore {
   virtual ~ApiKeyStore() = default;
   virtual void insert_api_key(const ApiKeyRecord& key, const AuditRecord& audit) = 0;
   virtual std::optional<ApiKeyRecord> find_api_key(std::string_view key) = 0;
+  // Marks a key revoked; false when there is no such key.
+  virtual bool revoke_api_key(std::string_view key, const AuditRecord& audit) = 0;
+  virtual std::vector<ApiKeyRecord> list_api_keys() = 0;
 };
 
 struct AuditFilter {

@@ -6,7 +6,8 @@ namespace coldtrack::store::sqlite {
 namespace {
 
 // Live and archive tables share one shape; archive rows keep their ids so cursors work across
-// both. AUTOINCREMENT on the live tables: an id freed by archiving is never handed out again. Indexes serve every list filter in newest-first order (see docs/QUERY_PLANS.md).
+// both. AUTOINCREMENT on the live tables: an id freed by archiving is never handed out again.
+// Indexes serve every list filter in newest-first order (see docs/QUERY_PLANS.md).
 constexpr std::string_view kInit = R"sql(
 CREATE TABLE carriers (
   code TEXT PRIMARY KEY,

@@ -434,8 +434,7 @@ ChangeResult SqliteStore::change_status(const StatusChange& c, const AuditRecord
     return Conflict{fmt::format("cannot change status from {} to {}", domain::to_string(o->status),
                                 domain::to_string(c.to)),
                     o->status};
-  if (c.at < o->created_at)
-    return InvalidReference{"at", "is before the order was created"};
+  if (c.at < o->created_at) return InvalidReference{"at", "is before the order was created"};
   apply_transition(db, *o, c.to, c.at, c.recorded_at, c.actor, c.note);
   insert_audit(db, audit);
   tx.commit();
@@ -652,6 +651,26 @@ std::optional<ApiKeyRecord> SqliteStore::find_api_key(std::string_view key) {
   s.bind(1, key);
   if (!s.step()) return std::nullopt;
   return ApiKeyRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.i64(5) != 0};
+}
+
+bool SqliteStore::revoke_api_key(std::string_view key, const AuditRecord& audit) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  db.prepare("UPDATE api_keys SET revoked = 1 WHERE key = ?").bind(1, key).run();
+  if (db.changes() == 0) return false;
+  insert_audit(db, audit);
+  tx.commit();
+  return true;
+}
+
+std::vector<ApiKeyRecord> SqliteStore::list_api_keys() {
+  auto db = lease_reader();
+  auto s = db->prepare(
+      "SELECT key, '', role, name, created_at, revoked FROM api_keys ORDER BY created_at");
+  std::vector<ApiKeyRecord> out;
+  while (s.step()) out.push_back({s.text(0), "", s.text(2), s.text(3), s.i64(4), s.i64(5) != 0});
+  return out;
 }
 
 void SqliteStore::append_audit(const AuditRecord& record) {

@@ -44,6 +44,8 @@ class SqliteStore final : public Store {
 
   void insert_api_key(const ApiKeyRecord& key, const AuditRecord& audit) override;
   std::optional<ApiKeyRecord> find_api_key(std::string_view key) override;
+  bool revoke_api_key(std::string_view key, const AuditRecord& audit) override;
+  std::vector<ApiKeyRecord> list_api_keys() override;
 
   void append_audit(const AuditRecord& record) override;
   AuditPage list_audit(const AuditFilter& filter) override;
