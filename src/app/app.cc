@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "app/demo.h"
+#include "carriers/kdniao/kdniao.h"
+#include "carriers/kuaidi100/kuaidi100.h"
 #include "cache/nonce_cache.h"
 #include "cache/rate_limiter.h"
 #include "http/api.h"
@@ -21,6 +23,7 @@
 #include "http/server.h"
 #include "security/crypto.h"
 #include "service/order_service.h"
+#include "service/tracking_service.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace coldtrack::app {
@@ -211,6 +214,7 @@ int serve(const Config& config, const ServeOptions& options) {
   auto store = open_store(config);
   service::PiiCodec pii(data_key);
   service::OrderService orders(*store, pii, now_ms);
+  service::TrackingService tracking(*store, now_ms);
 
   std::optional<std::pair<std::string, std::string>> demo_key;
   if (options.demo) {
@@ -229,6 +233,7 @@ int serve(const Config& config, const ServeOptions& options) {
   http::Metrics metrics;
   const bool separate_metrics = !config.server.metrics_listen.empty();
   http::Api api{orders,
+                tracking,
                 *store,
                 track_limiter,
                 pool,
@@ -236,9 +241,32 @@ int serve(const Config& config, const ServeOptions& options) {
                 config.display.utc_offset_minutes,
                 [&store] { return store->ping(); },
                 !separate_metrics};
+  std::optional<carriers::kdniao::Protocol> kdniao;
+  if (!config.carriers.kdniao.api_key.empty()) {
+    const auto& k = config.carriers.kdniao;
+    kdniao.emplace(carriers::kdniao::Config{k.ebusiness_id, k.api_key, k.query_url,
+                                            k.subscribe_url, k.query_request_type,
+                                            k.subscribe_request_type,
+                                            config.carriers.callback_base_url + "/api/callbacks/kdniao"});
+    api.kdniao = &*kdniao;
+  }
+  std::optional<carriers::kuaidi100::Protocol> kuaidi100;
+  if (!config.carriers.kuaidi100.key.empty()) {
+    const auto& k = config.carriers.kuaidi100;
+    carriers::kuaidi100::Config kc;
+    kc.customer = k.customer;
+    kc.key = k.key;
+    kc.salt = k.salt;
+    kc.query_url = k.query_url;
+    kc.subscribe_url = k.subscribe_url;
+    kc.callback_url = config.carriers.callback_base_url + "/api/callbacks/kuaidi100";
+    kuaidi100.emplace(std::move(kc));
+    api.kuaidi100 = &*kuaidi100;
+  }
   http::Router router;
   http::add_order_routes(router, api);
   http::add_system_routes(router, api);
+  http::add_callback_routes(router, api);
 
   http::ServerOptions so;
   so.host = config.server.host;

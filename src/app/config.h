@@ -54,6 +54,26 @@ struct Config {
   struct Log {
     std::string level = "info";  // trace|debug|info|warn|error|off
   } log;
+  // Carrier tracking providers. Credentials come from the environment in production
+  // (COLDTRACK_CARRIERS_KDNIAO_API_KEY, ...); base URLs point at the simulator in demos.
+  struct Carriers {
+    struct Kdniao {
+      std::string ebusiness_id;
+      std::string api_key;  // secret
+      std::string query_url = "https://api.kdniao.com/Ebusiness/EbusinessOrderHandle.aspx";
+      std::string subscribe_url = "https://api.kdniao.com/api/dist";
+      std::string query_request_type = "8002";      // 1002 | 8001 | 8002
+      std::string subscribe_request_type = "8008";  // 1008 | 8008
+    } kdniao;
+    struct Kuaidi100 {
+      std::string customer;
+      std::string key;   // secret
+      std::string salt;  // secret; signs pushes to us
+      std::string query_url = "https://poll.kuaidi100.com/poll/query.do";
+      std::string subscribe_url = "https://poll.kuaidi100.com/poll";
+    } kuaidi100;
+    std::string callback_base_url;  // how providers reach us, e.g. https://shop.example.com
+  } carriers;
   struct Display {
     std::string time_zone = "Asia/Shanghai";  // "Asia/Shanghai", "UTC" or a fixed "+HH:MM"/"-HH:MM"
     int utc_offset_minutes = 480;             // derived from time_zone, not a key

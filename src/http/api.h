@@ -6,15 +6,19 @@
 #include <functional>
 
 #include "cache/rate_limiter.h"
+#include "carriers/kdniao/kdniao.h"
+#include "carriers/kuaidi100/kuaidi100.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "service/order_service.h"
+#include "service/tracking_service.h"
 #include "store/store.h"
 
 namespace coldtrack::http {
 
 struct Api {
   service::OrderService& orders;
+  service::TrackingService& tracking;
   store::Store& store;
   cache::RateLimiter& track_limiter;
   boost::asio::thread_pool& pool;
@@ -22,10 +26,14 @@ struct Api {
   int utc_offset_minutes;       // display zone for RFC 3339 output
   std::function<bool()> ready;  // /readyz
   bool metrics_on_main_listener = true;
+  // Push receivers; null when the provider has no credentials configured.
+  const carriers::kdniao::Protocol* kdniao = nullptr;
+  const carriers::kuaidi100::Protocol* kuaidi100 = nullptr;
 };
 
 void add_order_routes(Router& router, Api& api);
 void add_system_routes(Router& router, Api& api);
+void add_callback_routes(Router& router, Api& api);
 // Only /metrics and /healthz, for a separate metrics listener.
 void add_metrics_routes(Router& router, Api& api);
 

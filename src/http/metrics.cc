@@ -14,6 +14,15 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                   .Name("coldtrack_http_request_duration_seconds")
                   .Help("HTTP request latency by route, method and status code")
                   .Register(*registry_);
+  pushes_ = &prometheus::BuildCounter()
+                  .Name("coldtrack_carrier_pushes_total")
+                  .Help("Carrier push callbacks by provider and result")
+                  .Register(*registry_);
+}
+
+void Metrics::carrier_push(std::string_view provider, std::string_view result) {
+  // Family::Add is idempotent for the same labels and thread-safe.
+  pushes_->Add({{"provider", std::string(provider)}, {"result", std::string(result)}}).Increment();
 }
 
 void Metrics::observe(std::string_view route, std::string_view method, unsigned status,

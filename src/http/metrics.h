@@ -19,6 +19,8 @@ class Metrics {
   // `route` is the pattern ("/api/orders/{order_no}"), never the raw path, so label
   // cardinality stays bounded.
   void observe(std::string_view route, std::string_view method, unsigned status, double seconds);
+  // Carrier pushes by provider and result (ok, bad_signature, malformed, unknown_waybill, ...).
+  void carrier_push(std::string_view provider, std::string_view result);
   std::string serialize() const;
   prometheus::Registry& registry() { return *registry_; }
 
@@ -30,6 +32,7 @@ class Metrics {
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Histogram>* latency_;
+  prometheus::Family<prometheus::Counter>* pushes_;
   std::mutex mu_;
   std::unordered_map<std::string, Series> series_;
 };

@@ -354,6 +354,11 @@ void Server::stop() {
   for (auto& w : workers_) {
     if (w->thread.joinable()) w->thread.join();
   }
+  // Connections must go before their io_context: a stream outliving its context crashes.
+  {
+    std::lock_guard lock(conns_mu_);
+    conns_.clear();
+  }
   workers_.clear();
 }
 

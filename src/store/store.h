@@ -136,6 +136,66 @@ class AuditStore {
   virtual AuditPage list_audit(const AuditFilter& filter) = 0;
 };
 
+// Carrier tracking of one shipment as stored (the latest snapshot that won the ordering rule).
+struct TrackingRecord {
+  std::int64_t shipment_id = 0;
+  std::string order_no;
+  std::string carrier;  // canonical
+  std::string carrier_name;
+  std::string waybill_no;
+  bool tracked = false;  // false: no snapshot yet (fields below are empty)
+  std::string provider;
+  std::string status;  // unified tracking status code
+  std::string reason;
+  std::string raw_state, raw_substate;
+  std::string location;
+  std::optional<EpochMs> last_event_at;
+  std::int64_t trace_count = 0;
+  std::string traces_json;  // [{"time":ms,"description","location","raw_code"}], oldest first
+  std::string raw_payload;
+  std::optional<EpochMs> heard_at;  // last time the carrier told us anything about it
+};
+
+// A snapshot to apply to every shipment with this carrier + waybill.
+struct TrackingUpdate {
+  std::string provider;
+  std::string carrier;           // canonical, when known
+  std::string provider_carrier;  // the provider's code; matches every canonical carrier using it
+  std::string waybill_no;
+  std::string status;   // unified code; "" = the provider's code was unknown: keep the old one
+  std::string reason;
+  std::string raw_state, raw_substate, location;
+  std::optional<EpochMs> newest_event_at;
+  std::int64_t trace_count = 0;
+  std::string traces_json;
+  std::string raw_payload;
+  EpochMs now = 0;
+  // The order status this tracking status implies (see carriers/lifecycle.h), applied when the
+  // transition is allowed, with `newest_event_at` as its time.
+  std::optional<domain::OrderStatus> order_target;
+};
+
+struct TrackingApplied {
+  int shipments = 0;  // shipments with this carrier + waybill (0: unknown waybill)
+  int applied = 0;    // of those, how many took the snapshot (others had a newer one)
+  int status_changes = 0;
+  int order_changes = 0;
+};
+
+class TrackingStore {
+ public:
+  virtual ~TrackingStore() = default;
+  // One transaction: per matching shipment, keeps the newer snapshot (carriers::newer_than),
+  // appends a tracking event when the unified status changes, moves the order along, and
+  // writes an outbox message per change.
+  virtual TrackingApplied apply_tracking(const TrackingUpdate& update) = 0;
+  // Live or archived order's shipments with their tracking (empty when the order is unknown).
+  virtual std::optional<std::vector<TrackingRecord>> order_tracking(std::string_view order_no) = 0;
+  // Canonical carrier code for a provider's carrier code ("kdniao", "SF") -> "SF".
+  virtual std::optional<std::string> carrier_for_provider_code(std::string_view provider,
+                                                               std::string_view code) = 0;
+};
+
 // Responses remembered for the Idempotency-Key header.
 struct IdempotentResponse {
   std::string request_hash;
@@ -159,7 +219,8 @@ class Store : public OrderStore,
               public ReferenceStore,
               public ApiKeyStore,
               public AuditStore,
-              public IdempotencyStore {
+              public IdempotencyStore,
+              public TrackingStore {
  public:
   // True when the database answers a trivial query.
   virtual bool ping() = 0;

@@ -9,6 +9,7 @@
 #include "http/blocking.h"
 #include "http/json_fields.h"
 #include "http/order_json.h"
+#include "http/tracking_json.h"
 
 namespace coldtrack::http {
 namespace {
@@ -228,6 +229,21 @@ asio::awaitable<Response> add_shipment(Api& api, Context& ctx) {
                           order_json(result.value(), View::kMasked, api.utc_offset_minutes));
 }
 
+asio::awaitable<Response> get_tracking(Api& api, Context& ctx) {
+  const auto& no = ctx.params.at("order_no");
+  if (auto bad = bad_order_no(ctx, no)) co_return *bad;
+  if (auto bad = check_query_names(ctx, {})) co_return *bad;
+  auto work = [&api, no] { return api.tracking.order_tracking(no); };
+  auto shipments = co_await on_pool(api.pool, std::move(work));
+  if (!shipments) co_return error_response(ctx, status::not_found, "not_found", "order not found");
+  // Viewers see waybills masked; operators and admins work with them.
+  const bool mask = ctx.principal->role == Role::kViewer;
+  co_return json_response(
+      ctx, status::ok,
+      json::object{{"order_no", no},
+                    {"shipments", tracking_json(*shipments, mask, api.utc_offset_minutes)}});
+}
+
 }  // namespace
 
 void add_order_routes(Router& router, Api& api) {
@@ -238,6 +254,8 @@ void add_order_routes(Router& router, Api& api) {
   router.add(verb::get, "/api/orders", Access::kSigned, Role::kViewer, bind(list_orders));
   router.add(verb::post, "/api/orders/batch-get", Access::kSigned, Role::kViewer, bind(batch_get));
   router.add(verb::get, "/api/orders/{order_no}", Access::kSigned, Role::kViewer, bind(get_order));
+  router.add(verb::get, "/api/orders/{order_no}/tracking", Access::kSigned, Role::kViewer,
+             bind(get_tracking));
   router.add(verb::post, "/api/orders/{order_no}/status", Access::kSigned, Role::kOperator,
              bind(change_status));
   router.add(verb::post, "/api/orders/{order_no}/shipments", Access::kSigned, Role::kOperator,

@@ -8,6 +8,7 @@
 #include "http/api.h"
 #include "http/blocking.h"
 #include "http/order_json.h"
+#include "http/tracking_json.h"
 
 namespace coldtrack::http {
 namespace {
@@ -61,13 +62,19 @@ asio::awaitable<Response> track(Api& api, Context& ctx) {
       !std::all_of(last4->begin(), last4->end(), [](char c) { return c >= '0' && c <= '9'; }))
     co_return error_response(ctx, status::bad_request, "invalid_argument",
                              "must be the last 4 digits of the phone number", "phone_last4");
-  auto work = [&api, no = *no, l4 = *last4] { return api.orders.track(no, l4); };
-  auto order = co_await on_pool(api.pool, std::move(work));
-  if (!order)
+  using Found = std::pair<std::optional<domain::Order>, std::vector<store::TrackingRecord>>;
+  auto work = [&api, no = *no, l4 = *last4]() -> Found {
+    auto order = api.orders.track(no, l4);
+    if (!order) return {};
+    return {std::move(order), api.tracking.order_tracking(no).value_or(std::vector<store::TrackingRecord>{})};
+  };
+  auto found = co_await on_pool(api.pool, std::move(work));
+  if (!found.first)
     co_return error_response(ctx, status::not_found, "not_found",
                              "no order matches this order number and phone");
-  co_return json_response(ctx, status::ok,
-                          order_json(*order, View::kPublic, api.utc_offset_minutes));
+  auto body = order_json(*found.first, View::kPublic, api.utc_offset_minutes);
+  body["tracking"] = tracking_json(found.second, /*mask=*/true, api.utc_offset_minutes);
+  co_return json_response(ctx, status::ok, body);
 }
 
 asio::awaitable<Response> audit(Api& api, Context& ctx) {

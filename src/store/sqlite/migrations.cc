@@ -219,10 +219,43 @@ CREATE TABLE idempotency_keys (
 CREATE INDEX idempotency_keys_by_created ON idempotency_keys (created_at);
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations = {{
+// Carrier tracking: the current snapshot per shipment (raw payload kept for diagnosis) and an
+// event per change of unified tracking state. Keyed by shipment id, which is never reused, so
+// these rows stay valid when their order moves to the archive.
+constexpr std::string_view kTracking = R"sql(
+CREATE TABLE shipment_tracking (
+  shipment_id INTEGER PRIMARY KEY,
+  provider TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  raw_state TEXT NOT NULL,
+  raw_substate TEXT NOT NULL,
+  location TEXT NOT NULL,
+  last_event_at INTEGER,
+  trace_count INTEGER NOT NULL,
+  traces_json TEXT NOT NULL,
+  raw_payload TEXT NOT NULL,
+  heard_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE tracking_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  shipment_id INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  from_status TEXT,
+  at INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  provider TEXT NOT NULL
+);
+CREATE INDEX tracking_events_by_shipment ON tracking_events (shipment_id, id);
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations = {{
     {1, "init", kInit},
     {2, "seed_reference_data", kSeed},
     {3, "idempotency_keys", kIdempotency},
+    {4, "tracking", kTracking},
 }};
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <variant>
 
+#include "carriers/lifecycle.h"
 #include "domain/status.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/migrations.h"
@@ -734,6 +735,170 @@ int SqliteStore::purge_idempotent(EpochMs before) {
   std::lock_guard lock(write_mu_);
   writer_->prepare("DELETE FROM idempotency_keys WHERE created_at < ?").bind(1, before).run();
   return writer_->changes();
+}
+
+TrackingApplied SqliteStore::apply_tracking(const TrackingUpdate& u) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  struct Row {
+    std::int64_t shipment_id, order_id;
+    std::string order_no;
+    OrderStatus order_status;
+    EpochMs order_created_at;
+    bool tracked;
+    std::string status, reason;
+    std::optional<EpochMs> last_event_at;
+    std::int64_t trace_count;
+  };
+  std::vector<Row> rows;
+  {
+    auto s = db.prepare(
+        "SELECT s.id, s.order_id, o.order_no, o.status, o.created_at, t.status, t.reason, "
+        "t.last_event_at, t.trace_count FROM shipments s JOIN orders o ON o.id = s.order_id "
+        "LEFT JOIN shipment_tracking t ON t.shipment_id = s.id "
+        "WHERE s.waybill_no = ? AND (s.carrier = ? OR s.carrier IN (SELECT code FROM carriers "
+        "WHERE (? = 'kdniao' AND kdniao_code = ?) OR (? = 'kuaidi100' AND kuaidi100_code = ?))) "
+        "ORDER BY s.id");
+    s.bind(1, u.waybill_no).bind(2, u.carrier).bind(3, u.provider).bind(4, u.provider_carrier);
+    s.bind(5, u.provider).bind(6, u.provider_carrier);
+    while (s.step()) {
+      rows.push_back({s.i64(0), s.i64(1), s.text(2), status_of(s.text(3)), s.i64(4),
+                      !s.is_null(5), s.text(5), s.text(6), s.opt_i64(7), s.i64(8)});
+    }
+  }
+  TrackingApplied out;
+  out.shipments = static_cast<int>(rows.size());
+  for (const auto& r : rows) {
+    if (r.tracked && !carriers::newer_than(u.newest_event_at, static_cast<std::size_t>(u.trace_count),
+                                           r.last_event_at,
+                                           static_cast<std::size_t>(r.trace_count))) {
+      // A duplicate or older snapshot: we still heard from the carrier.
+      db.prepare("UPDATE shipment_tracking SET heard_at = ? WHERE shipment_id = ?")
+          .bind(1, u.now)
+          .bind(2, r.shipment_id)
+          .run();
+      continue;
+    }
+    ++out.applied;
+    // An unknown provider code never invents progress: keep the previous unified status.
+    const std::string status = !u.status.empty() ? u.status : r.tracked ? r.status : "NO_INFO";
+    const std::string reason = !u.status.empty() ? u.reason : r.reason;
+    db.prepare(
+          "INSERT INTO shipment_tracking (shipment_id, provider, status, reason, raw_state, "
+          "raw_substate, location, last_event_at, trace_count, traces_json, raw_payload, heard_at, "
+          "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (shipment_id) DO "
+          "UPDATE SET provider = excluded.provider, status = excluded.status, reason = "
+          "excluded.reason, raw_state = excluded.raw_state, raw_substate = excluded.raw_substate, "
+          "location = excluded.location, last_event_at = excluded.last_event_at, trace_count = "
+          "excluded.trace_count, traces_json = excluded.traces_json, raw_payload = "
+          "excluded.raw_payload, heard_at = excluded.heard_at, updated_at = excluded.updated_at")
+        .bind(1, r.shipment_id)
+        .bind(2, u.provider)
+        .bind(3, status)
+        .bind(4, reason)
+        .bind(5, u.raw_state)
+        .bind(6, u.raw_substate)
+        .bind(7, u.location)
+        .bind(8, u.newest_event_at)
+        .bind(9, u.trace_count)
+        .bind(10, u.traces_json)
+        .bind(11, u.raw_payload)
+        .bind(12, u.now)
+        .bind(13, u.now)
+        .run();
+    const EpochMs event_at = std::max(u.newest_event_at.value_or(u.now), r.order_created_at);
+    if (!r.tracked || r.status != status || r.reason != reason) {
+      auto ev = db.prepare(
+          "INSERT INTO tracking_events (shipment_id, status, reason, from_status, at, "
+          "recorded_at, provider) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      ev.bind(1, r.shipment_id).bind(2, status).bind(3, reason);
+      if (r.tracked) {
+        ev.bind(4, r.status);
+      } else {
+        ev.bind_null(4);
+      }
+      ev.bind(5, event_at).bind(6, u.now).bind(7, u.provider).run();
+      const auto event_id = db.last_insert_id();
+      ++out.status_changes;
+      insert_outbox(db, "tracking.status_changed", fmt::format("tracking.status:{}", event_id),
+                    fmt::format(R"({{"order_no":"{}","carrier":"{}","waybill_no":"{}","status":"{}",)"
+                                R"("reason":"{}","at":{}}})",
+                                r.order_no, u.carrier, u.waybill_no, status, reason, event_at),
+                    u.now);
+    }
+    if (!u.order_target || u.status.empty()) continue;
+    auto target = *u.order_target;
+    if (target == OrderStatus::kDelivered) {
+      // The order is delivered when every parcel is.
+      auto s = db.prepare(
+          "SELECT COUNT(*) FROM shipments s LEFT JOIN shipment_tracking t ON t.shipment_id = s.id "
+          "WHERE s.order_id = ? AND (t.status IS NULL OR t.status != 'DELIVERED')");
+      s.bind(1, r.order_id);
+      if (s.step() && s.i64(0) > 0) target = OrderStatus::kInTransit;
+    }
+    auto current = find_in(db, kLive, r.order_no);  // re-read: an earlier row may have moved it
+    if (current && domain::can_transition(current->status, target)) {
+      apply_transition(db, *current, target, event_at, u.now, "carrier:" + u.provider,
+                       fmt::format("{} {} {}", u.carrier, u.waybill_no, status));
+      ++out.order_changes;
+    }
+  }
+  tx.commit();
+  return out;
+}
+
+std::optional<std::vector<TrackingRecord>> SqliteStore::order_tracking(std::string_view order_no) {
+  auto db = lease_reader();
+  auto o = find_any(*db, order_no);
+  if (!o) return std::nullopt;
+  const Tables& t = o->archived ? kArchive : kLive;
+  auto s = db->prepare(fmt::format(
+      "SELECT s.id, s.carrier, COALESCE(c.name_zh, s.carrier), s.waybill_no, t.provider, "
+      "t.status, t.reason, t.raw_state, t.raw_substate, t.location, t.last_event_at, "
+      "t.trace_count, t.traces_json, t.raw_payload, t.heard_at FROM {} s LEFT JOIN carriers c ON "
+      "c.code = s.carrier LEFT JOIN shipment_tracking t ON t.shipment_id = s.id WHERE s.order_id "
+      "= ? ORDER BY s.id",
+      t.shipments));
+  s.bind(1, o->id);
+  std::vector<TrackingRecord> out;
+  while (s.step()) {
+    TrackingRecord r;
+    r.shipment_id = s.i64(0);
+    r.order_no = o->order_no;
+    r.carrier = s.text(1);
+    r.carrier_name = s.text(2);
+    r.waybill_no = s.text(3);
+    r.tracked = !s.is_null(5);
+    if (r.tracked) {
+      r.provider = s.text(4);
+      r.status = s.text(5);
+      r.reason = s.text(6);
+      r.raw_state = s.text(7);
+      r.raw_substate = s.text(8);
+      r.location = s.text(9);
+      r.last_event_at = s.opt_i64(10);
+      r.trace_count = s.i64(11);
+      r.traces_json = s.text(12);
+      r.raw_payload = s.text(13);
+      r.heard_at = s.opt_i64(14);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::optional<std::string> SqliteStore::carrier_for_provider_code(std::string_view provider,
+                                                                  std::string_view code) {
+  std::string_view column;
+  if (provider == "kdniao") column = "kdniao_code";
+  else if (provider == "kuaidi100") column = "kuaidi100_code";
+  else return std::nullopt;
+  auto db = lease_reader();
+  auto s = db->prepare(fmt::format("SELECT code FROM carriers WHERE {} = ? ORDER BY cold_chain LIMIT 1", column));
+  s.bind(1, code);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
 }
 
 bool SqliteStore::ping() {

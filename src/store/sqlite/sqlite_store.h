@@ -55,6 +55,11 @@ class SqliteStore final : public Store {
                        EpochMs now) override;
   int purge_idempotent(EpochMs before) override;
 
+  TrackingApplied apply_tracking(const TrackingUpdate& update) override;
+  std::optional<std::vector<TrackingRecord>> order_tracking(std::string_view order_no) override;
+  std::optional<std::string> carrier_for_provider_code(std::string_view provider,
+                                                       std::string_view code) override;
+
   bool ping() override;
   std::vector<std::string> explain_list(const OrderFilter& filter) override;
   void close() override;

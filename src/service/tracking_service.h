@@ -1,0 +1,40 @@
+// Carrier tracking use cases: ingest snapshots (pushes and poll results) and read an order's
+// tracking. Blocking (runs on the worker pool).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "carriers/tracking.h"
+#include "service/order_service.h"
+#include "store/store.h"
+
+namespace coldtrack::service {
+
+struct IngestResult {
+  int snapshots = 0;
+  int unknown_waybills = 0;  // acknowledged (so the provider stops retrying) and logged
+  int applied = 0;           // shipment updates that won the ordering rule
+  int stale = 0;             // duplicates or older snapshots, ignored
+  int status_changes = 0;
+  int order_changes = 0;
+};
+
+class TrackingService {
+ public:
+  TrackingService(store::Store& store, Clock clock);
+
+  IngestResult ingest(const std::vector<carriers::Snapshot>& snapshots);
+  std::optional<std::vector<store::TrackingRecord>> order_tracking(const std::string& order_no);
+
+ private:
+  store::Store& store_;
+  Clock clock_;
+};
+
+// Traces as stored: [{"time":ms,"description":...,"location":...,"raw_code":...}] oldest first.
+std::string traces_to_json(const std::vector<carriers::Trace>& traces);
+std::vector<carriers::Trace> traces_from_json(const std::string& json);
+
+}  // namespace coldtrack::service
