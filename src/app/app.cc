@@ -14,10 +14,10 @@
 #include <thread>
 
 #include "app/demo.h"
-#include "carriers/kdniao/kdniao.h"
-#include "carriers/kuaidi100/kuaidi100.h"
 #include "cache/nonce_cache.h"
 #include "cache/rate_limiter.h"
+#include "carriers/kdniao/kdniao.h"
+#include "carriers/kuaidi100/kuaidi100.h"
 #include "http/api.h"
 #include "http/auth.h"
 #include "http/server.h"
@@ -244,10 +244,9 @@ int serve(const Config& config, const ServeOptions& options) {
   std::optional<carriers::kdniao::Protocol> kdniao;
   if (!config.carriers.kdniao.api_key.empty()) {
     const auto& k = config.carriers.kdniao;
-    kdniao.emplace(carriers::kdniao::Config{k.ebusiness_id, k.api_key, k.query_url,
-                                            k.subscribe_url, k.query_request_type,
-                                            k.subscribe_request_type,
-                                            config.carriers.callback_base_url + "/api/callbacks/kdniao"});
+    kdniao.emplace(carriers::kdniao::Config{
+        k.ebusiness_id, k.api_key, k.query_url, k.subscribe_url, k.query_request_type,
+        k.subscribe_request_type, config.carriers.callback_base_url + "/api/callbacks/kdniao"});
     api.kdniao = &*kdniao;
   }
   std::optional<carriers::kuaidi100::Protocol> kuaidi100;

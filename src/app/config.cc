@@ -200,26 +200,27 @@ const std::vector<Key>& table() {
     t.push_back(enum_key("log.level", {"trace", "debug", "info", "warn", "error", "off"},
                          [](Config& c, std::string v) { c.log.level = std::move(v); }));
     // carriers
-    t.push_back(string_key("carriers.kdniao.ebusiness_id", "a string", nullptr,
-                           [](Config& c, std::string v) { c.carriers.kdniao.ebusiness_id = std::move(v); }));
+    t.push_back(string_key(
+        "carriers.kdniao.ebusiness_id", "a string", nullptr,
+        [](Config& c, std::string v) { c.carriers.kdniao.ebusiness_id = std::move(v); }));
     t.push_back(string_key(
         "carriers.kdniao.api_key", "a string", nullptr,
         [](Config& c, std::string v) { c.carriers.kdniao.api_key = std::move(v); }, true));
-    t.push_back(string_key("carriers.kdniao.query_url", "a non-empty URL", check_non_empty,
-                           [](Config& c, std::string v) { c.carriers.kdniao.query_url = std::move(v); }));
+    t.push_back(
+        string_key("carriers.kdniao.query_url", "a non-empty URL", check_non_empty,
+                   [](Config& c, std::string v) { c.carriers.kdniao.query_url = std::move(v); }));
     t.push_back(string_key(
         "carriers.kdniao.subscribe_url", "a non-empty URL", check_non_empty,
         [](Config& c, std::string v) { c.carriers.kdniao.subscribe_url = std::move(v); }));
-    t.push_back(enum_key("carriers.kdniao.query_request_type", {"1002", "8001", "8002"},
-                         [](Config& c, std::string v) {
-                           c.carriers.kdniao.query_request_type = std::move(v);
-                         }));
-    t.push_back(enum_key("carriers.kdniao.subscribe_request_type", {"1008", "8008"},
-                         [](Config& c, std::string v) {
-                           c.carriers.kdniao.subscribe_request_type = std::move(v);
-                         }));
-    t.push_back(string_key("carriers.kuaidi100.customer", "a string", nullptr,
-                           [](Config& c, std::string v) { c.carriers.kuaidi100.customer = std::move(v); }));
+    t.push_back(enum_key(
+        "carriers.kdniao.query_request_type", {"1002", "8001", "8002"},
+        [](Config& c, std::string v) { c.carriers.kdniao.query_request_type = std::move(v); }));
+    t.push_back(enum_key(
+        "carriers.kdniao.subscribe_request_type", {"1008", "8008"},
+        [](Config& c, std::string v) { c.carriers.kdniao.subscribe_request_type = std::move(v); }));
+    t.push_back(
+        string_key("carriers.kuaidi100.customer", "a string", nullptr,
+                   [](Config& c, std::string v) { c.carriers.kuaidi100.customer = std::move(v); }));
     t.push_back(string_key(
         "carriers.kuaidi100.key", "a string", nullptr,
         [](Config& c, std::string v) { c.carriers.kuaidi100.key = std::move(v); }, true));
@@ -232,9 +233,9 @@ const std::vector<Key>& table() {
     t.push_back(string_key(
         "carriers.kuaidi100.subscribe_url", "a non-empty URL", check_non_empty,
         [](Config& c, std::string v) { c.carriers.kuaidi100.subscribe_url = std::move(v); }));
-    t.push_back(string_key(
-        "carriers.callback_base_url", "a string", nullptr,
-        [](Config& c, std::string v) { c.carriers.callback_base_url = std::move(v); }));
+    t.push_back(
+        string_key("carriers.callback_base_url", "a string", nullptr,
+                   [](Config& c, std::string v) { c.carriers.callback_base_url = std::move(v); }));
     // display
     t.push_back(string_key(
         "display.time_zone",

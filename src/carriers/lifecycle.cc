@@ -9,13 +9,17 @@ std::optional<domain::OrderStatus> order_status_for(TrackingStatus t) {
     case T::kInTransit:
     case T::kOutForDelivery:
     case T::kAtPickupPoint:
-    case T::kCustoms: return domain::OrderStatus::kInTransit;
-    case T::kDelivered: return domain::OrderStatus::kDelivered;
+    case T::kCustoms:
+      return domain::OrderStatus::kInTransit;
+    case T::kDelivered:
+      return domain::OrderStatus::kDelivered;
     case T::kException:
     case T::kReturning:
-    case T::kReturned: return domain::OrderStatus::kException;
+    case T::kReturned:
+      return domain::OrderStatus::kException;
     case T::kNoInfo:
-    case T::kAwaitingPickup: return std::nullopt;
+    case T::kAwaitingPickup:
+      return std::nullopt;
   }
   return std::nullopt;
 }

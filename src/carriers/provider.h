@@ -26,8 +26,8 @@ struct WaybillRef {
   std::string carrier;           // canonical ("SF")
   std::string provider_carrier;  // provider's code ("SF" for Kdniao, "shunfeng" for Kuaidi100)
   std::string waybill_no;
-  std::string phone;             // full receiver phone when known ("" otherwise)
-  std::string order_no;          // ours, optional
+  std::string phone;     // full receiver phone when known ("" otherwise)
+  std::string order_no;  // ours, optional
 };
 
 // Outcome classes drive retries and the circuit breaker.

@@ -172,9 +172,15 @@ void normalize_traces(std::vector<Trace>& traces) {
   std::size_t group_start = 0;  // first index in `out` with the current time
   for (auto& t : traces) {
     if (!out.empty() && out.back().time != t.time) group_start = out.size();
-    const bool dup = std::any_of(out.begin() + static_cast<std::ptrdiff_t>(group_start), out.end(),
-                                 [&](const Trace& o) { return o.description == t.description; });
-    if (!dup) out.push_back(std::move(t));
+    const auto dup = std::find_if(out.begin() + static_cast<std::ptrdiff_t>(group_start), out.end(),
+                                  [&](const Trace& o) { return o.description == t.description; });
+    if (dup == out.end()) {
+      out.push_back(std::move(t));
+      continue;
+    }
+    // Same event reported twice: keep the first, but do not lose what only the copy has.
+    if (dup->location.empty()) dup->location = std::move(t.location);
+    if (dup->raw_code.empty()) dup->raw_code = std::move(t.raw_code);
   }
   traces = std::move(out);
 }

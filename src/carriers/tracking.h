@@ -28,10 +28,10 @@ enum class TrackingStatus {
   kCustoms,         // CUSTOMS
 };
 
-std::string_view to_string(TrackingStatus s);   // "OUT_FOR_DELIVERY"
-std::string_view label_zh(TrackingStatus s);    // "派送中"
+std::string_view to_string(TrackingStatus s);  // "OUT_FOR_DELIVERY"
+std::string_view label_zh(TrackingStatus s);   // "派送中"
 std::optional<TrackingStatus> parse_tracking_status(std::string_view s);
-bool is_terminal(TrackingStatus s);              // DELIVERED, RETURNED
+bool is_terminal(TrackingStatus s);  // DELIVERED, RETURNED
 
 // Reason codes (carrier-codes.md §2), e.g. "REJECTED", "PICKUP_OVERDUE", "FORWARDED".
 bool is_known_reason(std::string_view reason);
@@ -43,15 +43,15 @@ struct Unified {
 };
 
 struct Trace {
-  EpochMs time = 0;          // UTC
-  std::string description;   // carrier's text (AcceptStation / context)
-  std::string location;      // city or area, "" when unknown
-  std::string raw_code;      // per-trace provider code, "" when absent
+  EpochMs time = 0;         // UTC
+  std::string description;  // carrier's text (AcceptStation / context)
+  std::string location;     // city or area, "" when unknown
+  std::string raw_code;     // per-trace provider code, "" when absent
 };
 
 // One complete tracking result for one waybill, from a query response or a push.
 struct Snapshot {
-  std::string provider;       // "kdniao" | "kuaidi100" | "cainiao"
+  std::string provider;          // "kdniao" | "kuaidi100" | "cainiao"
   std::string provider_carrier;  // the provider's carrier code (ShipperCode / com)
   std::string waybill_no;
   Unified unified;

@@ -15,9 +15,9 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                   .Help("HTTP request latency by route, method and status code")
                   .Register(*registry_);
   pushes_ = &prometheus::BuildCounter()
-                  .Name("coldtrack_carrier_pushes_total")
-                  .Help("Carrier push callbacks by provider and result")
-                  .Register(*registry_);
+                 .Name("coldtrack_carrier_pushes_total")
+                 .Help("Carrier push callbacks by provider and result")
+                 .Register(*registry_);
 }
 
 void Metrics::carrier_push(std::string_view provider, std::string_view result) {

@@ -81,10 +81,6 @@ Server::Server(ServerOptions options, const Router& router, Authenticator* auth,
       metrics_(metrics),
       clock_(std::move(clock)) {}
 
-Server::~Server() {
-  stop();
-}
-
 unsigned short Server::start() {
   const auto address = asio::ip::make_address(options_.host);
   unsigned short port = options_.port;
@@ -354,7 +350,13 @@ void Server::stop() {
   for (auto& w : workers_) {
     if (w->thread.joinable()) w->thread.join();
   }
-  // Connections must go before their io_context: a stream outliving its context crashes.
+}
+
+Server::~Server() {
+  stop();
+  // Connections go before their io_context (a stream outliving its context crashes), and the
+  // contexts only now: work finishing on the pool still holds their executors until the pool
+  // is joined, which the owner does between stop() and destruction.
   {
     std::lock_guard lock(conns_mu_);
     conns_.clear();

@@ -46,7 +46,8 @@ class Server {
   // Stops accepting, closes idle keep-alive connections, and waits up to `grace` for
   // requests in flight. Returns the number of requests still running at the deadline.
   int drain(std::chrono::milliseconds grace);
-  // Stops the I/O threads (after drain).
+  // Stops the I/O threads (after drain). Join the worker pool after this and before the
+  // Server is destroyed: pool work may still hold the I/O contexts' executors.
   void stop();
 
   int in_flight() const { return in_flight_.load(); }

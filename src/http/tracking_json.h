@@ -17,7 +17,7 @@ std::string mask_waybill(std::string_view waybill);
 // One entry per shipment: carrier (code and Chinese name), waybill (masked when asked), unified
 // status and label, reason, current location, last update, freshness (when the carrier last
 // told us anything) and the trace list newest first.
-boost::json::array tracking_json(const std::vector<store::TrackingRecord>& shipments,
-                                 bool mask, int utc_offset_minutes);
+boost::json::array tracking_json(const std::vector<store::TrackingRecord>& shipments, bool mask,
+                                 int utc_offset_minutes);
 
 }  // namespace coldtrack::http

@@ -1,7 +1,7 @@
 #include "service/tracking_service.h"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
 #include "carriers/lifecycle.h"
 

@@ -162,7 +162,7 @@ struct TrackingUpdate {
   std::string carrier;           // canonical, when known
   std::string provider_carrier;  // the provider's code; matches every canonical carrier using it
   std::string waybill_no;
-  std::string status;   // unified code; "" = the provider's code was unknown: keep the old one
+  std::string status;  // unified code; "" = the provider's code was unknown: keep the old one
   std::string reason;
   std::string raw_state, raw_substate, location;
   std::optional<EpochMs> newest_event_at;

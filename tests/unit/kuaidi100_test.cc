@@ -127,7 +127,8 @@ TEST(Kuaidi100Sign, SignsAreUppercaseHex) {
 TEST(Kuaidi100Form, EncodeDecodeRoundTrip) {
   const std::string value = "a b+c&d=e/f%\"中\"~";
   const std::string encoded = form_encode(value);
-  EXPECT_EQ(encoded.find_first_of(" &=+\""), std::string::npos);
+  EXPECT_EQ(encoded.find_first_of(" &=\""), std::string::npos);
+  EXPECT_EQ(encoded.substr(0, 3), "a+b");
   std::map<std::string, std::string> f;
   ASSERT_TRUE(form_decode("x=" + encoded + "&y=", f));
   EXPECT_EQ(f["x"], value);
@@ -176,7 +177,9 @@ TEST(Kuaidi100Query, PhoneOnlyForCarriersThatNeedIt) {
     const auto f = Form(p.build_query(Ref("X", c.com, "SF1234567890", "13800138000")).body);
     const json::object param = Obj(f.at("param"));
     EXPECT_EQ(param.contains("phone"), c.phone) << c.com;
-    if (c.phone) EXPECT_EQ(param.at("phone"), "13800138000") << c.com;
+    if (c.phone) {
+      EXPECT_EQ(param.at("phone"), "13800138000") << c.com;
+    }
     EXPECT_EQ(p.needs_phone(c.com), c.phone) << c.com;
   }
   // com is sent lowercase.
@@ -243,7 +246,7 @@ constexpr std::string_view kInTransit =
     R"({"message":"ok","nu":"YT1234567890","ischeck":"0","condition":"F00","com":"yuantong","status":"200","state":"0","data":[
 {"time":"2026-11-24 22:10:00","ftime":"2026-11-24 22:10:00","context":"【杭州转运中心】已发出，下一站【杭州西湖区】","location":"杭州转运中心"},
 {"time":"2026-11-24 20:00:00","ftime":"2026-11-24 20:00:00","context":"【上海转运中心】已发出","location":"","areaName":"上海,上海市"},
-{"time":"2026-11-24 20:00:00","ftime":"2026-11-24 20:00:00","context":"【上海转运中心】已发出","location":""},
+{"time":"2026-11-24 20:00:00","ftime":"2026-11-24 20:00:00","context":"【上海转运中心】已发出","location":"","areaName":"上海,上海市"},
 {"time":"2026-11-24 18:00:00","ftime":"2026-11-24 18:00:00","context":"【上海市】已揽收","location":"上海市"}]})";
 
 TEST(Kuaidi100Query, InTransitOldestFirstDeduplicated) {
@@ -727,7 +730,7 @@ TEST(Kuaidi100Push, UpdateAllDeduplicatesHistory) {
 
 TEST(Kuaidi100Push, VerifiedButUnusableContent) {
   const Protocol p(TestConfig());
-  for (const std::string param :
+  for (const std::string& param :
        {std::string("not json"), std::string(R"({"status":"polling"})"),
         std::string(R"({"status":"polling","lastResult":{"state":"0"}})")}) {
     const PushResult r = p.parse_push(p.build_push_form(param));

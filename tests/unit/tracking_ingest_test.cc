@@ -37,10 +37,10 @@ TEST(TrackingLifecycle, OrderStatusForEveryTrackingStatus) {
 }
 
 TEST(TrackingLifecycle, NewerThan) {
-  EXPECT_TRUE(carriers::newer_than(2, 1, 1, 5));       // later newest trace wins
-  EXPECT_FALSE(carriers::newer_than(1, 9, 2, 1));      // older never replaces
-  EXPECT_TRUE(carriers::newer_than(2, 3, 2, 2));       // tie: more traces wins
-  EXPECT_FALSE(carriers::newer_than(2, 2, 2, 2));      // identical: a duplicate
+  EXPECT_TRUE(carriers::newer_than(2, 1, 1, 5));              // later newest trace wins
+  EXPECT_FALSE(carriers::newer_than(1, 9, 2, 1));             // older never replaces
+  EXPECT_TRUE(carriers::newer_than(2, 3, 2, 2));              // tie: more traces wins
+  EXPECT_FALSE(carriers::newer_than(2, 2, 2, 2));             // identical: a duplicate
   EXPECT_FALSE(carriers::newer_than(std::nullopt, 0, 2, 1));  // empty never replaces traces
   EXPECT_TRUE(carriers::newer_than(1, 1, std::nullopt, 0));
 }
@@ -49,8 +49,9 @@ class TrackingIngest : public ::testing::Test {
  protected:
   void SetUp() override {
     spdlog::set_level(spdlog::level::warn);
-    dir_ = fs::temp_directory_path() / ("ct-track-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("ct-track-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     store_ = std::make_unique<store::sqlite::SqliteStore>(
         store::sqlite::SqliteOptions{(dir_ / "db.sqlite").string(), false, 5000, 2});
@@ -89,7 +90,8 @@ class TrackingIngest : public ::testing::Test {
     s.unified = {st, std::move(reason)};
     s.raw_state = "2";
     for (int i = 0; i < traces; ++i)
-      s.traces.push_back({first + i * kHour, "trace " + std::to_string(i), i ? "杭州市" : "上海市", ""});
+      s.traces.push_back(
+          {first + i * kHour, "trace " + std::to_string(i), i ? "杭州市" : "上海市", ""});
     s.raw_payload = "{}";
     return s;
   }
@@ -207,7 +209,8 @@ TEST_F(TrackingIngest, ProviderCarrierCodesMatchTheCanonicalCarrier) {
 }
 
 TEST_F(TrackingIngest, TracesRoundTripThroughJson) {
-  std::vector<Trace> traces{{kT0, "顺丰速运 已收取快件", "上海市", "1"}, {kT0 + 1, "派送中", "", "202"}};
+  std::vector<Trace> traces{{kT0, "顺丰速运 已收取快件", "上海市", "1"},
+                            {kT0 + 1, "派送中", "", "202"}};
   auto back = service::traces_from_json(service::traces_to_json(traces));
   ASSERT_EQ(back.size(), 2u);
   EXPECT_EQ(back[0].description, "顺丰速运 已收取快件");

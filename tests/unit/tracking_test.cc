@@ -189,6 +189,19 @@ TEST(TrackingNormalize, SortsOldestFirstAndDedupes) {
   EXPECT_EQ(traces[2].time, 300);
 }
 
+TEST(TrackingNormalize, DuplicateFillsFieldsTheFirstCopyLacks) {
+  Trace bare = T(100, "a");
+  Trace rich = T(100, "a", "上海市");
+  rich.raw_code = "202";
+  Trace other = T(100, "a", "杭州市");
+  other.raw_code = "3";
+  std::vector<Trace> traces = {bare, rich, other};
+  normalize_traces(traces);
+  ASSERT_EQ(traces.size(), 1u);
+  EXPECT_EQ(traces[0].location, "上海市");
+  EXPECT_EQ(traces[0].raw_code, "202");
+}
+
 TEST(TrackingNormalize, SameTimeDifferentTextKeptInCarrierOrder) {
   std::vector<Trace> traces = {T(100, "z first"), T(50, "x"), T(100, "a second"), T(100, "z first"),
                                T(100, "m third")};

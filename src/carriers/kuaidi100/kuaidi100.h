@@ -63,7 +63,8 @@ class Protocol {
   // another provider before calling) or no waybill number.
   OutboundRequest build_query(const WaybillRef& ref) const;
   // Poll subscription: form fields schema=json, param (company, number, key, parameters with
-  // callbackurl, salt, resultv2=4 and phone when required). Same preconditions as build_query.
+  // callbackurl, salt (omitted when empty), resultv2=4 and phone when required). Same
+  // preconditions as build_query; also throws when callback_url is not configured.
   OutboundRequest build_subscribe(const WaybillRef& ref) const;
 
   // Never throws. Snapshot on success; ProviderError otherwise (kRetryable: transport-level

@@ -54,7 +54,8 @@ asio::awaitable<Response> ingest(Api& api, Context& ctx, std::string_view provid
     api.metrics.carrier_push(provider, "store_error");
     co_return reply(ctx, status::service_unavailable, make_reply(false, "temporarily unavailable"));
   }
-  api.metrics.carrier_push(provider, r->unknown_waybills == r->snapshots ? "unknown_waybill" : "ok");
+  api.metrics.carrier_push(provider,
+                           r->unknown_waybills == r->snapshots ? "unknown_waybill" : "ok");
   co_return reply(ctx, status::ok, make_reply(true, ""));
 }
 

@@ -241,7 +241,7 @@ asio::awaitable<Response> get_tracking(Api& api, Context& ctx) {
   co_return json_response(
       ctx, status::ok,
       json::object{{"order_no", no},
-                    {"shipments", tracking_json(*shipments, mask, api.utc_offset_minutes)}});
+                   {"shipments", tracking_json(*shipments, mask, api.utc_offset_minutes)}});
 }
 
 }  // namespace

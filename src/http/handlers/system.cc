@@ -66,7 +66,8 @@ asio::awaitable<Response> track(Api& api, Context& ctx) {
   auto work = [&api, no = *no, l4 = *last4]() -> Found {
     auto order = api.orders.track(no, l4);
     if (!order) return {};
-    return {std::move(order), api.tracking.order_tracking(no).value_or(std::vector<store::TrackingRecord>{})};
+    return {std::move(order),
+            api.tracking.order_tracking(no).value_or(std::vector<store::TrackingRecord>{})};
   };
   auto found = co_await on_pool(api.pool, std::move(work));
   if (!found.first)

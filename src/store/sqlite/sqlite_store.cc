@@ -763,16 +763,16 @@ TrackingApplied SqliteStore::apply_tracking(const TrackingUpdate& u) {
     s.bind(1, u.waybill_no).bind(2, u.carrier).bind(3, u.provider).bind(4, u.provider_carrier);
     s.bind(5, u.provider).bind(6, u.provider_carrier);
     while (s.step()) {
-      rows.push_back({s.i64(0), s.i64(1), s.text(2), status_of(s.text(3)), s.i64(4),
-                      !s.is_null(5), s.text(5), s.text(6), s.opt_i64(7), s.i64(8)});
+      rows.push_back({s.i64(0), s.i64(1), s.text(2), status_of(s.text(3)), s.i64(4), !s.is_null(5),
+                      s.text(5), s.text(6), s.opt_i64(7), s.i64(8)});
     }
   }
   TrackingApplied out;
   out.shipments = static_cast<int>(rows.size());
   for (const auto& r : rows) {
-    if (r.tracked && !carriers::newer_than(u.newest_event_at, static_cast<std::size_t>(u.trace_count),
-                                           r.last_event_at,
-                                           static_cast<std::size_t>(r.trace_count))) {
+    if (r.tracked &&
+        !carriers::newer_than(u.newest_event_at, static_cast<std::size_t>(u.trace_count),
+                              r.last_event_at, static_cast<std::size_t>(r.trace_count))) {
       // A duplicate or older snapshot: we still heard from the carrier.
       db.prepare("UPDATE shipment_tracking SET heard_at = ? WHERE shipment_id = ?")
           .bind(1, u.now)
@@ -821,11 +821,12 @@ TrackingApplied SqliteStore::apply_tracking(const TrackingUpdate& u) {
       ev.bind(5, event_at).bind(6, u.now).bind(7, u.provider).run();
       const auto event_id = db.last_insert_id();
       ++out.status_changes;
-      insert_outbox(db, "tracking.status_changed", fmt::format("tracking.status:{}", event_id),
-                    fmt::format(R"({{"order_no":"{}","carrier":"{}","waybill_no":"{}","status":"{}",)"
-                                R"("reason":"{}","at":{}}})",
-                                r.order_no, u.carrier, u.waybill_no, status, reason, event_at),
-                    u.now);
+      insert_outbox(
+          db, "tracking.status_changed", fmt::format("tracking.status:{}", event_id),
+          fmt::format(R"({{"order_no":"{}","carrier":"{}","waybill_no":"{}","status":"{}",)"
+                      R"("reason":"{}","at":{}}})",
+                      r.order_no, u.carrier, u.waybill_no, status, reason, event_at),
+          u.now);
     }
     if (!u.order_target || u.status.empty()) continue;
     auto target = *u.order_target;
@@ -891,11 +892,15 @@ std::optional<std::vector<TrackingRecord>> SqliteStore::order_tracking(std::stri
 std::optional<std::string> SqliteStore::carrier_for_provider_code(std::string_view provider,
                                                                   std::string_view code) {
   std::string_view column;
-  if (provider == "kdniao") column = "kdniao_code";
-  else if (provider == "kuaidi100") column = "kuaidi100_code";
-  else return std::nullopt;
+  if (provider == "kdniao")
+    column = "kdniao_code";
+  else if (provider == "kuaidi100")
+    column = "kuaidi100_code";
+  else
+    return std::nullopt;
   auto db = lease_reader();
-  auto s = db->prepare(fmt::format("SELECT code FROM carriers WHERE {} = ? ORDER BY cold_chain LIMIT 1", column));
+  auto s = db->prepare(
+      fmt::format("SELECT code FROM carriers WHERE {} = ? ORDER BY cold_chain LIMIT 1", column));
   s.bind(1, code);
   if (!s.step()) return std::nullopt;
   return s.text(0);
