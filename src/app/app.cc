@@ -24,6 +24,8 @@
 #include "security/crypto.h"
 #include "service/order_service.h"
 #include "service/tracking_service.h"
+#include "service/tracking_worker.h"
+#include "net/http_client.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace coldtrack::app {
@@ -290,6 +292,32 @@ int serve(const Config& config, const ServeOptions& options) {
   }
   Archiver archiver(orders, *store, config.archive);
 
+  net::HttpClient carrier_http(net::HttpClient::Options{});
+  std::unique_ptr<service::TrackingWorker> tracking_worker;
+  if (config.tracking.enabled && (kdniao || kuaidi100)) {
+    const auto& t = config.tracking;
+    service::TrackingWorkerOptions wo;
+    wo.tick_ms = t.tick_ms;
+    wo.provider = t.provider;
+    wo.fallback_provider = t.fallback_provider;
+    wo.rate_limit_per_minute = t.rate_limit_per_minute;
+    wo.breaker_threshold = t.breaker_threshold;
+    wo.breaker_open_ms = t.breaker_open_s * 1000LL;
+    wo.policy.freshness_ms = t.freshness_s * 1000LL;
+    wo.policy.quiet_in_transit_ms = t.quiet_in_transit_s * 1000LL;
+    wo.policy.quiet_near_delivery_ms = t.quiet_near_delivery_s * 1000LL;
+    wo.policy.unsubscribed_ms = t.unsubscribed_s * 1000LL;
+    wo.policy.no_info_ms = t.no_info_s * 1000LL;
+    wo.policy.exception_retry_ms = t.exception_retry_s * 1000LL;
+    tracking_worker = std::make_unique<service::TrackingWorker>(
+        *store, tracking, pii, carrier_http, kdniao ? &*kdniao : nullptr,
+        kuaidi100 ? &*kuaidi100 : nullptr, wo, now_ms,
+        [&metrics](std::string_view p, std::string_view k, std::string_view r) {
+          metrics.carrier_call(p, k, r);
+        });
+    tracking_worker->start();
+  }
+
   const std::string shown_host = config.server.host == "0.0.0.0" ? "127.0.0.1" : config.server.host;
   const std::string url = fmt::format("http://{}:{}", shown_host, port);
   std::cout << "coldtrack listening on " << url << std::endl;
@@ -315,6 +343,7 @@ int serve(const Config& config, const ServeOptions& options) {
   server.stop();
   if (metrics_server) metrics_server->stop();
   archiver.stop();
+  if (tracking_worker) tracking_worker->stop();
   pool.join();
   store->close();
   spdlog::info("stopped cleanly");

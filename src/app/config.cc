@@ -236,6 +236,31 @@ const std::vector<Key>& table() {
     t.push_back(
         string_key("carriers.callback_base_url", "a string", nullptr,
                    [](Config& c, std::string v) { c.carriers.callback_base_url = std::move(v); }));
+    // tracking
+    t.push_back(bool_key("tracking.enabled", [](Config& c, bool v) { c.tracking.enabled = v; }));
+    t.push_back(int_key("tracking.tick_ms", 50, 600000, [](Config& c, int v) { c.tracking.tick_ms = v; }));
+    t.push_back(enum_key("tracking.provider", {"kdniao", "kuaidi100"},
+                         [](Config& c, std::string v) { c.tracking.provider = std::move(v); }));
+    t.push_back(enum_key("tracking.fallback_provider", {"none", "kdniao", "kuaidi100"},
+                         [](Config& c, std::string v) { c.tracking.fallback_provider = std::move(v); }));
+    t.push_back(int_key("tracking.rate_limit_per_minute", 1, 1000000,
+                        [](Config& c, int v) { c.tracking.rate_limit_per_minute = v; }));
+    t.push_back(int_key("tracking.breaker_threshold", 1, 1000,
+                        [](Config& c, int v) { c.tracking.breaker_threshold = v; }));
+    t.push_back(int_key("tracking.breaker_open_s", 1, 86400,
+                        [](Config& c, int v) { c.tracking.breaker_open_s = v; }));
+    t.push_back(int_key("tracking.freshness_s", 1, 86400,
+                        [](Config& c, int v) { c.tracking.freshness_s = v; }));
+    t.push_back(int_key("tracking.quiet_in_transit_s", 1, 604800,
+                        [](Config& c, int v) { c.tracking.quiet_in_transit_s = v; }));
+    t.push_back(int_key("tracking.quiet_near_delivery_s", 1, 604800,
+                        [](Config& c, int v) { c.tracking.quiet_near_delivery_s = v; }));
+    t.push_back(int_key("tracking.unsubscribed_s", 1, 604800,
+                        [](Config& c, int v) { c.tracking.unsubscribed_s = v; }));
+    t.push_back(int_key("tracking.no_info_s", 1, 604800,
+                        [](Config& c, int v) { c.tracking.no_info_s = v; }));
+    t.push_back(int_key("tracking.exception_retry_s", 1, 604800,
+                        [](Config& c, int v) { c.tracking.exception_retry_s = v; }));
     // display
     t.push_back(string_key(
         "display.time_zone",

@@ -18,6 +18,19 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                  .Name("coldtrack_carrier_pushes_total")
                  .Help("Carrier push callbacks by provider and result")
                  .Register(*registry_);
+  calls_ = &prometheus::BuildCounter()
+                .Name("coldtrack_carrier_calls_total")
+                .Help("Outbound carrier API calls by provider, kind and result")
+                .Register(*registry_);
+}
+
+void Metrics::carrier_call(std::string_view provider, std::string_view kind,
+                           std::string_view result) {
+  calls_
+      ->Add({{"provider", std::string(provider)},
+             {"kind", std::string(kind)},
+             {"result", std::string(result)}})
+      .Increment();
 }
 
 void Metrics::carrier_push(std::string_view provider, std::string_view result) {

@@ -21,6 +21,8 @@ class Metrics {
   void observe(std::string_view route, std::string_view method, unsigned status, double seconds);
   // Carrier pushes by provider and result (ok, bad_signature, malformed, unknown_waybill, ...).
   void carrier_push(std::string_view provider, std::string_view result);
+  // Outbound carrier calls by provider, kind (query, subscribe) and result.
+  void carrier_call(std::string_view provider, std::string_view kind, std::string_view result);
   std::string serialize() const;
   prometheus::Registry& registry() { return *registry_; }
 
@@ -33,6 +35,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Histogram>* latency_;
   prometheus::Family<prometheus::Counter>* pushes_;
+  prometheus::Family<prometheus::Counter>* calls_;
   std::mutex mu_;
   std::unordered_map<std::string, Series> series_;
 };

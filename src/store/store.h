@@ -182,8 +182,56 @@ struct TrackingApplied {
   int order_changes = 0;
 };
 
+// A shipment the tracking worker may query or subscribe.
+struct PollTarget {
+  std::int64_t shipment_id = 0;
+  std::string order_no;
+  std::string carrier;  // canonical
+  std::string kdniao_code, kuaidi100_code;  // "" when the provider has no code for it
+  std::string waybill_no;
+  std::string phone_sealed;  // the receiver's phone, sealed (some carriers need digits of it)
+  EpochMs shipped_at = 0;
+  // polling state
+  std::string provider;
+  bool subscribed = false;
+  std::optional<EpochMs> next_poll_at, last_query_at;
+  int failures = 0;
+  // tracking state
+  bool tracked = false;
+  std::string status;
+  std::optional<EpochMs> heard_at;
+};
+
+struct PollUpdate {
+  std::string provider;
+  bool subscribed = false;
+  std::optional<EpochMs> next_poll_at;  // nullopt: never again (terminal)
+  std::optional<EpochMs> last_query_at;
+  int failures = 0;
+  std::string last_error;
+};
+
+struct OutboxMessage {
+  std::int64_t id = 0;
+  std::string topic, key, payload;
+  int attempts = 0;
+};
+
 class TrackingStore {
  public:
+  // Shipments whose next poll is due (live orders only), oldest due first.
+  virtual std::vector<PollTarget> due_shipments(EpochMs now, int limit) = 0;
+  // The shipment named by an "order.shipment_added" message.
+  virtual std::optional<PollTarget> poll_target(std::string_view order_no, std::string_view carrier,
+                                                std::string_view waybill_no) = 0;
+  virtual void update_polling(std::int64_t shipment_id, const PollUpdate& update) = 0;
+  // Claims up to `limit` pending messages of `topic` available at `now`, leasing them for
+  // `lease_ms` (a crashed worker's claim expires and the message is retried).
+  virtual std::vector<OutboxMessage> claim_outbox(std::string_view topic, EpochMs now, int limit,
+                                                  EpochMs lease_ms) = 0;
+  virtual void complete_outbox(std::int64_t id, EpochMs now) = 0;
+  virtual void retry_outbox(std::int64_t id, EpochMs available_at) = 0;
+
   virtual ~TrackingStore() = default;
   // One transaction: per matching shipment, keeps the newer snapshot (carriers::newer_than),
   // appends a tracking event when the unified status changes, moves the order along, and

@@ -251,11 +251,31 @@ CREATE TABLE tracking_events (
 CREATE INDEX tracking_events_by_shipment ON tracking_events (shipment_id, id);
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations = {{
+// Polling state per shipment: which provider, whether push is subscribed, and when to query
+// next (NULL once terminal). Filled when a shipment is attached.
+constexpr std::string_view kPolling = R"sql(
+CREATE TABLE shipment_polling (
+  shipment_id INTEGER PRIMARY KEY,
+  provider TEXT NOT NULL DEFAULT '',
+  subscribed INTEGER NOT NULL DEFAULT 0,
+  next_poll_at INTEGER,
+  last_query_at INTEGER,
+  failures INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX shipment_polling_due ON shipment_polling (next_poll_at) WHERE next_poll_at IS NOT NULL;
+CREATE INDEX outbox_pending_by_topic ON outbox (topic, available_at) WHERE done_at IS NULL;
+INSERT INTO shipment_polling (shipment_id, next_poll_at)
+  SELECT s.id, s.created_at FROM shipments s JOIN orders o ON o.id = s.order_id
+  WHERE o.status IN ('SHIPPED', 'IN_TRANSIT', 'EXCEPTION');
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations = {{
     {1, "init", kInit},
     {2, "seed_reference_data", kSeed},
     {3, "idempotency_keys", kIdempotency},
     {4, "tracking", kTracking},
+    {5, "shipment_polling", kPolling},
 }};
 
 }  // namespace

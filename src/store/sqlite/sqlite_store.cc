@@ -478,6 +478,10 @@ ShipmentResult SqliteStore::add_shipment(std::string_view order_no, const Shipme
                                 domain::to_string(st)),
                     st};
   insert_shipment_row(db, o->id, o->created_at, sh);
+  db.prepare("INSERT INTO shipment_polling (shipment_id, next_poll_at) VALUES (?, ?)")
+      .bind(1, db.last_insert_id())
+      .bind(2, sh.created_at)
+      .run();
   if (ships) {
     apply_transition(db, *o, OrderStatus::kShipped, sh.created_at, sh.created_at, actor,
                      fmt::format("{} {}", sh.carrier, sh.waybill_no));
@@ -847,6 +851,115 @@ TrackingApplied SqliteStore::apply_tracking(const TrackingUpdate& u) {
   }
   tx.commit();
   return out;
+}
+
+namespace {
+
+constexpr std::string_view kPollTargetSelect =
+    "SELECT s.id, o.order_no, s.carrier, COALESCE(c.kdniao_code, ''), "
+    "COALESCE(c.kuaidi100_code, ''), s.waybill_no, o.phone_sealed, s.created_at, p.provider, "
+    "p.subscribed, p.next_poll_at, p.last_query_at, p.failures, t.status, t.heard_at "
+    "FROM shipment_polling p JOIN shipments s ON s.id = p.shipment_id "
+    "JOIN orders o ON o.id = s.order_id LEFT JOIN carriers c ON c.code = s.carrier "
+    "LEFT JOIN shipment_tracking t ON t.shipment_id = s.id ";
+
+PollTarget read_poll_target(const Stmt& s) {
+  PollTarget t;
+  t.shipment_id = s.i64(0);
+  t.order_no = s.text(1);
+  t.carrier = s.text(2);
+  t.kdniao_code = s.text(3);
+  t.kuaidi100_code = s.text(4);
+  t.waybill_no = s.text(5);
+  t.phone_sealed = s.text(6);
+  t.shipped_at = s.i64(7);
+  t.provider = s.text(8);
+  t.subscribed = s.i64(9) != 0;
+  t.next_poll_at = s.opt_i64(10);
+  t.last_query_at = s.opt_i64(11);
+  t.failures = static_cast<int>(s.i64(12));
+  t.tracked = !s.is_null(13);
+  t.status = s.text(13);
+  t.heard_at = s.opt_i64(14);
+  return t;
+}
+
+}  // namespace
+
+std::vector<PollTarget> SqliteStore::due_shipments(EpochMs now, int limit) {
+  auto db = lease_reader();
+  auto s = db->prepare(std::string(kPollTargetSelect) +
+                       "WHERE p.next_poll_at IS NOT NULL AND p.next_poll_at <= ? "
+                       "ORDER BY p.next_poll_at LIMIT ?");
+  s.bind(1, now).bind(2, limit);
+  std::vector<PollTarget> out;
+  while (s.step()) out.push_back(read_poll_target(s));
+  return out;
+}
+
+std::optional<PollTarget> SqliteStore::poll_target(std::string_view order_no,
+                                                   std::string_view carrier,
+                                                   std::string_view waybill_no) {
+  auto db = lease_reader();
+  auto s = db->prepare(std::string(kPollTargetSelect) +
+                       "WHERE o.order_no = ? AND s.carrier = ? AND s.waybill_no = ?");
+  s.bind(1, order_no).bind(2, carrier).bind(3, waybill_no);
+  if (!s.step()) return std::nullopt;
+  return read_poll_target(s);
+}
+
+void SqliteStore::update_polling(std::int64_t shipment_id, const PollUpdate& u) {
+  std::lock_guard lock(write_mu_);
+  writer_
+      ->prepare(
+          "UPDATE shipment_polling SET provider = ?, subscribed = ?, next_poll_at = ?, "
+          "last_query_at = ?, failures = ?, last_error = ? WHERE shipment_id = ?")
+      .bind(1, u.provider)
+      .bind(2, u.subscribed ? 1 : 0)
+      .bind(3, u.next_poll_at)
+      .bind(4, u.last_query_at)
+      .bind(5, u.failures)
+      .bind(6, u.last_error)
+      .bind(7, shipment_id)
+      .run();
+}
+
+std::vector<OutboxMessage> SqliteStore::claim_outbox(std::string_view topic, EpochMs now,
+                                                     int limit, EpochMs lease_ms) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  std::vector<OutboxMessage> out;
+  {
+    auto s = db.prepare(
+        "SELECT id, topic, msg_key, payload, attempts FROM outbox WHERE done_at IS NULL AND "
+        "available_at <= ? AND topic = ? ORDER BY available_at LIMIT ?");
+    s.bind(1, now).bind(2, topic).bind(3, limit);
+    while (s.step())
+      out.push_back({s.i64(0), s.text(1), s.text(2), s.text(3), static_cast<int>(s.i64(4))});
+  }
+  for (auto& m : out) {
+    db.prepare("UPDATE outbox SET available_at = ?, attempts = attempts + 1 WHERE id = ?")
+        .bind(1, now + lease_ms)
+        .bind(2, m.id)
+        .run();
+    ++m.attempts;
+  }
+  tx.commit();
+  return out;
+}
+
+void SqliteStore::complete_outbox(std::int64_t id, EpochMs now) {
+  std::lock_guard lock(write_mu_);
+  writer_->prepare("UPDATE outbox SET done_at = ? WHERE id = ?").bind(1, now).bind(2, id).run();
+}
+
+void SqliteStore::retry_outbox(std::int64_t id, EpochMs available_at) {
+  std::lock_guard lock(write_mu_);
+  writer_->prepare("UPDATE outbox SET available_at = ? WHERE id = ?")
+      .bind(1, available_at)
+      .bind(2, id)
+      .run();
 }
 
 std::optional<std::vector<TrackingRecord>> SqliteStore::order_tracking(std::string_view order_no) {

@@ -56,6 +56,14 @@ class SqliteStore final : public Store {
   int purge_idempotent(EpochMs before) override;
 
   TrackingApplied apply_tracking(const TrackingUpdate& update) override;
+  std::vector<PollTarget> due_shipments(EpochMs now, int limit) override;
+  std::optional<PollTarget> poll_target(std::string_view order_no, std::string_view carrier,
+                                        std::string_view waybill_no) override;
+  void update_polling(std::int64_t shipment_id, const PollUpdate& update) override;
+  std::vector<OutboxMessage> claim_outbox(std::string_view topic, EpochMs now, int limit,
+                                          EpochMs lease_ms) override;
+  void complete_outbox(std::int64_t id, EpochMs now) override;
+  void retry_outbox(std::int64_t id, EpochMs available_at) override;
   std::optional<std::vector<TrackingRecord>> order_tracking(std::string_view order_no) override;
   std::optional<std::string> carrier_for_provider_code(std::string_view provider,
                                                        std::string_view code) override;
