@@ -21,11 +21,12 @@
 #include "http/api.h"
 #include "http/auth.h"
 #include "http/server.h"
+#include "net/http_client.h"
 #include "security/crypto.h"
 #include "service/order_service.h"
 #include "service/tracking_service.h"
 #include "service/tracking_worker.h"
-#include "net/http_client.h"
+#include "sim/simulator.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace coldtrack::app {
@@ -199,7 +200,81 @@ int archive_now(const Config& config) {
   return 0;
 }
 
-int serve(const Config& config, const ServeOptions& options) {
+namespace {
+
+// Demo only: with no carrier credentials configured, run the carrier simulator in-process and
+// point both providers at it, so a new user sees parcels move (time runs 600x faster there).
+std::unique_ptr<sim::Simulator> start_demo_simulator(Config& config) {
+  if (!config.carriers.kdniao.api_key.empty() || !config.carriers.kuaidi100.key.empty())
+    return nullptr;
+  sim::SimOptions so;
+  so.kdniao_ebusiness_id = "DEMO1237100";
+  so.kdniao_api_key = security::random_hex(16);
+  so.kuaidi100_customer = "DEMOCUSTOMER";
+  so.kuaidi100_key = security::random_hex(16);
+  so.kuaidi100_salt = security::random_hex(8);
+  const std::string self = fmt::format("http://127.0.0.1:{}", config.server.port);
+  so.kdniao_callback_url = self + "/api/callbacks/kdniao";
+  so.kuaidi100_callback_url = self + "/api/callbacks/kuaidi100";
+  so.time_scale = 600;
+  auto simulator = std::make_unique<sim::Simulator>(so);
+  simulator->start();
+  const auto base = simulator->base_url();
+  auto& k = config.carriers.kdniao;
+  k.ebusiness_id = so.kdniao_ebusiness_id;
+  k.api_key = so.kdniao_api_key;
+  k.query_url = base + "/kdniao/Ebusiness/EbusinessOrderHandle.aspx";
+  k.subscribe_url = base + "/kdniao/api/dist";
+  auto& q = config.carriers.kuaidi100;
+  q.customer = so.kuaidi100_customer;
+  q.key = so.kuaidi100_key;
+  q.salt = so.kuaidi100_salt;
+  q.query_url = base + "/kuaidi100/poll/query.do";
+  q.subscribe_url = base + "/kuaidi100/poll";
+  config.carriers.callback_base_url = self;
+  config.tracking.tick_ms = 1000;
+  spdlog::info("demo: carrier simulator (Kdniao and Kuaidi100 protocols) at {}", base);
+  return simulator;
+}
+
+// Demo only: a few parcels shipped just now, so their tracking moves while the user watches.
+std::vector<std::string> create_live_demo_orders(service::OrderService& orders, std::int64_t now) {
+  struct Live {
+    const char* carrier;
+    const char* prefix;
+  };
+  constexpr Live kLive[] = {{"SF", "SF"}, {"SF_COLD", "SF"}, {"ZTO", "7"}, {"JD", "JDV"}};
+  const service::Actor actor{"system:demo", "system", "", "local"};
+  const auto day = domain::format_rfc3339(now, 480).substr(0, 10);
+  std::vector<std::string> out;
+  int n = 0;
+  for (const auto& l : kLive) {
+    ++n;
+    domain::NewOrder o;
+    o.order_no = fmt::format(
+        "LIVE{}{:02}", std::string(day.substr(0, 4)) + day.substr(5, 2) + day.substr(8, 2), n);
+    o.customer = {"测试用户", fmt::format("170000099{:02}", n), ""};
+    o.address = {"浙江省", "杭州市", "西湖区", "演示路88号"};
+    o.items = {{"DJ-SX-1KG", "三鲜水饺 1kg", "frozen", 2, 3990}};
+    o.amount_fen = 7980;
+    o.remark = "演示数据";
+    auto created = orders.create(o, actor);
+    if (!created.ok() || !created.value().created) continue;  // already there (restart)
+    orders.change_status(o.order_no, domain::OrderStatus::kPaid, std::nullopt, "", actor);
+    orders.add_shipment(
+        o.order_no, l.carrier,
+        fmt::format("{}{}{:02}", l.prefix,
+                    day.substr(0, 4) + day.substr(5, 2) + day.substr(8, 2) + "0001", n),
+        actor);
+    out.push_back(o.order_no);
+  }
+  return out;
+}
+
+}  // namespace
+
+int serve(const Config& config_in, const ServeOptions& options) {
+  Config config = config_in;  // the demo fills in simulator endpoints
   // Block the stop signals in every thread; the main thread waits for them with sigwait.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -217,6 +292,8 @@ int serve(const Config& config, const ServeOptions& options) {
   service::PiiCodec pii(data_key);
   service::OrderService orders(*store, pii, now_ms);
   service::TrackingService tracking(*store, now_ms);
+  std::unique_ptr<sim::Simulator> simulator;
+  if (options.demo) simulator = start_demo_simulator(config);
 
   std::optional<std::pair<std::string, std::string>> demo_key;
   if (options.demo) {
@@ -227,6 +304,8 @@ int serve(const Config& config, const ServeOptions& options) {
     }
     demo_key = insert_key(*store, pii, "admin", "demo");
   }
+  std::vector<std::string> live_orders;
+  if (simulator) live_orders = create_live_demo_orders(orders, now_ms());
 
   boost::asio::thread_pool pool(static_cast<std::size_t>(config.server.worker_threads));
   cache::MemoryNonceStore nonces;
@@ -332,6 +411,10 @@ int serve(const Config& config, const ServeOptions& options) {
                      "  curl -s {0}/healthz\n",
                      url, demo_key->first, demo_key->second)
               << std::endl;
+    for (const auto& no : live_orders)
+      std::cout << "Live parcel (moves every few seconds): ./build/coldtrack client GET "
+                   "/api/orders/"
+                << no << "/tracking" << std::endl;
   }
 
   int sig = 0;
@@ -345,6 +428,7 @@ int serve(const Config& config, const ServeOptions& options) {
   archiver.stop();
   if (tracking_worker) tracking_worker->stop();
   pool.join();
+  if (simulator) simulator->stop();
   store->close();
   spdlog::info("stopped cleanly");
   return 0;

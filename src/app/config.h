@@ -77,18 +77,18 @@ struct Config {
   // The tracking worker: push subscriptions and fallback polling.
   struct Tracking {
     bool enabled = true;
-    int tick_ms = 5000;                       // how often the worker looks for work, 50..600000
-    std::string provider = "kdniao";          // kdniao | kuaidi100
+    int tick_ms = 5000;                           // how often the worker looks for work, 50..600000
+    std::string provider = "kdniao";              // kdniao | kuaidi100
     std::string fallback_provider = "kuaidi100";  // none | kdniao | kuaidi100
-    int rate_limit_per_minute = 600;          // carrier calls per provider, 1..1000000
-    int breaker_threshold = 5;                // consecutive failures that open the breaker
-    int breaker_open_s = 60;                  // how long it stays open before one trial
-    int freshness_s = 1800;                   // never query one waybill twice within this
-    int quiet_in_transit_s = 21600;           // poll a subscribed waybill after this silence
-    int quiet_near_delivery_s = 7200;         // ... when out for delivery / at a pickup point
-    int unsubscribed_s = 7200;                // poll cadence without a push subscription
-    int no_info_s = 14400;                    // while the carrier knows nothing yet
-    int exception_retry_s = 3600;             // re-check problem states
+    int rate_limit_per_minute = 600;              // carrier calls per provider, 1..1000000
+    int breaker_threshold = 5;                    // consecutive failures that open the breaker
+    int breaker_open_s = 60;                      // how long it stays open before one trial
+    int freshness_s = 1800;                       // never query one waybill twice within this
+    int quiet_in_transit_s = 21600;               // poll a subscribed waybill after this silence
+    int quiet_near_delivery_s = 7200;             // ... when out for delivery / at a pickup point
+    int unsubscribed_s = 7200;                    // poll cadence without a push subscription
+    int no_info_s = 14400;                        // while the carrier knows nothing yet
+    int exception_retry_s = 3600;                 // re-check problem states
   } tracking;
   struct Display {
     std::string time_zone = "Asia/Shanghai";  // "Asia/Shanghai", "UTC" or a fixed "+HH:MM"/"-HH:MM"

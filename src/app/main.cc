@@ -13,6 +13,7 @@
 #include "app/app.h"
 #include "app/config.h"
 #include "http/client.h"
+#include "sim/simulator.h"
 
 namespace ct = coldtrack;
 
@@ -110,6 +111,23 @@ int main(int argc, char** argv) {
       ->required();
   client->add_option("-d,--data", data, "Request body (JSON, or @file)");
 
+  auto* sim = cli.add_subcommand(
+      "sim", "Run the carrier simulator (Kdniao and Kuaidi100 protocols) for demos and tests");
+  ct::sim::SimOptions sim_opts;
+  sim->add_option("--host", sim_opts.host, "Listen address");
+  sim->add_option("--port", sim_opts.port, "Listen port (0 = any free port)");
+  sim->add_option("--time-scale", sim_opts.time_scale, "Simulated seconds per real second")
+      ->check(CLI::Range(0.0, 1e6));
+  sim->add_option("--seed", sim_opts.seed, "Seed for the scripted routes");
+  sim->add_option("--kdniao-ebusiness-id", sim_opts.kdniao_ebusiness_id, "Kdniao merchant ID");
+  sim->add_option("--kdniao-api-key", sim_opts.kdniao_api_key, "Kdniao ApiKey");
+  sim->add_option("--kdniao-callback-url", sim_opts.kdniao_callback_url, "Where to push");
+  sim->add_option("--kuaidi100-customer", sim_opts.kuaidi100_customer, "Kuaidi100 customer");
+  sim->add_option("--kuaidi100-key", sim_opts.kuaidi100_key, "Kuaidi100 key");
+  sim->add_option("--kuaidi100-salt", sim_opts.kuaidi100_salt, "Kuaidi100 push salt");
+  sim->add_option("--kuaidi100-callback-url", sim_opts.kuaidi100_callback_url,
+                  "Override the subscriptions' callbackurl");
+
   auto* archive = cli.add_subcommand("archive", "Archive finished orders now");
   auto* migrate = cli.add_subcommand("migrate", "Apply database migrations and exit");
   auto* keys = cli.add_subcommand("config-keys", "List every configuration key");
@@ -142,6 +160,20 @@ int main(int argc, char** argv) {
     if (apikey_list->parsed()) return ct::app::list_api_keys(config);
     if (client->parsed()) return run_client(config, method, target, data);
     if (archive->parsed()) return ct::app::archive_now(config);
+    if (sim->parsed()) {
+      // Keys and callbacks default to the service's own configuration, so
+      // `coldtrack sim` run with the server's environment matches it.
+      const auto& c = config.carriers;
+      if (sim_opts.kdniao_ebusiness_id.empty())
+        sim_opts.kdniao_ebusiness_id = c.kdniao.ebusiness_id;
+      if (sim_opts.kdniao_api_key.empty()) sim_opts.kdniao_api_key = c.kdniao.api_key;
+      if (sim_opts.kuaidi100_customer.empty()) sim_opts.kuaidi100_customer = c.kuaidi100.customer;
+      if (sim_opts.kuaidi100_key.empty()) sim_opts.kuaidi100_key = c.kuaidi100.key;
+      if (sim_opts.kuaidi100_salt.empty()) sim_opts.kuaidi100_salt = c.kuaidi100.salt;
+      if (sim_opts.kdniao_callback_url.empty() && !c.callback_base_url.empty())
+        sim_opts.kdniao_callback_url = c.callback_base_url + "/api/callbacks/kdniao";
+      return ct::sim::run_simulator(sim_opts);
+    }
     if (migrate->parsed()) {
       ct::app::open_store(config)->close();
       std::cout << "migrations applied\n";

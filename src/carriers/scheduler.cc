@@ -13,11 +13,19 @@ std::optional<EpochMs> next_poll_at(const PollPolicy& p, const PollState& s) {
   } else {
     switch (s.status) {
       case TrackingStatus::kOutForDelivery:
-      case TrackingStatus::kAtPickupPoint: interval = p.quiet_near_delivery_ms; break;
-      case TrackingStatus::kException: interval = p.exception_retry_ms; break;
+      case TrackingStatus::kAtPickupPoint:
+        interval = p.quiet_near_delivery_ms;
+        break;
+      case TrackingStatus::kException:
+        interval = p.exception_retry_ms;
+        break;
       case TrackingStatus::kNoInfo:
-      case TrackingStatus::kAwaitingPickup: interval = p.no_info_ms; break;
-      default: interval = p.quiet_in_transit_ms; break;
+      case TrackingStatus::kAwaitingPickup:
+        interval = p.no_info_ms;
+        break;
+      default:
+        interval = p.quiet_in_transit_ms;
+        break;
     }
   }
   if (s.tracked && s.status == TrackingStatus::kException)
@@ -39,8 +47,10 @@ EpochMs backoff_delay(int failures, EpochMs base_ms, EpochMs cap_ms, double rand
 
 bool CircuitBreaker::allow(EpochMs now) {
   switch (state(now)) {
-    case State::kClosed: return true;
-    case State::kOpen: return false;
+    case State::kClosed:
+      return true;
+    case State::kOpen:
+      return false;
     case State::kHalfOpen:
       if (trial_in_flight_) return false;
       trial_in_flight_ = true;

@@ -11,20 +11,20 @@ namespace coldtrack::carriers {
 
 // Push first, poll as a fallback (protocols: "Subscribe first, poll as fallback").
 struct PollPolicy {
-  EpochMs freshness_ms = 30 * 60'000;             // never query one waybill twice within this
-  EpochMs quiet_in_transit_ms = 6 * 3'600'000;    // subscribed, moving: poll after this silence
+  EpochMs freshness_ms = 30 * 60'000;              // never query one waybill twice within this
+  EpochMs quiet_in_transit_ms = 6 * 3'600'000;     // subscribed, moving: poll after this silence
   EpochMs quiet_near_delivery_ms = 2 * 3'600'000;  // out for delivery / at a pickup point
-  EpochMs unsubscribed_ms = 2 * 3'600'000;        // no push subscription: poll this often
-  EpochMs no_info_ms = 4 * 3'600'000;             // carrier knows nothing yet
-  EpochMs exception_retry_ms = 3'600'000;         // re-check problem states (异常自动重试)
+  EpochMs unsubscribed_ms = 2 * 3'600'000;         // no push subscription: poll this often
+  EpochMs no_info_ms = 4 * 3'600'000;              // carrier knows nothing yet
+  EpochMs exception_retry_ms = 3'600'000;          // re-check problem states (异常自动重试)
 };
 
 struct PollState {
   TrackingStatus status = TrackingStatus::kNoInfo;
-  bool tracked = false;                 // any snapshot yet
-  bool subscribed = false;              // push subscription confirmed
-  std::optional<EpochMs> heard_at;      // last push or query answer
-  std::optional<EpochMs> last_query_at; // last query we sent (successful or not)
+  bool tracked = false;                  // any snapshot yet
+  bool subscribed = false;               // push subscription confirmed
+  std::optional<EpochMs> heard_at;       // last push or query answer
+  std::optional<EpochMs> last_query_at;  // last query we sent (successful or not)
   EpochMs shipped_at = 0;
 };
 

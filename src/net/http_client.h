@@ -19,18 +19,19 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
-  int status = 0;     // 0: transport failure (see error)
+  int status = 0;  // 0: transport failure (see error)
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names
-  std::string error;  // transport error text ("" on success)
+  std::string error;                           // transport error text ("" on success)
   bool transport_failed() const { return status == 0; }
 };
 
 class HttpClient {
  public:
   struct Options {
-    bool verify_tls = true;  // peer and host verification; only tests against local servers turn it off
-    std::string ca_file;     // extra CA bundle (e.g. a simulator's self-signed cert); "" = system
+    bool verify_tls =
+        true;  // peer and host verification; only tests against local servers turn it off
+    std::string ca_file;  // extra CA bundle (e.g. a simulator's self-signed cert); "" = system
     std::string user_agent = "coldtrack";
     std::size_t max_response_bytes = 8 << 20;  // larger bodies fail (a misbehaving provider)
   };

@@ -1,7 +1,7 @@
 #include "service/tracking_worker.h"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
 namespace coldtrack::service {
 
@@ -79,7 +79,9 @@ TrackingWorker::TrackingWorker(store::Store& store, TrackingService& tracking, c
   if (!observer_) observer_ = [](std::string_view, std::string_view, std::string_view) {};
 }
 
-TrackingWorker::~TrackingWorker() { stop(); }
+TrackingWorker::~TrackingWorker() {
+  stop();
+}
 
 void TrackingWorker::start() {
   thread_ = std::thread([this] {
@@ -132,7 +134,8 @@ carriers::PollState TrackingWorker::poll_state(const store::PollTarget& t) const
   carriers::PollState s;
   s.tracked = t.tracked;
   if (t.tracked)
-    s.status = carriers::parse_tracking_status(t.status).value_or(carriers::TrackingStatus::kNoInfo);
+    s.status =
+        carriers::parse_tracking_status(t.status).value_or(carriers::TrackingStatus::kNoInfo);
   s.subscribed = t.subscribed;
   s.heard_at = t.heard_at;
   s.last_query_at = t.last_query_at;
@@ -173,8 +176,9 @@ void TrackingWorker::subscribe(const store::OutboxMessage& m, PassResult& r) {
   if (!p || !p->breaker.allow(now)) {
     // No provider can take it now: try again later; polling covers the gap meanwhile.
     ++r.deferred;
-    store_.retry_outbox(m.id, now + carriers::backoff_delay(m.attempts, 30'000, 3'600'000,
-                                                            std::uniform_real_distribution<>(0, 1)(rng_)));
+    store_.retry_outbox(
+        m.id, now + carriers::backoff_delay(m.attempts, 30'000, 3'600'000,
+                                            std::uniform_real_distribution<>(0, 1)(rng_)));
     return;
   }
   carriers::WaybillRef ref{target->carrier, p->code_for(*target), target->waybill_no,
@@ -200,8 +204,9 @@ void TrackingWorker::subscribe(const store::OutboxMessage& m, PassResult& r) {
   if (err.kind == carriers::Failure::kRetryable && m.attempts < 8) {
     p->breaker.on_failure(now);
     observer_(p->name, "subscribe", "retryable");
-    store_.retry_outbox(m.id, now + carriers::backoff_delay(m.attempts, 30'000, 3'600'000,
-                                                            std::uniform_real_distribution<>(0, 1)(rng_)));
+    store_.retry_outbox(
+        m.id, now + carriers::backoff_delay(m.attempts, 30'000, 3'600'000,
+                                            std::uniform_real_distribution<>(0, 1)(rng_)));
   } else {
     // Permanent (or retried enough): give up on push; polling keeps the parcel tracked.
     observer_(p->name, "subscribe", "permanent");

@@ -186,7 +186,7 @@ struct TrackingApplied {
 struct PollTarget {
   std::int64_t shipment_id = 0;
   std::string order_no;
-  std::string carrier;  // canonical
+  std::string carrier;                      // canonical
   std::string kdniao_code, kuaidi100_code;  // "" when the provider has no code for it
   std::string waybill_no;
   std::string phone_sealed;  // the receiver's phone, sealed (some carriers need digits of it)

@@ -924,8 +924,8 @@ void SqliteStore::update_polling(std::int64_t shipment_id, const PollUpdate& u) 
       .run();
 }
 
-std::vector<OutboxMessage> SqliteStore::claim_outbox(std::string_view topic, EpochMs now,
-                                                     int limit, EpochMs lease_ms) {
+std::vector<OutboxMessage> SqliteStore::claim_outbox(std::string_view topic, EpochMs now, int limit,
+                                                     EpochMs lease_ms) {
   std::lock_guard lock(write_mu_);
   Db& db = *writer_;
   Transaction tx(db);

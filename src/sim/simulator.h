@@ -1,0 +1,107 @@
+// The built-in carrier simulator (protocols/README.md "The built-in simulator"): plays Kdniao
+// and Kuaidi100 over their exact wire protocols, so ColdTrack's real adapters run unchanged
+// against it; only base URLs and keys differ. It verifies every signature it receives, signs
+// every push it sends, scripts deterministic cold-chain routes per waybill, and injects the
+// failure cases the protocol documents list on demand.
+//
+// Endpoints (paths under the simulator's base URL, e.g. http://127.0.0.1:PORT):
+//   POST /kdniao/Ebusiness/EbusinessOrderHandle.aspx  Kdniao instant query (RequestType
+//                                                      1002/8001/8002)
+//   POST /kdniao/api/dist                              Kdniao subscription (1008/8008)
+//   POST /kuaidi100/poll/query.do                      Kuaidi100 real-time query
+//   POST /kuaidi100/poll                               Kuaidi100 subscription (schema=json)
+// Control (JSON; for tests, benchmarks and demos):
+//   POST /sim/faults   {"provider":"kdniao"|"kuaidi100","mode":"timeout"|"http500"|"malformed"|
+//                       "bad_signature"|"duplicate"|"out_of_order"|"rate_limit","count":N}
+//   POST /sim/reset    forget waybills, subscriptions, queued pushes, faults, stats and the
+//                      clock offset
+//   GET  /sim/stats    call/push counters per provider, simulated time
+//   POST /sim/advance  {"seconds":N}: move simulated time forward (pushes follow at once)
+//   GET  /sim/health   {"ok":true}
+//
+// Faults queue per provider and each one is used up by the next event it applies to:
+//   timeout       query/subscribe: held for SimOptions::fault_delay, then HTTP 504, empty body;
+//                 push: the attempt is dropped (counts as failed, retried with backoff)
+//   http500       query/subscribe: HTTP 500 with an HTML body
+//   malformed     query/subscribe: HTTP 200 with truncated JSON; push: correctly signed but
+//                 truncated RequestData/param (retries send the good body)
+//   bad_signature query/subscribe: refused as if the signature/key were wrong (documented
+//                 failure); push: signed with a wrong ApiKey/salt (retries are signed right)
+//   duplicate     push: the same push is sent twice
+//   out_of_order  push: an older snapshot is sent right after the current one;
+//                 query: answers with the previous (stale) snapshot
+//   rate_limit    query/subscribe: the provider's "too frequent" failure (retryable)
+//
+// Wiring into the CLI (src/app/main.cc, not done here), flags wanted for `coldtrack sim`:
+//   --host 127.0.0.1 --port 0 (0 = pick one and print it)
+//   --time-scale 60 (simulated seconds per real second)  --seed 1
+//   --kdniao-ebusiness-id ID --kdniao-api-key KEY --kdniao-callback-url URL
+//   --kuaidi100-customer C --kuaidi100-key K --kuaidi100-salt S --kuaidi100-callback-url URL
+//   --fault-delay-ms 15000 --push-timeout-ms 20000
+//   -c/--config FILE: default the keys from carriers.kdniao.* / carriers.kuaidi100.* and the
+//   callback URLs from carriers.callback_base_url + /api/callbacks/{kdniao,kuaidi100}
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "domain/time.h"
+
+namespace coldtrack::sim {
+
+struct SimOptions {
+  std::string host = "127.0.0.1";
+  unsigned short port = 0;
+  std::string kdniao_ebusiness_id, kdniao_api_key;
+  std::string kuaidi100_customer, kuaidi100_key, kuaidi100_salt;
+  // Kdniao registers the push URL per account, so it comes from here. Kuaidi100 pushes to the
+  // callbackurl of each subscription; a non-empty kuaidi100_callback_url overrides it (useful
+  // when ColdTrack advertises an address the simulator cannot reach). kuaidi100_salt signs
+  // pushes for subscriptions that carry no salt of their own.
+  std::string kdniao_callback_url, kuaidi100_callback_url;
+  double time_scale = 60.0; /* simulated seconds per real second; 0 = only /sim/advance */
+  std::uint64_t seed = 1;
+  // How long a "timeout" fault holds a call before answering 504 (longer than ColdTrack's
+  // outbound timeout by default).
+  std::chrono::milliseconds fault_delay{15000};
+  // How long a push waits for the receiver's reply (Kuaidi100: 20 s, carriers-kuaidi100.md §2).
+  std::chrono::milliseconds push_timeout{20000};
+  // Real-time period of the push timer.
+  std::chrono::milliseconds tick{250};
+  int io_threads = 1;
+};
+
+class Simulator {
+ public:
+  explicit Simulator(SimOptions options);
+  ~Simulator();  // stops
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  // Binds (port 0 = any free port), starts the I/O threads and the push timer; returns the port.
+  unsigned short start();
+  // Stops the push timer and the server. Idempotent.
+  void stop();
+
+  unsigned short port() const;
+  std::string base_url() const;  // "http://127.0.0.1:PORT"
+
+  // The control endpoints, callable in-process.
+  domain::EpochMs now() const;  // simulated time
+  void advance(std::chrono::seconds by);
+  void reset();
+  boost::json::object stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Runs a simulator until SIGTERM/SIGINT; prints its base URL. Returns the process exit code.
+int run_simulator(const SimOptions& options);
+
+}  // namespace coldtrack::sim
