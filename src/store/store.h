@@ -102,6 +102,8 @@ class ReferenceStore {
  public:
   virtual ~ReferenceStore() = default;
   virtual std::vector<CarrierRecord> carriers() = 0;
+  // Inserts or replaces one carrier; true when it was new.
+  virtual bool upsert_carrier(const CarrierRecord& carrier, const AuditRecord& audit) = 0;
   virtual std::vector<CategoryRecord> categories() = 0;
 };
 

@@ -7,6 +7,7 @@
 #include "domain/validation.h"
 #include "http/api.h"
 #include "http/blocking.h"
+#include "http/json_fields.h"
 #include "http/order_json.h"
 #include "http/tracking_json.h"
 
@@ -149,6 +150,71 @@ asio::awaitable<Response> carriers(Api& api, Context& ctx) {
   co_return json_response(ctx, status::ok, json::object{{"items", std::move(items)}});
 }
 
+// PUT /api/carriers/{code}: admins correct or add a carrier's names and provider codes (several
+// provider codes in the seed table are unverified).
+asio::awaitable<Response> put_carrier(Api& api, Context& ctx) {
+  const auto& code = ctx.params.at("code");
+  const bool code_ok =
+      !code.empty() && code.size() <= 32 && std::all_of(code.begin(), code.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+      });
+  if (!code_ok)
+    co_return error_response(ctx, status::bad_request, "invalid_argument",
+                             "must be 1-32 characters of A-Z, 0-9 or '_'", "code");
+  auto body = parse_object(ctx.req.body());
+  if (!body.ok()) co_return error_response(ctx, body.error());
+  FieldReader r(body.value(), "");
+  store::CarrierRecord c;
+  c.code = code;
+  bool needs_phone = false, cold_chain = false;
+  auto flag = [&](std::string_view name, bool& out) {
+    auto* v = body.value().if_contains(name);
+    if (!v || v->is_null()) return true;
+    if (!v->is_bool()) return r.fail(std::string(name), "must be true or false");
+    out = v->as_bool();
+    return true;
+  };
+  if (!(r.only({"name", "kdniao_code", "kuaidi100_code", "needs_phone", "cold_chain"}) &&
+        r.str("name", c.name_zh, true) && r.str("kdniao_code", c.kdniao_code, false) &&
+        r.str("kuaidi100_code", c.kuaidi100_code, false) && flag("needs_phone", needs_phone) &&
+        flag("cold_chain", cold_chain)))
+    co_return error_response(ctx, r.error());
+  if (!domain::is_clean_text(c.name_zh, 32))
+    co_return error_response(ctx, status::bad_request, "invalid_argument",
+                             "must be 1-32 characters of text", "name");
+  for (auto [field, value] :
+       {std::pair{"kdniao_code", &c.kdniao_code}, std::pair{"kuaidi100_code", &c.kuaidi100_code}}) {
+    if (!value->empty() && !domain::is_valid_order_no(*value))  // same alphabet, 1-64
+      co_return error_response(ctx, status::bad_request, "invalid_argument",
+                               "must be empty or 1-64 characters of A-Z, a-z, 0-9, '_' or '-'",
+                               field);
+  }
+  c.needs_phone = needs_phone;
+  c.cold_chain = cold_chain;
+  store::AuditRecord audit{0,
+                           api.orders.now(),
+                           ctx.principal->actor,
+                           std::string(role_name(ctx.principal->role)),
+                           "carrier.update",
+                           "carrier:" + code,
+                           ctx.request_id,
+                           ctx.client_addr,
+                           json::serialize(json::object{{"kdniao_code", c.kdniao_code},
+                                                        {"kuaidi100_code", c.kuaidi100_code}})};
+  auto work = [&api, c, audit] { return api.store.upsert_carrier(c, audit); };
+  const bool created = co_await on_pool(api.pool, std::move(work));
+  co_return json_response(
+      ctx, created ? status::created : status::ok,
+      json::object{{"code", c.code},
+                   {"name", c.name_zh},
+                   {"kdniao_code",
+                    c.kdniao_code.empty() ? json::value(nullptr) : json::value(c.kdniao_code)},
+                   {"kuaidi100_code", c.kuaidi100_code.empty() ? json::value(nullptr)
+                                                               : json::value(c.kuaidi100_code)},
+                   {"needs_phone", c.needs_phone},
+                   {"cold_chain", c.cold_chain}});
+}
+
 asio::awaitable<Response> categories(Api& api, Context& ctx) {
   auto work = [&api] { return api.store.categories(); };
   auto rows = co_await on_pool(api.pool, std::move(work));
@@ -177,6 +243,8 @@ void add_system_routes(Router& router, Api& api) {
   router.add(verb::get, "/api/track", Access::kPublic, Role::kViewer, bind(api, track));
   router.add(verb::get, "/api/audit", Access::kSigned, Role::kAdmin, bind(api, audit));
   router.add(verb::get, "/api/carriers", Access::kSigned, Role::kViewer, bind(api, carriers));
+  router.add(verb::put, "/api/carriers/{code}", Access::kSigned, Role::kAdmin,
+             bind(api, put_carrier));
   router.add(verb::get, "/api/categories", Access::kSigned, Role::kViewer, bind(api, categories));
 }
 

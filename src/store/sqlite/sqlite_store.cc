@@ -618,6 +618,36 @@ std::vector<CarrierRecord> SqliteStore::carriers() {
   return out;
 }
 
+bool SqliteStore::upsert_carrier(const CarrierRecord& c, const AuditRecord& audit) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  bool existed;
+  {
+    auto s = db.prepare("SELECT 1 FROM carriers WHERE code = ?");
+    s.bind(1, c.code);
+    existed = s.step();
+  }
+  auto s = db.prepare(
+      "INSERT INTO carriers (code, name_zh, kdniao_code, kuaidi100_code, needs_phone, cold_chain) "
+      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, "
+      "kdniao_code = excluded.kdniao_code, kuaidi100_code = excluded.kuaidi100_code, needs_phone "
+      "= excluded.needs_phone, cold_chain = excluded.cold_chain");
+  s.bind(1, c.code).bind(2, c.name_zh);
+  if (c.kdniao_code.empty())
+    s.bind_null(3);
+  else
+    s.bind(3, c.kdniao_code);
+  if (c.kuaidi100_code.empty())
+    s.bind_null(4);
+  else
+    s.bind(4, c.kuaidi100_code);
+  s.bind(5, c.needs_phone ? 1 : 0).bind(6, c.cold_chain ? 1 : 0).run();
+  insert_audit(db, audit);
+  tx.commit();
+  return !existed;
+}
+
 std::vector<CategoryRecord> SqliteStore::categories() {
   auto db = lease_reader();
   auto s = db->prepare("SELECT code, name_zh, min_temp_c, max_temp_c FROM categories");

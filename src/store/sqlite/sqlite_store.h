@@ -40,6 +40,7 @@ class SqliteStore final : public Store {
   std::int64_t count_orders(ArchiveScope scope) override;
 
   std::vector<CarrierRecord> carriers() override;
+  bool upsert_carrier(const CarrierRecord& carrier, const AuditRecord& audit) override;
   std::vector<CategoryRecord> categories() override;
 
   void insert_api_key(const ApiKeyRecord& key, const AuditRecord& audit) override;
