@@ -393,7 +393,8 @@ int serve(const Config& config_in, const ServeOptions& options) {
         kuaidi100 ? &*kuaidi100 : nullptr, wo, now_ms,
         [&metrics](std::string_view p, std::string_view k, std::string_view r) {
           metrics.carrier_call(p, k, r);
-        });
+        },
+        [&metrics](std::string_view p, int state) { metrics.carrier_breaker(p, state); });
     tracking_worker->start();
   }
 

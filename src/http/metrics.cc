@@ -22,6 +22,14 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                 .Name("coldtrack_carrier_calls_total")
                 .Help("Outbound carrier API calls by provider, kind and result")
                 .Register(*registry_);
+  breakers_ = &prometheus::BuildGauge()
+                   .Name("coldtrack_carrier_breaker_state")
+                   .Help("Circuit breaker per carrier provider: 0 closed, 1 open, 2 half-open")
+                   .Register(*registry_);
+}
+
+void Metrics::carrier_breaker(std::string_view provider, int state) {
+  breakers_->Add({{"provider", std::string(provider)}}).Set(state);
 }
 
 void Metrics::carrier_call(std::string_view provider, std::string_view kind,

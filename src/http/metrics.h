@@ -3,6 +3,7 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
@@ -23,6 +24,8 @@ class Metrics {
   void carrier_push(std::string_view provider, std::string_view result);
   // Outbound carrier calls by provider, kind (query, subscribe) and result.
   void carrier_call(std::string_view provider, std::string_view kind, std::string_view result);
+  // 0 closed, 1 open, 2 half-open.
+  void carrier_breaker(std::string_view provider, int state);
   std::string serialize() const;
   prometheus::Registry& registry() { return *registry_; }
 
@@ -36,6 +39,7 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>* latency_;
   prometheus::Family<prometheus::Counter>* pushes_;
   prometheus::Family<prometheus::Counter>* calls_;
+  prometheus::Family<prometheus::Gauge>* breakers_;
   std::mutex mu_;
   std::unordered_map<std::string, Series> series_;
 };

@@ -56,14 +56,16 @@ net::HttpResponse send(net::HttpClient& http, const carriers::OutboundRequest& o
 TrackingWorker::TrackingWorker(store::Store& store, TrackingService& tracking, const PiiCodec& pii,
                                net::HttpClient& http, const carriers::kdniao::Protocol* kdniao,
                                const carriers::kuaidi100::Protocol* kuaidi100,
-                               TrackingWorkerOptions options, Clock clock, CallObserver observer)
+                               TrackingWorkerOptions options, Clock clock, CallObserver observer,
+                               BreakerObserver breakers)
     : store_(store),
       tracking_(tracking),
       pii_(pii),
       http_(http),
       options_(std::move(options)),
       clock_(std::move(clock)),
-      observer_(std::move(observer)) {
+      observer_(std::move(observer)),
+      breakers_(std::move(breakers)) {
   if (kdniao) {
     auto p = std::make_unique<Provider>("kdniao", options_.breaker_threshold,
                                         options_.breaker_open_ms, options_.rate_limit_per_minute);
@@ -77,6 +79,7 @@ TrackingWorker::TrackingWorker(store::Store& store, TrackingService& tracking, c
     providers_.emplace("kuaidi100", std::move(p));
   }
   if (!observer_) observer_ = [](std::string_view, std::string_view, std::string_view) {};
+  if (!breakers_) breakers_ = [](std::string_view, int) {};
 }
 
 TrackingWorker::~TrackingWorker() {
@@ -150,6 +153,7 @@ PassResult TrackingWorker::run_once() {
   for (const auto& m : store_.claim_outbox("order.shipment_added", now, options_.batch, 60'000))
     subscribe(m, r);
   for (const auto& t : store_.due_shipments(clock_(), options_.batch)) poll(t, r);
+  for (auto& [name, p] : providers_) breakers_(name, static_cast<int>(p->breaker.state(clock_())));
   return r;
 }
 
@@ -229,6 +233,7 @@ void TrackingWorker::poll(const store::PollTarget& t, PassResult& r) {
   }
   if (*due > now && t.failures == 0) {  // a push refreshed it: a call saved
     ++r.saved_by_push;
+    observer_(t.provider, "poll", "saved_by_push");
     u.next_poll_at = due;
     store_.update_polling(t.shipment_id, u);
     return;
@@ -236,6 +241,7 @@ void TrackingWorker::poll(const store::PollTarget& t, PassResult& r) {
   auto* p = choose(t, false);
   if (!p || !p->breaker.allow(now) || p->limiter.acquire(p->name, now)) {
     ++r.deferred;
+    observer_(p ? p->name : "", "poll", "deferred");
     u.next_poll_at = now + 60'000;
     if (!p) u.last_error = "no provider available for this carrier now";
     store_.update_polling(t.shipment_id, u);

@@ -44,8 +44,11 @@ struct PassResult {
   int deferred = 0;       // breaker open or rate limited
 };
 
-// (provider, call kind "query"|"subscribe", result "ok"|"retryable"|"permanent"|...)
+// (provider, call kind "query"|"subscribe"|"poll", result "ok"|"retryable"|"permanent"|
+// "saved_by_push"|"deferred"), and after every pass (provider, breaker state 0 closed /
+// 1 open / 2 half-open).
 using CallObserver = std::function<void(std::string_view, std::string_view, std::string_view)>;
+using BreakerObserver = std::function<void(std::string_view, int)>;
 
 class TrackingWorker {
  public:
@@ -53,7 +56,7 @@ class TrackingWorker {
   TrackingWorker(store::Store& store, TrackingService& tracking, const PiiCodec& pii,
                  net::HttpClient& http, const carriers::kdniao::Protocol* kdniao,
                  const carriers::kuaidi100::Protocol* kuaidi100, TrackingWorkerOptions options,
-                 Clock clock, CallObserver observer = {});
+                 Clock clock, CallObserver observer = {}, BreakerObserver breakers = {});
   ~TrackingWorker();
 
   void start();  // a background thread running run_once() every tick
@@ -76,6 +79,7 @@ class TrackingWorker {
   TrackingWorkerOptions options_;
   Clock clock_;
   CallObserver observer_;
+  BreakerObserver breakers_;
   std::map<std::string, std::unique_ptr<Provider>> providers_;
   std::mt19937_64 rng_{std::random_device{}()};
   std::mutex run_mu_;  // one pass at a time
