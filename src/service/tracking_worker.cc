@@ -1,5 +1,6 @@
 #include "service/tracking_worker.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
@@ -205,6 +206,9 @@ void TrackingWorker::subscribe(const store::OutboxMessage& m, PassResult& r) {
   const auto& err = std::get<ProviderError>(result);
   ++r.subscribe_failed;
   u.last_error = err.message;
+  u.last_response = resp.transport_failed()
+                        ? "transport: " + resp.error
+                        : fmt::format("HTTP {}: {}", resp.status, resp.body.substr(0, 4000));
   if (err.kind == carriers::Failure::kRetryable && m.attempts < 8) {
     p->breaker.on_failure(now);
     observer_(p->name, "subscribe", "retryable");
@@ -273,6 +277,10 @@ void TrackingWorker::poll(const store::PollTarget& t, PassResult& r) {
   ++r.query_failed;
   u.failures = t.failures + 1;
   u.last_error = err.message;
+  // Keep what the provider actually said (or the transport error) for diagnosis.
+  u.last_response = resp.transport_failed()
+                        ? "transport: " + resp.error
+                        : fmt::format("HTTP {}: {}", resp.status, resp.body.substr(0, 4000));
   if (err.kind == carriers::Failure::kRetryable) {
     // Provider trouble (timeouts, 5xx, garbage): counts against the breaker, backs off.
     p->breaker.on_failure(now);

@@ -211,6 +211,7 @@ struct PollUpdate {
   std::optional<EpochMs> last_query_at;
   int failures = 0;
   std::string last_error;
+  std::string last_response;  // a failed call's raw response (truncated), kept for diagnosis
 };
 
 struct OutboxMessage {

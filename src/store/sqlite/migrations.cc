@@ -261,7 +261,8 @@ CREATE TABLE shipment_polling (
   next_poll_at INTEGER,
   last_query_at INTEGER,
   failures INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT NOT NULL DEFAULT ''
+  last_error TEXT NOT NULL DEFAULT '',
+  last_response TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX shipment_polling_due ON shipment_polling (next_poll_at) WHERE next_poll_at IS NOT NULL;
 CREATE INDEX outbox_pending_by_topic ON outbox (topic, available_at) WHERE done_at IS NULL;

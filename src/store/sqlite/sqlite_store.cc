@@ -943,14 +943,16 @@ void SqliteStore::update_polling(std::int64_t shipment_id, const PollUpdate& u) 
   writer_
       ->prepare(
           "UPDATE shipment_polling SET provider = ?, subscribed = ?, next_poll_at = ?, "
-          "last_query_at = ?, failures = ?, last_error = ? WHERE shipment_id = ?")
+          "last_query_at = ?, failures = ?, last_error = ?, last_response = ? WHERE shipment_id = "
+          "?")
       .bind(1, u.provider)
       .bind(2, u.subscribed ? 1 : 0)
       .bind(3, u.next_poll_at)
       .bind(4, u.last_query_at)
       .bind(5, u.failures)
       .bind(6, u.last_error)
-      .bind(7, shipment_id)
+      .bind(7, u.last_response)
+      .bind(8, shipment_id)
       .run();
 }
 
