@@ -16,6 +16,7 @@
 #include "app/demo.h"
 #include "cache/nonce_cache.h"
 #include "cache/rate_limiter.h"
+#include "carriers/cainiao/cainiao.h"
 #include "carriers/kdniao/kdniao.h"
 #include "carriers/kuaidi100/kuaidi100.h"
 #include "http/api.h"
@@ -343,6 +344,14 @@ int serve(const Config& config_in, const ServeOptions& options) {
     kuaidi100.emplace(std::move(kc));
     api.kuaidi100 = &*kuaidi100;
   }
+  std::optional<carriers::cainiao::Protocol> cainiao;
+  if (!config.carriers.cainiao.app_key.empty() && !config.carriers.cainiao.secret_key.empty()) {
+    carriers::cainiao::Config cc;
+    cc.gateway_url = config.carriers.cainiao.gateway_url;
+    cc.app_key = config.carriers.cainiao.app_key;
+    cc.secret_key = config.carriers.cainiao.secret_key;
+    cainiao.emplace(std::move(cc));
+  }
   http::Router router;
   http::add_order_routes(router, api);
   http::add_system_routes(router, api);
@@ -373,7 +382,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
 
   net::HttpClient carrier_http(net::HttpClient::Options{});
   std::unique_ptr<service::TrackingWorker> tracking_worker;
-  if (config.tracking.enabled && (kdniao || kuaidi100)) {
+  if (config.tracking.enabled && (kdniao || kuaidi100 || cainiao)) {
     const auto& t = config.tracking;
     service::TrackingWorkerOptions wo;
     wo.tick_ms = t.tick_ms;
@@ -394,7 +403,8 @@ int serve(const Config& config_in, const ServeOptions& options) {
         [&metrics](std::string_view p, std::string_view k, std::string_view r) {
           metrics.carrier_call(p, k, r);
         },
-        [&metrics](std::string_view p, int state) { metrics.carrier_breaker(p, state); });
+        [&metrics](std::string_view p, int state) { metrics.carrier_breaker(p, state); },
+        cainiao ? &*cainiao : nullptr);
     tracking_worker->start();
   }
 

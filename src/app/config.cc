@@ -240,10 +240,10 @@ const std::vector<Key>& table() {
     t.push_back(bool_key("tracking.enabled", [](Config& c, bool v) { c.tracking.enabled = v; }));
     t.push_back(
         int_key("tracking.tick_ms", 50, 600000, [](Config& c, int v) { c.tracking.tick_ms = v; }));
-    t.push_back(enum_key("tracking.provider", {"kdniao", "kuaidi100"},
+    t.push_back(enum_key("tracking.provider", {"kdniao", "kuaidi100", "cainiao"},
                          [](Config& c, std::string v) { c.tracking.provider = std::move(v); }));
     t.push_back(
-        enum_key("tracking.fallback_provider", {"none", "kdniao", "kuaidi100"},
+        enum_key("tracking.fallback_provider", {"none", "kdniao", "kuaidi100", "cainiao"},
                  [](Config& c, std::string v) { c.tracking.fallback_provider = std::move(v); }));
     t.push_back(int_key("tracking.rate_limit_per_minute", 1, 1000000,
                         [](Config& c, int v) { c.tracking.rate_limit_per_minute = v; }));

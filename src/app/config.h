@@ -72,6 +72,13 @@ struct Config {
       std::string query_url = "https://poll.kuaidi100.com/poll/query.do";
       std::string subscribe_url = "https://poll.kuaidi100.com/poll";
     } kuaidi100;
+    // Cainiao LINK: query only (its push API is unconfirmed); msg_type and field mapping are
+    // the placeholder in carriers/cainiao/cainiao.h until confirmed.
+    struct Cainiao {
+      std::string gateway_url = "https://link.cainiao.com/gateway/link.do";
+      std::string app_key;     // logistic_provider_id
+      std::string secret_key;  // secret
+    } cainiao;
     std::string callback_base_url;  // how providers reach us, e.g. https://shop.example.com
   } carriers;
   // The tracking worker: push subscriptions and fallback polling.

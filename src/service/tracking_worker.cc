@@ -15,6 +15,7 @@ struct TrackingWorker::Provider {
   std::string name;
   const carriers::kdniao::Protocol* kdniao = nullptr;
   const carriers::kuaidi100::Protocol* kuaidi100 = nullptr;
+  const carriers::cainiao::Protocol* cainiao = nullptr;  // query only
   carriers::CircuitBreaker breaker;
   cache::MemoryRateLimiter limiter;
 
@@ -22,9 +23,12 @@ struct TrackingWorker::Provider {
       : name(std::move(n)), breaker(threshold, open_ms), limiter(per_minute) {}
 
   std::string code_for(const store::PollTarget& t) const {
+    if (cainiao) return t.carrier;  // Cainiao's cpCode: the canonical code (placeholder mapping)
     return kdniao ? t.kdniao_code : t.kuaidi100_code;
   }
+  bool can_subscribe() const { return !cainiao; }
   carriers::OutboundRequest build_query(const carriers::WaybillRef& ref) const {
+    if (cainiao) return cainiao->build_query(ref);
     return kdniao ? kdniao->build_query(ref) : kuaidi100->build_query(ref);
   }
   carriers::OutboundRequest build_subscribe(const carriers::WaybillRef& ref) const {
@@ -32,6 +36,7 @@ struct TrackingWorker::Provider {
   }
   carriers::QueryResult parse_query(int status, std::string_view body,
                                     const carriers::WaybillRef& ref) const {
+    if (cainiao) return cainiao->parse_query_response(status, body, ref);
     return kdniao ? kdniao->parse_query_response(status, body, ref)
                   : kuaidi100->parse_query_response(status, body, ref);
   }
@@ -58,7 +63,7 @@ TrackingWorker::TrackingWorker(store::Store& store, TrackingService& tracking, c
                                net::HttpClient& http, const carriers::kdniao::Protocol* kdniao,
                                const carriers::kuaidi100::Protocol* kuaidi100,
                                TrackingWorkerOptions options, Clock clock, CallObserver observer,
-                               BreakerObserver breakers)
+                               BreakerObserver breakers, const carriers::cainiao::Protocol* cainiao)
     : store_(store),
       tracking_(tracking),
       pii_(pii),
@@ -78,6 +83,12 @@ TrackingWorker::TrackingWorker(store::Store& store, TrackingService& tracking, c
                                         options_.breaker_open_ms, options_.rate_limit_per_minute);
     p->kuaidi100 = kuaidi100;
     providers_.emplace("kuaidi100", std::move(p));
+  }
+  if (cainiao) {
+    auto p = std::make_unique<Provider>("cainiao", options_.breaker_threshold,
+                                        options_.breaker_open_ms, options_.rate_limit_per_minute);
+    p->cainiao = cainiao;
+    providers_.emplace("cainiao", std::move(p));
   }
   if (!observer_) observer_ = [](std::string_view, std::string_view, std::string_view) {};
   if (!breakers_) breakers_ = [](std::string_view, int) {};
@@ -121,13 +132,15 @@ carriers::CircuitBreaker::State TrackingWorker::breaker_state(const std::string&
 
 // The primary provider when it has a code for the carrier and its breaker is not open, else
 // the fallback on the same terms; null when neither can take the call now.
-TrackingWorker::Provider* TrackingWorker::choose(const store::PollTarget& t, bool) {
+TrackingWorker::Provider* TrackingWorker::choose(const store::PollTarget& t,
+                                                 bool for_subscription) {
   const auto now = clock_();
   for (const auto& name : {options_.provider, options_.fallback_provider}) {
     auto it = providers_.find(name);
     if (it == providers_.end()) continue;
     auto& p = *it->second;
     if (p.code_for(t).empty()) continue;  // carrier not supported by this provider
+    if (for_subscription && !p.can_subscribe()) continue;
     if (p.breaker.state(now) == carriers::CircuitBreaker::State::kOpen) continue;
     return &p;
   }

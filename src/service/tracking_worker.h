@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cache/rate_limiter.h"
+#include "carriers/cainiao/cainiao.h"
 #include "carriers/kdniao/kdniao.h"
 #include "carriers/kuaidi100/kuaidi100.h"
 #include "carriers/scheduler.h"
@@ -56,7 +57,8 @@ class TrackingWorker {
   TrackingWorker(store::Store& store, TrackingService& tracking, const PiiCodec& pii,
                  net::HttpClient& http, const carriers::kdniao::Protocol* kdniao,
                  const carriers::kuaidi100::Protocol* kuaidi100, TrackingWorkerOptions options,
-                 Clock clock, CallObserver observer = {}, BreakerObserver breakers = {});
+                 Clock clock, CallObserver observer = {}, BreakerObserver breakers = {},
+                 const carriers::cainiao::Protocol* cainiao = nullptr);
   ~TrackingWorker();
 
   void start();  // a background thread running run_once() every tick

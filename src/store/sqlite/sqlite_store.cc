@@ -1037,12 +1037,15 @@ std::optional<std::vector<TrackingRecord>> SqliteStore::order_tracking(std::stri
 std::optional<std::string> SqliteStore::carrier_for_provider_code(std::string_view provider,
                                                                   std::string_view code) {
   std::string_view column;
-  if (provider == "kdniao")
+  if (provider == "kdniao") {
     column = "kdniao_code";
-  else if (provider == "kuaidi100")
+  } else if (provider == "kuaidi100") {
     column = "kuaidi100_code";
-  else
+  } else if (provider == "cainiao") {
+    column = "code";  // Cainiao's cpCode is the canonical code in the placeholder mapping
+  } else {
     return std::nullopt;
+  }
   auto db = lease_reader();
   auto s = db->prepare(
       fmt::format("SELECT code FROM carriers WHERE {} = ? ORDER BY cold_chain LIMIT 1", column));
