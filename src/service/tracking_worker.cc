@@ -204,7 +204,7 @@ void TrackingWorker::subscribe(const store::OutboxMessage& m, PassResult& r) {
                            target->order_no};
   auto resp = send(http_, p->build_subscribe(ref));
   auto result = p->parse_subscribe(resp.status, resp.body);
-  store::PollUpdate u{p->name, false, std::nullopt, target->last_query_at, target->failures, ""};
+  store::PollUpdate u{p->name, false, std::nullopt, target->last_query_at, target->failures, "", ""};
   if (std::holds_alternative<std::monostate>(result)) {
     p->breaker.on_success();
     observer_(p->name, "subscribe", "ok");
@@ -242,7 +242,7 @@ void TrackingWorker::subscribe(const store::OutboxMessage& m, PassResult& r) {
 void TrackingWorker::poll(const store::PollTarget& t, PassResult& r) {
   const auto now = clock_();
   const auto state = poll_state(t);
-  store::PollUpdate u{t.provider, t.subscribed, std::nullopt, t.last_query_at, t.failures, ""};
+  store::PollUpdate u{t.provider, t.subscribed, std::nullopt, t.last_query_at, t.failures, "", ""};
   const auto due = carriers::next_poll_at(options_.policy, state);
   if (!due) {  // terminal: stop polling
     store_.update_polling(t.shipment_id, u);
