@@ -191,7 +191,7 @@ void TrackingWorker::subscribe(const store::OutboxMessage& m, PassResult& r) {
     return;
   }
   auto* p = choose(*target, true);
-  if (!p || !p->breaker.allow(now)) {
+  if (!p || p->limiter.acquire(p->name, now) || !p->breaker.allow(now)) {
     // No provider can take it now: try again later; polling covers the gap meanwhile.
     ++r.deferred;
     store_.retry_outbox(
@@ -204,7 +204,8 @@ void TrackingWorker::subscribe(const store::OutboxMessage& m, PassResult& r) {
                            target->order_no};
   auto resp = send(http_, p->build_subscribe(ref));
   auto result = p->parse_subscribe(resp.status, resp.body);
-  store::PollUpdate u{p->name, false, std::nullopt, target->last_query_at, target->failures, "", ""};
+  store::PollUpdate u{p->name, false, std::nullopt, target->last_query_at, target->failures,
+                      "",      ""};
   if (std::holds_alternative<std::monostate>(result)) {
     p->breaker.on_success();
     observer_(p->name, "subscribe", "ok");
@@ -229,7 +230,12 @@ void TrackingWorker::subscribe(const store::OutboxMessage& m, PassResult& r) {
         m.id, now + carriers::backoff_delay(m.attempts, 30'000, 3'600'000,
                                             std::uniform_real_distribution<>(0, 1)(rng_)));
   } else {
-    // Permanent (or retried enough): give up on push; polling keeps the parcel tracked.
+    // Permanent (or retried enough): give up on push; polling keeps the parcel tracked. A
+    // permanent refusal is a proper answer: the provider itself is healthy.
+    if (err.kind == carriers::Failure::kPermanent)
+      p->breaker.on_success();
+    else
+      p->breaker.on_failure(now);
     observer_(p->name, "subscribe", "permanent");
     spdlog::warn("subscription of {} {} failed: {}", target->carrier, target->waybill_no,
                  err.message);
@@ -256,7 +262,9 @@ void TrackingWorker::poll(const store::PollTarget& t, PassResult& r) {
     return;
   }
   auto* p = choose(t, false);
-  if (!p || !p->breaker.allow(now) || p->limiter.acquire(p->name, now)) {
+  // The rate limit first: breaker.allow() may hand out the one half-open trial, which must
+  // then really be made.
+  if (!p || p->limiter.acquire(p->name, now) || !p->breaker.allow(now)) {
     ++r.deferred;
     observer_(p ? p->name : "", "poll", "deferred");
     u.next_poll_at = now + 60'000;
@@ -301,7 +309,9 @@ void TrackingWorker::poll(const store::PollTarget& t, PassResult& r) {
     u.next_poll_at = now + carriers::backoff_delay(u.failures, 60'000, 6 * 3'600'000,
                                                    std::uniform_real_distribution<>(0, 1)(rng_));
   } else {
-    // Data or configuration problem for this waybill: not the provider's health.
+    // Data or configuration problem for this waybill: a proper answer, so the provider is
+    // healthy (this also ends a half-open trial).
+    p->breaker.on_success();
     observer_(p->name, "query", "permanent");
     u.next_poll_at = now + options_.policy.no_info_ms;
   }
