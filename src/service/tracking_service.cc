@@ -83,4 +83,18 @@ std::optional<std::vector<store::TrackingRecord>> TrackingService::order_trackin
   return store_.order_tracking(order_no);
 }
 
+int TrackingService::reassign_carrier(const std::string& provider, const std::string& waybill_no,
+                                      const std::string& old_code, const std::string& new_code) {
+  const int n = store_.reassign_carrier(
+      provider, waybill_no, old_code, new_code,
+      store::AuditRecord{
+          0, clock_(), "carrier:" + provider, "system", "shipment.carrier", "waybill:" + waybill_no,
+          "", "",
+          boost::json::serialize(boost::json::object{{"from", old_code}, {"to", new_code}})});
+  if (n == 0)
+    spdlog::warn("{} corrected the carrier of {} to {}, which matches no carrier we track",
+                 provider, waybill_no, new_code);
+  return n;
+}
+
 }  // namespace coldtrack::service

@@ -27,6 +27,9 @@ class TrackingService {
 
   IngestResult ingest(const std::vector<carriers::Snapshot>& snapshots);
   std::optional<std::vector<store::TrackingRecord>> order_tracking(const std::string& order_no);
+  // The provider corrected our carrier code for a waybill; returns shipments moved.
+  int reassign_carrier(const std::string& provider, const std::string& waybill_no,
+                       const std::string& old_code, const std::string& new_code);
 
  private:
   store::Store& store_;

@@ -228,6 +228,12 @@ class TrackingStore {
   virtual std::optional<PollTarget> poll_target(std::string_view order_no, std::string_view carrier,
                                                 std::string_view waybill_no) = 0;
   virtual void update_polling(std::int64_t shipment_id, const PollUpdate& update) = 0;
+  // A provider says our carrier was wrong (Kuaidi100 autoCheck / comNew): live shipments with
+  // this waybill under `old_code` move to the carrier using `new_code`. Returns how many moved
+  // (0 when the new code names no carrier in the table).
+  virtual int reassign_carrier(std::string_view provider, std::string_view waybill_no,
+                               std::string_view old_code, std::string_view new_code,
+                               const AuditRecord& audit) = 0;
   // Claims up to `limit` pending messages of `topic` available at `now`, leasing them for
   // `lease_ms` (a crashed worker's claim expires and the message is retried).
   virtual std::vector<OutboxMessage> claim_outbox(std::string_view topic, EpochMs now, int limit,

@@ -242,6 +242,38 @@ TEST_F(TrackingApi, Kuaidi100PushIsVerifiedAppliedAndAnsweredExactly) {
   EXPECT_EQ(bad.json().as_object().at("result"), json::value(false));
 }
 
+TEST_F(TrackingApi, Kuaidi100CarrierCorrectionMovesTheShipment) {
+  const auto waybill = unique_waybill("YT");
+  const auto no = shipped_order(waybill, "ZTO");  // the shop picked the wrong carrier
+  json::object last{{"message", "ok"},
+                    {"nu", waybill},
+                    {"ischeck", "0"},
+                    {"condition", "F00"},
+                    {"com", "yuantong"},
+                    {"status", "200"},
+                    {"state", "0"},
+                    {"data", json::array{json::object{{"time", china_time(1)},
+                                                      {"ftime", china_time(1)},
+                                                      {"context", "【上海市】已揽收"},
+                                                      {"location", "上海市"},
+                                                      {"status", "揽收"},
+                                                      {"statusCode", "1"}}}}};
+  json::object param{{"status", "polling"},   {"message", ""},        {"autoCheck", "1"},
+                     {"comOld", "zhongtong"}, {"comNew", "yuantong"}, {"lastResult", last}};
+  carriers::kuaidi100::Config kc;
+  kc.salt = kSalt;
+  carriers::kuaidi100::Protocol p(kc);
+  auto r = post_form("/api/callbacks/kuaidi100", p.build_push_form(json::serialize(param)));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto sh = tracking_of(no, s().operator_key()).at("shipments").as_array()[0].as_object();
+  EXPECT_EQ(str(sh, "carrier"), "YTO");
+  EXPECT_EQ(str(sh, "carrier_name"), "圆通");
+  EXPECT_EQ(str(sh, "status"), "PICKED_UP");
+  EXPECT_EQ(order_status(s(), no), "IN_TRANSIT");
+  auto audit = s().get("/api/audit?action=shipment.carrier", s().admin());
+  EXPECT_NE(audit.body.find("waybill:" + waybill), std::string::npos) << audit.body;
+}
+
 TEST_F(TrackingApi, TrackingOfAnUnknownOrderIs404) {
   EXPECT_EQ(s().get("/api/orders/NOPE-TRACK/tracking", s().viewer()).status, 404);
   EXPECT_EQ(s().get("/api/orders/bad%20no/tracking", s().viewer()).status, 400);

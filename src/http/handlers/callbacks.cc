@@ -82,9 +82,16 @@ asio::awaitable<Response> kuaidi100_push(Api& api, Context& ctx) {
   }
   carriers::kuaidi100::PushMeta meta;
   auto push = proto->parse_push(ctx.req.body(), &meta);
-  if (!meta.corrected_com.empty())
-    spdlog::warn("kuaidi100 says the carrier code should be {} (was {})", meta.corrected_com,
-                 meta.com_old);
+  if (push.verified && push.error.empty() && !meta.corrected_com.empty()) {
+    // Kuaidi100 found our carrier code wrong: move the shipment before applying the snapshot
+    // (which names the corrected carrier).
+    for (const auto& snap : push.snapshots) {
+      auto fix = [&api, waybill = snap.waybill_no, from = meta.com_old, to = meta.corrected_com] {
+        return api.tracking.reassign_carrier("kuaidi100", waybill, from, to);
+      };
+      co_await on_pool(api.pool, std::move(fix));
+    }
+  }
   auto make_reply = [proto](bool ok, std::string_view message) {
     return proto->push_reply(ok, message);
   };

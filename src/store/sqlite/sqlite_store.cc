@@ -956,6 +956,44 @@ void SqliteStore::update_polling(std::int64_t shipment_id, const PollUpdate& u) 
       .run();
 }
 
+int SqliteStore::reassign_carrier(std::string_view provider, std::string_view waybill_no,
+                                  std::string_view old_code, std::string_view new_code,
+                                  const AuditRecord& audit) {
+  std::string_view column;
+  if (provider == "kdniao") {
+    column = "kdniao_code";
+  } else if (provider == "kuaidi100") {
+    column = "kuaidi100_code";
+  } else {
+    return 0;
+  }
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  std::string target;
+  {
+    auto s = db.prepare(
+        fmt::format("SELECT code FROM carriers WHERE {} = ? ORDER BY cold_chain LIMIT 1", column));
+    s.bind(1, new_code);
+    if (!s.step()) return 0;
+    target = s.text(0);
+  }
+  db.prepare(fmt::format(
+                 "UPDATE shipments SET carrier = ? WHERE waybill_no = ? AND carrier != ? AND "
+                 "carrier IN (SELECT code FROM carriers WHERE {} = ?) AND order_id IN (SELECT id "
+                 "FROM orders)",
+                 column))
+      .bind(1, target)
+      .bind(2, waybill_no)
+      .bind(3, target)
+      .bind(4, old_code)
+      .run();
+  const int n = db.changes();
+  if (n > 0) insert_audit(db, audit);
+  tx.commit();
+  return n;
+}
+
 std::vector<OutboxMessage> SqliteStore::claim_outbox(std::string_view topic, EpochMs now, int limit,
                                                      EpochMs lease_ms) {
   std::lock_guard lock(write_mu_);

@@ -61,6 +61,9 @@ class SqliteStore final : public Store {
   std::optional<PollTarget> poll_target(std::string_view order_no, std::string_view carrier,
                                         std::string_view waybill_no) override;
   void update_polling(std::int64_t shipment_id, const PollUpdate& update) override;
+  int reassign_carrier(std::string_view provider, std::string_view waybill_no,
+                       std::string_view old_code, std::string_view new_code,
+                       const AuditRecord& audit) override;
   std::vector<OutboxMessage> claim_outbox(std::string_view topic, EpochMs now, int limit,
                                           EpochMs lease_ms) override;
   void complete_outbox(std::int64_t id, EpochMs now) override;
