@@ -1,5 +1,7 @@
 #include "carriers/kdniao/kdniao.h"
 
+#include "carriers/form.h"
+
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
@@ -208,86 +210,17 @@ bool same_waybill(std::string_view a, std::string_view b) {
   return ascii_upper(a) == ascii_upper(b);
 }
 
-// ---- Form encoding ----------------------------------------------------------------------------
-
-bool form_unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '*' ||
-         c == '-' || c == '.' || c == '_';
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
-// Hand-written rather than Boost.URL: the signed bytes and the golden vector depend on exactly
-// which characters are escaped. This follows the WHATWG application/x-www-form-urlencoded
-// serializer (what Java's URLEncoder and PHP's urlencode produce for our inputs): only
-// ALPHA / DIGIT / "*-._" stay literal, space becomes '+', everything else is %XX (uppercase).
-// Boost.URL's param encoding leaves sub-delimiters such as ':' ',' '\'' literal, which Kdniao
-// tolerates but which would not match the documented body.
+// The shared encoder (carriers/form.h), under the names the simulator and tests use.
 std::string form_encode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size() * 3);
-  for (char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (form_unreserved(c)) {
-      out.push_back(ch);
-    } else if (c == ' ') {
-      out.push_back('+');
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0F]);
-    }
-  }
-  return out;
+  return form::encode(value);
 }
-
 std::optional<std::string> form_decode(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const char c = value[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c == '%') {
-      if (i + 2 >= value.size()) return std::nullopt;  // truncated escape
-      const int hi = hex_value(value[i + 1]);
-      const int lo = hex_value(value[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out.push_back(static_cast<char>((hi << 4) | lo));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
+  return form::decode(value);
 }
-
 std::optional<std::map<std::string, std::string>> parse_form(std::string_view body) {
-  std::map<std::string, std::string> fields;
-  std::size_t pos = 0;
-  while (pos <= body.size()) {
-    std::size_t amp = body.find('&', pos);
-    if (amp == std::string_view::npos) amp = body.size();
-    const std::string_view pair = body.substr(pos, amp - pos);
-    pos = amp + 1;
-    if (pair.empty()) continue;
-    const std::size_t eq = pair.find('=');
-    auto name = form_decode(pair.substr(0, eq));
-    auto value =
-        form_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
-    if (!name || !value || name->empty()) return std::nullopt;
-    // A duplicated field would make "which RequestData was signed" ambiguous: refuse.
-    if (!fields.emplace(std::move(*name), std::move(*value)).second) return std::nullopt;
-  }
-  return fields;
+  return form::parse(body);
 }
 
 bool requires_customer_name(std::string_view shipper_code) {

@@ -1,5 +1,7 @@
 #include "carriers/kuaidi100/kuaidi100.h"
 
+#include "carriers/form.h"
+
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
@@ -340,94 +342,20 @@ std::atomic<bool> g_warned_empty_salt{false};
 
 }  // namespace
 
-// ---- Form encoding -----------------------------------------------------------------------------
-// Hand-written rather than Boost.URL: the encoded bytes are what gets signed/sent, so they are
-// kept explicit and stable (WHATWG application/x-www-form-urlencoded: ALPHA/DIGIT/"*-._" kept,
-// space as '+', everything else %XX), and decoding must reject malformed escapes and repeated
-// names outright. Boost.URL's form options (space-as-plus) changed shape across 1.8x releases.
+// ---- Form encoding (the shared encoder, carriers/form.h) -------------------------------------
 
 std::string form_encode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size() * 3);
-  for (char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '*') {
-      out.push_back(ch);
-    } else if (c == ' ') {
-      out.push_back('+');
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0F]);
-    }
-  }
-  return out;
+  return form::encode(value);
 }
 
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::string out;
-  for (const auto& [name, value] : fields) {
-    if (!out.empty()) out.push_back('&');
-    out += form_encode(name);
-    out.push_back('=');
-    out += form_encode(value);
-  }
-  return out;
+  return form::encode(fields);
 }
-
-namespace {
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool FormDecodeComponent(std::string_view in, std::string& out) {
-  out.clear();
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c == '%') {
-      if (i + 2 >= in.size()) return false;  // needs two hex digits
-      const int hi = HexDigit(in[i + 1]);
-      const int lo = HexDigit(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      out.push_back(static_cast<char>((hi << 4) | lo));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 bool form_decode(std::string_view body, std::map<std::string, std::string>& out) {
-  std::map<std::string, std::string> fields;
-  std::size_t start = 0;
-  while (start <= body.size()) {
-    std::size_t end = body.find('&', start);
-    if (end == std::string_view::npos) end = body.size();
-    const std::string_view pair = body.substr(start, end - start);
-    start = end + 1;
-    if (pair.empty()) continue;
-    const std::size_t eq = pair.find('=');
-    std::string name;
-    std::string value;
-    if (!FormDecodeComponent(pair.substr(0, eq), name)) return false;
-    if (eq != std::string_view::npos && !FormDecodeComponent(pair.substr(eq + 1), value)) {
-      return false;
-    }
-    if (!fields.emplace(std::move(name), std::move(value)).second) return false;
-  }
-  out = std::move(fields);
+  auto fields = form::parse(body, /*allow_empty_names=*/true);
+  if (!fields) return false;
+  out = std::move(*fields);
   return true;
 }
 
