@@ -214,6 +214,8 @@ std::unique_ptr<sim::Simulator> start_demo_simulator(Config& config) {
   so.kuaidi100_customer = "DEMOCUSTOMER";
   so.kuaidi100_key = security::random_hex(16);
   so.kuaidi100_salt = security::random_hex(8);
+  so.cainiao_app_key = "DEMOCAINIAO";
+  so.cainiao_secret_key = security::random_hex(16);
   const std::string self = fmt::format("http://127.0.0.1:{}", config.server.port);
   so.kdniao_callback_url = self + "/api/callbacks/kdniao";
   so.kuaidi100_callback_url = self + "/api/callbacks/kuaidi100";
@@ -232,6 +234,10 @@ std::unique_ptr<sim::Simulator> start_demo_simulator(Config& config) {
   q.salt = so.kuaidi100_salt;
   q.query_url = base + "/kuaidi100/poll/query.do";
   q.subscribe_url = base + "/kuaidi100/poll";
+  auto& cn = config.carriers.cainiao;
+  cn.gateway_url = base + "/cainiao/gateway/link.do";
+  cn.app_key = so.cainiao_app_key;
+  cn.secret_key = so.cainiao_secret_key;
   config.carriers.callback_base_url = self;
   config.tracking.tick_ms = 1000;
   spdlog::info("demo: carrier simulator (Kdniao and Kuaidi100 protocols) at {}", base);

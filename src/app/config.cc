@@ -233,6 +233,15 @@ const std::vector<Key>& table() {
     t.push_back(string_key(
         "carriers.kuaidi100.subscribe_url", "a non-empty URL", check_non_empty,
         [](Config& c, std::string v) { c.carriers.kuaidi100.subscribe_url = std::move(v); }));
+    t.push_back(string_key(
+        "carriers.cainiao.gateway_url", "a non-empty URL", check_non_empty,
+        [](Config& c, std::string v) { c.carriers.cainiao.gateway_url = std::move(v); }));
+    t.push_back(
+        string_key("carriers.cainiao.app_key", "a string", nullptr,
+                   [](Config& c, std::string v) { c.carriers.cainiao.app_key = std::move(v); }));
+    t.push_back(string_key(
+        "carriers.cainiao.secret_key", "a string", nullptr,
+        [](Config& c, std::string v) { c.carriers.cainiao.secret_key = std::move(v); }, true));
     t.push_back(
         string_key("carriers.callback_base_url", "a string", nullptr,
                    [](Config& c, std::string v) { c.carriers.callback_base_url = std::move(v); }));

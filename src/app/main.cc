@@ -125,6 +125,8 @@ int main(int argc, char** argv) {
   sim->add_option("--kuaidi100-customer", sim_opts.kuaidi100_customer, "Kuaidi100 customer");
   sim->add_option("--kuaidi100-key", sim_opts.kuaidi100_key, "Kuaidi100 key");
   sim->add_option("--kuaidi100-salt", sim_opts.kuaidi100_salt, "Kuaidi100 push salt");
+  sim->add_option("--cainiao-app-key", sim_opts.cainiao_app_key, "Cainiao logistic_provider_id");
+  sim->add_option("--cainiao-secret-key", sim_opts.cainiao_secret_key, "Cainiao secret");
   sim->add_option("--kuaidi100-callback-url", sim_opts.kuaidi100_callback_url,
                   "Override the subscriptions' callbackurl");
 
@@ -170,6 +172,8 @@ int main(int argc, char** argv) {
       if (sim_opts.kuaidi100_customer.empty()) sim_opts.kuaidi100_customer = c.kuaidi100.customer;
       if (sim_opts.kuaidi100_key.empty()) sim_opts.kuaidi100_key = c.kuaidi100.key;
       if (sim_opts.kuaidi100_salt.empty()) sim_opts.kuaidi100_salt = c.kuaidi100.salt;
+      if (sim_opts.cainiao_app_key.empty()) sim_opts.cainiao_app_key = c.cainiao.app_key;
+      if (sim_opts.cainiao_secret_key.empty()) sim_opts.cainiao_secret_key = c.cainiao.secret_key;
       if (sim_opts.kdniao_callback_url.empty() && !c.callback_base_url.empty())
         sim_opts.kdniao_callback_url = c.callback_base_url + "/api/callbacks/kdniao";
       return ct::sim::run_simulator(sim_opts);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "carriers/mapping.h"
+
 namespace coldtrack::sim {
 
 namespace json = boost::json;
@@ -97,6 +99,32 @@ json::object kuaidi100_result(const WaybillView& w, bool substates, bool ascendi
 
 json::object kuaidi100_failure(std::string_view return_code, std::string_view message) {
   return json::object{{"result", false}, {"returnCode", return_code}, {"message", message}};
+}
+
+json::object cainiao_waybill(const WaybillView& w) {
+  const std::size_t n = std::min(w.count, w.script.steps.size());
+  json::object data;
+  data["cpCode"] = w.carrier;
+  data["mailNo"] = w.number;
+  json::array traces;
+  carriers::Unified last{carriers::TrackingStatus::kNoInfo, ""};
+  for (std::size_t i = 0; i < n; ++i) {
+    const Step& s = w.script.steps[i];
+    const carriers::Mapped m = carriers::map_kdniao(s.kdn_state, s.kdn_state_ex);
+    last = m.unified;
+    traces.push_back(json::object{{"time", format_china_time(step_time(w, i))},
+                                  {"desc", s.context},
+                                  {"city", s.location},
+                                  {"status", carriers::to_string(m.unified.status)}});
+  }
+  data["status"] = carriers::to_string(last.status);
+  if (!last.reason.empty()) data["reason"] = last.reason;
+  data["traces"] = std::move(traces);
+  return json::object{{"success", true}, {"data", std::move(data)}};
+}
+
+json::object cainiao_failure(std::string_view error_code, std::string_view message) {
+  return json::object{{"success", false}, {"errorCode", error_code}, {"errorMsg", message}};
 }
 
 }  // namespace coldtrack::sim

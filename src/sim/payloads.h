@@ -1,6 +1,7 @@
 // JSON bodies the simulator sends: a waybill's scripted snapshot in Kdniao's query/push shape
-// (carriers-kdniao.md §5/§7) and Kuaidi100's query-result shape (carriers-kuaidi100.md §1/§2),
-// plus the documented failure bodies. Pure: times are passed in.
+// (carriers-kdniao.md §5/§7), Kuaidi100's query-result shape (carriers-kuaidi100.md §1/§2) and
+// Cainiao's PLACEHOLDER query shape (carriers-cainiao.md §5), plus the failure bodies. Pure:
+// times are passed in.
 #pragma once
 
 #include <boost/json.hpp>
@@ -42,5 +43,16 @@ boost::json::object kuaidi100_result(const WaybillView& w, bool substates, bool 
 // {"result":false,"returnCode":code,"message":message} (also used for subscription replies
 // other than 200).
 boost::json::object kuaidi100_failure(std::string_view return_code, std::string_view message);
+
+// Cainiao query response in ColdTrack's own PLACEHOLDER schema (the real Cainiao tracking
+// schema is unknown; this is what cainiao::CainiaoMapping's defaults parse):
+//   {"success":true,"data":{"cpCode","mailNo","status","reason"?,"traces":[
+//     {"time":"yyyy-MM-dd HH:mm:ss","desc","city","status"}]}}   (traces oldest first)
+// Status codes are ColdTrack's own unified names ("IN_TRANSIT", "EXCEPTION", ...), derived from
+// the same scripted step as the other providers (via the Kdniao codes); `reason` is sent for
+// EXCEPTION. No traces: status "NO_INFO", empty traces.
+boost::json::object cainiao_waybill(const WaybillView& w);
+// The LINK gateway failure shape: {"success":false,"errorCode":code,"errorMsg":message}.
+boost::json::object cainiao_failure(std::string_view error_code, std::string_view message);
 
 }  // namespace coldtrack::sim

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "carriers/cainiao/cainiao.h"
 #include "carriers/kdniao/kdniao.h"
 #include "carriers/kuaidi100/kuaidi100.h"
 #include "http/context.h"
@@ -41,6 +42,7 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 namespace kdn = carriers::kdniao;
 namespace k100 = carriers::kuaidi100;
+namespace cn = carriers::cainiao;
 using http::Context;
 using http::Response;
 using http::beast_http::status;
@@ -48,8 +50,8 @@ using http::beast_http::verb;
 
 // ---- Protocol tables (one place each) ---------------------------------------------------------
 
-enum class Provider { kKdniao = 0, kKuaidi100 = 1 };
-constexpr std::array<std::string_view, 2> kProviderNames = {"kdniao", "kuaidi100"};
+enum class Provider { kKdniao = 0, kKuaidi100 = 1, kCainiao = 2 };
+constexpr std::array<std::string_view, 3> kProviderNames = {"kdniao", "kuaidi100", "cainiao"};
 
 enum class Mode {
   kTimeout,
@@ -133,6 +135,27 @@ constexpr std::string_view kK100JsonType = "application/json;charset=UTF-8";
 constexpr std::string_view kK100FormType = "application/x-www-form-urlencoded";
 // Kuaidi100 `com` codes that need `phone` (carriers-kuaidi100.md §1).
 const std::vector<std::string> kK100PhoneCarriers = {"shunfeng", "zhongtong", "shunfengkuaiyun"};
+
+// Cainiao LINK failures (simulator.h). Only S02 is documented (carriers-cainiao.md §4); the
+// other codes are the simulator's own. None of the permanent messages contains one of the
+// adapter's retryable keywords ("busy", "timeout", ...); the rate-limit one does.
+struct CainiaoFailure {
+  std::string_view code;
+  std::string_view message;
+};
+namespace cn_fail {
+constexpr CainiaoFailure kForm{"PARAM_ERROR", "请求参数错误 (form fields missing or undecodable)"};
+constexpr CainiaoFailure kProviderId{"INVALID_PROVIDER",
+                                     "logistic_provider_id不存在 (unknown logistic_provider_id)"};
+constexpr CainiaoFailure kDigest{"S02", "data_digest验签失败 (signature check failed)"};
+constexpr CainiaoFailure kContent{"S02", "logistics_interface格式错误 (not a JSON object)"};
+constexpr CainiaoFailure kMsgType{"UNKNOWN_MSG_TYPE", "msg_type不存在 (unknown API)"};
+constexpr CainiaoFailure kParam{"PARAM_ERROR",
+                                "cpCode和mailNo不能为空 (cpCode and mailNo required)"};
+constexpr CainiaoFailure kRateLimit{"FLOW_LIMIT",
+                                    "系统繁忙，请稍后重试 (system busy, please try again later)"};
+}  // namespace cn_fail
+constexpr std::string_view kCainiaoJsonType = "application/json;charset=UTF-8";
 
 constexpr std::int64_t kMinuteMs = 60 * 1000;
 constexpr std::int64_t kDayMs = 24 * 60 * kMinuteMs;
@@ -610,6 +633,57 @@ struct Simulator::Impl {
         ctx, json::object{{"result", true}, {"returnCode", "200"}, {"message", kK100SubscribeOk}});
   }
 
+  // ---- Cainiao (query only) -------------------------------------------------------------------
+
+  Reply cainiao_json(const Context& ctx, const json::object& o) {
+    return Reply{make_response(ctx, status::ok, kCainiaoJsonType, json::serialize(o)), {}};
+  }
+
+  Reply cainiao_refuse(const Context& ctx, const CainiaoFailure& f) {
+    ++stats_of(Provider::kCainiao).rejected;
+    return cainiao_json(ctx, cainiao_failure(f.code, f.message));
+  }
+
+  Reply cainiao_gateway(const Context& ctx) {
+    std::lock_guard lock(mu);
+    const EpochMs now = now_locked();
+    ++stats_of(Provider::kCainiao).queries;
+    const std::optional<Mode> fault = take_fault(Provider::kCainiao, Event::kQuery);
+    if (fault) {
+      if (auto r = transport_fault(ctx, *fault, kCainiaoJsonType)) return std::move(*r);
+    }
+    // Decoded exactly once: a '+' that reached us unencoded is a space (doc §3).
+    std::map<std::string, std::string> fields;
+    if (!k100::form_decode(ctx.req.body(), fields) || !fields.contains("msg_type") ||
+        !fields.contains("logistic_provider_id") || !fields.contains("logistics_interface") ||
+        !fields.contains("data_digest"))
+      return cainiao_refuse(ctx, cn_fail::kForm);
+    const std::string& provider_id = fields["logistic_provider_id"];
+    if (provider_id.empty() || !security::constant_time_equal(provider_id, options.cainiao_app_key))
+      return cainiao_refuse(ctx, cn_fail::kProviderId);
+    const std::string& content = fields["logistics_interface"];
+    const std::string expected = cn::Protocol::data_digest(content, options.cainiao_secret_key);
+    if (options.cainiao_secret_key.empty() ||
+        !security::constant_time_equal(fields["data_digest"], expected) ||
+        fault == Mode::kBadSignature)
+      return cainiao_refuse(ctx, cn_fail::kDigest);
+    if (trim(fields["msg_type"]) != cainiao_query_msg_type)
+      return cainiao_refuse(ctx, cn_fail::kMsgType);
+    const std::optional<json::object> body = parse_object(content);
+    if (!body) return cainiao_refuse(ctx, cn_fail::kContent);
+    const std::string cp = ascii_upper(trim(text(*body, "cpCode")));
+    const std::string mail = trim(text(*body, "mailNo"));
+    if (cp.empty() || mail.empty()) return cainiao_refuse(ctx, cn_fail::kParam);
+    if (fault == Mode::kRateLimit) return cainiao_refuse(ctx, cn_fail::kRateLimit);
+
+    Waybill& wb = touch(Provider::kCainiao, cp, mail, now);
+    note_query(Provider::kCainiao, wb, now);
+    std::size_t count = count_at(wb, now);
+    if (fault == Mode::kOutOfOrder && count > 1) --count;
+    const WaybillView view{wb.script, count, wb.start, wb.carrier, wb.number};
+    return cainiao_json(ctx, cainiao_waybill(view));
+  }
+
   // ---- Control --------------------------------------------------------------------------------
 
   Response control_error(const Context& ctx, std::string_view message, std::string_view field) {
@@ -625,7 +699,7 @@ struct Simulator::Impl {
     for (std::size_t i = 0; i < kProviderNames.size(); ++i)
       if (kProviderNames[i] == provider) p = i;
     if (p == kProviderNames.size())
-      return control_error(ctx, "provider must be kdniao or kuaidi100", "provider");
+      return control_error(ctx, "provider must be kdniao, kuaidi100 or cainiao", "provider");
     std::size_t m = kModeNames.size();
     for (std::size_t i = 0; i < kModeNames.size(); ++i)
       if (kModeNames[i] == mode) m = i;
@@ -958,6 +1032,8 @@ struct Simulator::Impl {
     add(verb::post, "/kuaidi100/poll/query.do",
         [this](const Context& ctx) { return k100_query(ctx); });
     add(verb::post, "/kuaidi100/poll", [this](const Context& ctx) { return k100_subscribe(ctx); });
+    add(verb::post, "/cainiao/gateway/link.do",
+        [this](const Context& ctx) { return cainiao_gateway(ctx); });
     add(verb::post, "/sim/faults", [this](const Context& ctx) {
       return Reply{faults_endpoint(ctx), {}};
     });
@@ -981,6 +1057,8 @@ struct Simulator::Impl {
   SimOptions options;
   kdn::Protocol kdniao;
   kdn::Protocol kdniao_wrong;  // signs bad_signature pushes
+  // The adapter's default (placeholder) query API name, the only msg_type answered.
+  const std::string cainiao_query_msg_type = trim(cn::CainiaoMapping{}.query_msg_type);
 
   std::mutex mu;
   std::condition_variable cv;
@@ -990,8 +1068,8 @@ struct Simulator::Impl {
   std::chrono::steady_clock::time_point steady_start;
   EpochMs offset_ms = 0;
   std::map<std::string, Waybill> waybills;
-  std::array<std::deque<Fault>, 2> faults;
-  std::array<Stats, 2> stats{};
+  std::array<std::deque<Fault>, kProviderNames.size()> faults;
+  std::array<Stats, kProviderNames.size()> stats{};
   std::deque<PushJob> jobs;
   std::uint64_t generation = 0;
   EpochMs kdniao_free_day = -1;
@@ -1092,10 +1170,13 @@ int run_simulator(const SimOptions& options) {
             << "  carriers.kdniao.subscribe_url:    " << url << "/kdniao/api/dist\n"
             << "  carriers.kuaidi100.query_url:     " << url << "/kuaidi100/poll/query.do\n"
             << "  carriers.kuaidi100.subscribe_url: " << url << "/kuaidi100/poll\n"
+            << "  carriers.cainiao.gateway_url:     " << url << "/cainiao/gateway/link.do\n"
             << "  control: " << url << "/sim/{faults,reset,stats,advance}\n"
             << "  time scale " << options.time_scale << "x, seed " << options.seed << std::endl;
   if (options.kdniao_api_key.empty() || options.kuaidi100_key.empty())
     spdlog::warn("sim: a provider key is empty; every signed call to it will be refused");
+  if (options.cainiao_app_key.empty() || options.cainiao_secret_key.empty())
+    spdlog::warn("sim: the Cainiao app/secret key is empty; every Cainiao call will be refused");
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -73,6 +73,9 @@ std::pair<std::string, sim::Script> delivered_waybill() {
   }
 }
 
+constexpr const char* kCainiaoAppKey = "it-cainiao-provider";
+constexpr const char* kCainiaoSecret = "it-cainiao-secret";
+
 struct SimSetup {
   bool push = true;                 // the simulator pushes to the server
   std::string provider = "kdniao";  // tracking.provider
@@ -94,6 +97,8 @@ class TrackingSim : public ::testing::Test {
     so.kuaidi100_customer = kK100Customer;
     so.kuaidi100_key = kK100Key;
     so.kuaidi100_salt = kK100Salt;
+    so.cainiao_app_key = kCainiaoAppKey;
+    so.cainiao_secret_key = kCainiaoSecret;
     if (setup.push) {
       so.kdniao_callback_url = server_url_ + "/api/callbacks/kdniao";
     } else {
@@ -124,6 +129,9 @@ class TrackingSim : public ::testing::Test {
         {"COLDTRACK_CARRIERS_KUAIDI100_SALT", kK100Salt},
         {"COLDTRACK_CARRIERS_KUAIDI100_QUERY_URL", base + "/kuaidi100/poll/query.do"},
         {"COLDTRACK_CARRIERS_KUAIDI100_SUBSCRIBE_URL", base + "/kuaidi100/poll"},
+        {"COLDTRACK_CARRIERS_CAINIAO_GATEWAY_URL", base + "/cainiao/gateway/link.do"},
+        {"COLDTRACK_CARRIERS_CAINIAO_APP_KEY", kCainiaoAppKey},
+        {"COLDTRACK_CARRIERS_CAINIAO_SECRET_KEY", kCainiaoSecret},
         {"COLDTRACK_CARRIERS_CALLBACK_BASE_URL", server_url_},
         {"COLDTRACK_TRACKING_ENABLED", "true"},
         {"COLDTRACK_TRACKING_TICK_MS", "100"},
@@ -381,6 +389,31 @@ TEST_F(TrackingSim, PollingAloneDeliversAndStopsQueryingOnceDelivered) {
   std::this_thread::sleep_for(2500ms);
   EXPECT_EQ(queries(), at_delivery) << json::serialize(sim_->stats());
   EXPECT_EQ(order_status(s(), no), "DELIVERED");
+}
+
+TEST_F(TrackingSim, CainiaoQueriesAloneDeliverAParcel) {
+  // Cainiao is query-only here: no subscription, so polling through the LINK gateway does all.
+  SimSetup setup;
+  setup.push = false;
+  setup.provider = "cainiao";
+  setup.fallback = "none";
+  setup.poll_s = 1;
+  start(setup);
+  const auto parcel = delivered_waybill();
+  const auto& script = parcel.second;
+  const auto no = shipped_order(parcel.first);
+  ASSERT_TRUE(eventually([&] { return trace_count(no) == 1; }, 5s))
+      << "no Cainiao query picked up the parcel: " << json::serialize(sim_->stats());
+  for (std::size_t i = 1; i < script.steps.size(); ++i) {
+    advance_to(script.steps[i].offset_s);
+    ASSERT_TRUE(eventually([&] { return trace_count(no) == i + 1; }, 5s))
+        << "step " << i << ": " << json::serialize(sim_->stats());
+  }
+  ASSERT_TRUE(eventually([&] { return order_status(s(), no) == "DELIVERED"; }, 3s));
+  expect_clean_delivery(no, "cainiao");
+  expect_delivered_tracking(no, script);
+  EXPECT_GE(stat("cainiao", "queries"), script.steps.size());
+  EXPECT_EQ(stat("kdniao", "queries") + stat("kuaidi100", "queries"), 0u);
 }
 
 TEST_F(TrackingSim, QueryFaultsOpenTheBreakerFailOverHealAndLoseNothing) {
