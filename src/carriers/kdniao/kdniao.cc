@@ -1,6 +1,7 @@
 #include "carriers/kdniao/kdniao.h"
 
 #include "carriers/form.h"
+#include "carriers/json_text.h"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -67,29 +68,6 @@ bool contains_any(std::string_view text, const std::array<std::string_view, N>& 
 }
 
 // ---- JSON helpers -----------------------------------------------------------------------------
-
-// Text of a scalar that Kdniao may send as string or number ("2" or 2). "" for null/absent.
-std::string scalar_text(const json::value* v) {
-  if (v == nullptr) return {};
-  switch (v->kind()) {
-    case json::kind::string:
-      return std::string(v->get_string());
-    case json::kind::int64:
-      return std::to_string(v->get_int64());
-    case json::kind::uint64:
-      return std::to_string(v->get_uint64());
-    case json::kind::double_: {
-      const double d = v->get_double();
-      if (d == static_cast<double>(static_cast<long long>(d)))
-        return std::to_string(static_cast<long long>(d));
-      return json::serialize(*v);
-    }
-    case json::kind::bool_:
-      return v->get_bool() ? "true" : "false";
-    default:
-      return {};
-  }
-}
 
 std::string field_text(const json::object& o, std::string_view key) {
   return scalar_text(o.if_contains(key));
@@ -163,29 +141,7 @@ std::vector<Trace> parse_traces(const json::object& o, std::string_view waybill)
   return traces;
 }
 
-// A Success:true waybill object -> snapshot.
-Snapshot snapshot_from(const json::object& o, std::string raw_payload, std::string carrier,
-                       std::string waybill) {
-  Snapshot s;
-  s.provider = std::string(kProviderName);
-  s.provider_carrier = std::move(carrier);
-  s.waybill_no = std::move(waybill);
-  s.raw_state = field_text(o, "State");
-  s.raw_substate = field_text(o, "StateEx");
-  s.traces = parse_traces(o, s.waybill_no);
-  s.raw_payload = std::move(raw_payload);
-  if (s.traces.empty()) {
-    // Doc §5: no traces yet is NO_INFO, whatever State says (raw codes are kept for re-mapping).
-    s.unified = Unified{TrackingStatus::kNoInfo, ""};
-    s.mapped = true;
-  } else {
-    const Mapped m = map_kdniao(s.raw_state, s.raw_substate);
-    s.unified = m.unified;
-    s.mapped = m.known;
-  }
-  return s;
-}
-
+// A snapshot without traces: the waybill's identity and raw codes only (NO_INFO, mapped).
 Snapshot no_info_snapshot(const json::object& o, std::string raw_payload, std::string carrier,
                           std::string waybill) {
   Snapshot s;
@@ -195,6 +151,20 @@ Snapshot no_info_snapshot(const json::object& o, std::string raw_payload, std::s
   s.raw_state = field_text(o, "State");
   s.raw_substate = field_text(o, "StateEx");
   s.raw_payload = std::move(raw_payload);
+  return s;
+}
+
+// A Success:true waybill object -> snapshot.
+Snapshot snapshot_from(const json::object& o, std::string raw_payload, std::string carrier,
+                       std::string waybill) {
+  Snapshot s = no_info_snapshot(o, std::move(raw_payload), std::move(carrier), std::move(waybill));
+  s.traces = parse_traces(o, s.waybill_no);
+  // Doc §5: no traces yet is NO_INFO, whatever State says (raw codes are kept for re-mapping).
+  if (!s.traces.empty()) {
+    const Mapped m = map_kdniao(s.raw_state, s.raw_substate);
+    s.unified = m.unified;
+    s.mapped = m.known;
+  }
   return s;
 }
 

@@ -1,6 +1,7 @@
 #include "carriers/kuaidi100/kuaidi100.h"
 
 #include "carriers/form.h"
+#include "carriers/json_text.h"
 
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
@@ -151,27 +152,7 @@ std::optional<json::object> ParseObject(std::string_view body) {
 }
 
 std::string Text(const json::object& o, std::string_view name) {
-  const json::value* v = o.if_contains(name);
-  if (v == nullptr) return {};
-  switch (v->kind()) {
-    case json::kind::string:
-      return std::string(v->get_string());
-    case json::kind::int64:
-      return std::to_string(v->get_int64());
-    case json::kind::uint64:
-      return std::to_string(v->get_uint64());
-    case json::kind::double_: {
-      const double d = v->get_double();
-      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15) {
-        return std::to_string(static_cast<long long>(d));
-      }
-      return json::serialize(*v);
-    }
-    case json::kind::bool_:
-      return v->get_bool() ? "true" : "false";
-    default:
-      return {};
-  }
+  return scalar_text(o.if_contains(name));
 }
 
 std::string Code(const json::object& o, std::string_view name) {
