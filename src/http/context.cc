@@ -60,10 +60,12 @@ std::optional<std::string> Context::query(std::string_view name) const {
 
 namespace {
 
+constexpr std::string_view kJson = "application/json; charset=utf-8";
+
 Response make(beast_http::status status, unsigned version, bool keep_alive, std::string body,
-              std::string_view request_id) {
+              std::string_view request_id, std::string_view content_type = kJson) {
   Response res{status, version};
-  res.set(beast_http::field::content_type, "application/json; charset=utf-8");
+  res.set(beast_http::field::content_type, content_type);
   res.set(beast_http::field::cache_control, "no-store");
   if (!request_id.empty()) res.set("X-Request-Id", request_id);
   res.keep_alive(keep_alive);
@@ -80,6 +82,12 @@ json::object error_body(std::string_view code, std::string_view message, std::st
 }
 
 }  // namespace
+
+Response body_response(const Context& ctx, beast_http::status status, std::string_view content_type,
+                       std::string body) {
+  return make(status, ctx.req.version(), ctx.req.keep_alive(), std::move(body), ctx.request_id,
+              content_type);
+}
 
 Response json_response(const Context& ctx, beast_http::status status, const json::value& body) {
   return make(status, ctx.req.version(), ctx.req.keep_alive(), json::serialize(body),

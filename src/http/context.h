@@ -48,6 +48,9 @@ struct Context {
   mutable bool query_ok_ = true;
 };
 
+// Any body with its content type (no-store, X-Request-Id, the request's keep-alive).
+Response body_response(const Context& ctx, beast_http::status status, std::string_view content_type,
+                       std::string body);
 // JSON responses.
 Response json_response(const Context& ctx, beast_http::status status,
                        const boost::json::value& body);

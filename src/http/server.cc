@@ -299,14 +299,9 @@ asio::awaitable<Response> Server::idempotent(Context& ctx, const Route& route) {
       co_return error_response(ctx, beast_http::status::conflict, "conflict",
                                "Idempotency-Key was already used for a different request",
                                "Idempotency-Key");
-    Response res{static_cast<beast_http::status>(prior->status), ctx.req.version()};
-    res.set(beast_http::field::content_type, "application/json; charset=utf-8");
-    res.set(beast_http::field::cache_control, "no-store");
-    res.set("X-Request-Id", ctx.request_id);
+    Response res = body_response(ctx, static_cast<beast_http::status>(prior->status),
+                                 "application/json; charset=utf-8", std::move(prior->body));
     res.set("Idempotent-Replayed", "true");
-    res.keep_alive(ctx.req.keep_alive());
-    res.body() = std::move(prior->body);
-    res.prepare_payload();
     co_return res;
   }
   Response res = co_await route.handler(ctx);

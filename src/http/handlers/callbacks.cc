@@ -16,14 +16,7 @@ using beast_http::status;
 using beast_http::verb;
 
 Response reply(const Context& ctx, status st, const carriers::ReplyBody& body) {
-  Response res{st, ctx.req.version()};
-  res.set(beast_http::field::content_type, body.content_type);
-  res.set(beast_http::field::cache_control, "no-store");
-  res.set("X-Request-Id", ctx.request_id);
-  res.keep_alive(ctx.req.keep_alive());
-  res.body() = body.body;
-  res.prepare_payload();
-  return res;
+  return body_response(ctx, st, body.content_type, body.body);
 }
 
 // Shared flow once a provider's protocol has parsed (or refused) the push.

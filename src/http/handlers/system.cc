@@ -19,16 +19,6 @@ namespace asio = boost::asio;
 using beast_http::status;
 using beast_http::verb;
 
-Response text_response(const Context& ctx, status st, std::string body, std::string_view type) {
-  Response res{st, ctx.req.version()};
-  res.set(beast_http::field::content_type, type);
-  res.set(beast_http::field::cache_control, "no-store");
-  res.keep_alive(ctx.req.keep_alive());
-  res.body() = std::move(body);
-  res.prepare_payload();
-  return res;
-}
-
 asio::awaitable<Response> healthz(Api&, Context& ctx) {
   co_return json_response(ctx, status::ok, json::object{{"status", "ok"}});
 }
@@ -41,8 +31,8 @@ asio::awaitable<Response> readyz(Api& api, Context& ctx) {
 }
 
 asio::awaitable<Response> metrics(Api& api, Context& ctx) {
-  co_return text_response(ctx, status::ok, api.metrics.serialize(),
-                          "text/plain; version=0.0.4; charset=utf-8");
+  co_return body_response(ctx, status::ok, "text/plain; version=0.0.4; charset=utf-8",
+                          api.metrics.serialize());
 }
 
 // Public tracking: the same 404 for an unknown order and a wrong phone, so order numbers
