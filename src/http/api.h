@@ -31,6 +31,12 @@ struct Api {
   const carriers::kuaidi100::Protocol* kuaidi100 = nullptr;
 };
 
+// A route handler that calls `fn` with the API's dependencies.
+using ApiHandler = boost::asio::awaitable<Response> (*)(Api&, Context&);
+inline Handler bind(Api& api, ApiHandler fn) {
+  return [&api, fn](Context& ctx) { return fn(api, ctx); };
+}
+
 void add_order_routes(Router& router, Api& api);
 void add_system_routes(Router& router, Api& api);
 void add_callback_routes(Router& router, Api& api);

@@ -91,10 +91,6 @@ asio::awaitable<Response> kuaidi100_push(Api& api, Context& ctx) {
   co_return co_await ingest(api, ctx, "kuaidi100", std::move(push), std::move(make_reply));
 }
 
-Handler bind(Api& api, asio::awaitable<Response> (*fn)(Api&, Context&)) {
-  return [&api, fn](Context& ctx) { return fn(api, ctx); };
-}
-
 }  // namespace
 
 void add_callback_routes(Router& router, Api& api) {

@@ -247,19 +247,18 @@ asio::awaitable<Response> get_tracking(Api& api, Context& ctx) {
 }  // namespace
 
 void add_order_routes(Router& router, Api& api) {
-  auto bind = [&api](auto fn) -> Handler {
-    return [&api, fn](Context& ctx) { return fn(api, ctx); };
-  };
-  router.add(verb::post, "/api/orders", Access::kSigned, Role::kOperator, bind(create_order));
-  router.add(verb::get, "/api/orders", Access::kSigned, Role::kViewer, bind(list_orders));
-  router.add(verb::post, "/api/orders/batch-get", Access::kSigned, Role::kViewer, bind(batch_get));
-  router.add(verb::get, "/api/orders/{order_no}", Access::kSigned, Role::kViewer, bind(get_order));
+  router.add(verb::post, "/api/orders", Access::kSigned, Role::kOperator, bind(api, create_order));
+  router.add(verb::get, "/api/orders", Access::kSigned, Role::kViewer, bind(api, list_orders));
+  router.add(verb::post, "/api/orders/batch-get", Access::kSigned, Role::kViewer,
+             bind(api, batch_get));
+  router.add(verb::get, "/api/orders/{order_no}", Access::kSigned, Role::kViewer,
+             bind(api, get_order));
   router.add(verb::get, "/api/orders/{order_no}/tracking", Access::kSigned, Role::kViewer,
-             bind(get_tracking));
+             bind(api, get_tracking));
   router.add(verb::post, "/api/orders/{order_no}/status", Access::kSigned, Role::kOperator,
-             bind(change_status));
+             bind(api, change_status));
   router.add(verb::post, "/api/orders/{order_no}/shipments", Access::kSigned, Role::kOperator,
-             bind(add_shipment));
+             bind(api, add_shipment));
 }
 
 }  // namespace coldtrack::http

@@ -219,10 +219,6 @@ asio::awaitable<Response> categories(Api& api, Context& ctx) {
   co_return json_response(ctx, status::ok, json::object{{"items", std::move(items)}});
 }
 
-Handler bind(Api& api, asio::awaitable<Response> (*fn)(Api&, Context&)) {
-  return [&api, fn](Context& ctx) { return fn(api, ctx); };
-}
-
 }  // namespace
 
 void add_system_routes(Router& router, Api& api) {
