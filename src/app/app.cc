@@ -14,6 +14,11 @@
 #include <thread>
 
 #include "app/demo.h"
+#include "app/periodic.h"
+#include "eta/backtest.h"
+#include "service/coldchain_service.h"
+#include "service/eta_service.h"
+#include "service/monitor_service.h"
 #include "cache/nonce_cache.h"
 #include "cache/rate_limiter.h"
 #include "carriers/cainiao/cainiao.h"
@@ -278,7 +283,38 @@ std::vector<std::string> create_live_demo_orders(service::OrderService& orders, 
   return out;
 }
 
+eta::Options eta_options(const Config& config) {
+  eta::Options o;
+  o.min_lane_samples = config.eta.min_lane_samples;
+  o.cutoff_hour = config.eta.cutoff_hour;
+  o.utc_offset_minutes = 480;  // carriers' days are China days whatever the display zone
+  if (!config.eta.service_levels.empty()) o.levels.apply(config.eta.service_levels);
+  return o;
+}
+
+anomaly::RuleSet anomaly_rules(const Config& config) {
+  anomaly::RuleSet rules;
+  if (!config.anomalies.overrides.empty()) rules.apply_overrides(config.anomalies.overrides);
+  return rules;
+}
+
 }  // namespace
+
+int eta_backtest(const Config& config) {
+  auto store = open_store(config);
+  const auto history =
+      service::to_samples(store->delivered_shipments(0), config.eta.origin_city);
+  store->close();
+  if (history.empty()) {
+    std::cerr << "no delivered shipments to replay (run the demo first, or point store.sqlite.path "
+                 "at a shop's database)"
+              << std::endl;
+    return 1;
+  }
+  const auto result = eta::backtest(history, eta_options(config));
+  std::cout << eta::format_backtest(result);
+  return 0;
+}
 
 int serve(const Config& config_in, const ServeOptions& options) {
   Config config = config_in;  // the demo fills in simulator endpoints
@@ -299,6 +335,16 @@ int serve(const Config& config_in, const ServeOptions& options) {
   service::PiiCodec pii(data_key);
   service::OrderService orders(*store, pii, now_ms);
   service::TrackingService tracking(*store, now_ms);
+  service::EtaService eta(*store, eta_options(config), config.eta.origin_city);
+  service::MonitorService monitor(*store, anomaly_rules(config), eta, now_ms);
+  coldchain::ValidationLimits limits;
+  limits.max_future_ms = config.cold_chain.max_future_s * 1000LL;
+  service::ColdChainService cold_chain(*store, monitor, now_ms, limits);
+  tracking.on_applied([&monitor](const std::vector<std::int64_t>& ids) {
+    const auto r = monitor.check_shipments(ids);
+    if (r.opened || r.resolved)
+      spdlog::info("anomalies after tracking update: {} opened, {} resolved", r.opened, r.resolved);
+  });
   std::unique_ptr<sim::Simulator> simulator;
   if (options.demo) simulator = start_demo_simulator(config);
 
@@ -311,6 +357,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
     }
     demo_key = insert_key(*store, pii, "admin", "demo");
   }
+  spdlog::info("delivery-time model learned from {} delivered shipments", eta.refresh());
   std::vector<std::string> live_orders;
   if (simulator) live_orders = create_live_demo_orders(orders, now_ms());
 
@@ -329,6 +376,9 @@ int serve(const Config& config_in, const ServeOptions& options) {
                 config.display.utc_offset_minutes,
                 [&store] { return store->ping(); },
                 !separate_metrics};
+  api.eta = &eta;
+  api.monitor = &monitor;
+  api.cold_chain = &cold_chain;
   std::optional<carriers::kdniao::Protocol> kdniao;
   if (!config.carriers.kdniao.api_key.empty()) {
     const auto& k = config.carriers.kdniao;
@@ -362,6 +412,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
   http::add_order_routes(router, api);
   http::add_system_routes(router, api);
   http::add_callback_routes(router, api);
+  http::add_monitoring_routes(router, api);
 
   http::ServerOptions so;
   so.host = config.server.host;
@@ -385,6 +436,25 @@ int serve(const Config& config_in, const ServeOptions& options) {
     spdlog::info("metrics on http://{}:{}/metrics", mo.host, mport);
   }
   Archiver archiver(orders, *store, config.archive);
+  Periodic eta_refresh("delivery-time model refresh", std::chrono::seconds(config.eta.refresh_s),
+                       [&eta, first = true]() mutable {
+                         if (first) {  // learned at start-up already
+                           first = false;
+                           return;
+                         }
+                         eta.refresh();
+                       });
+  std::unique_ptr<Periodic> sweeper;
+  if (config.anomalies.enabled)
+    sweeper = std::make_unique<Periodic>(
+        "anomaly sweep", std::chrono::seconds(config.anomalies.sweep_interval_s), [&monitor] {
+          const auto s = monitor.sweep();
+          spdlog::info(
+              "anomaly sweep: {} shipments, {} orders, {} rows read, {} opened, {} updated, {} "
+              "resolved in {} ms",
+              s.shipments, s.orders, s.rows_read, s.changes.opened, s.changes.updated,
+              s.changes.resolved, s.took_ms);
+        });
 
   net::HttpClient carrier_http(net::HttpClient::Options{});
   std::unique_ptr<service::TrackingWorker> tracking_worker;
@@ -443,6 +513,8 @@ int serve(const Config& config_in, const ServeOptions& options) {
   server.stop();
   if (metrics_server) metrics_server->stop();
   archiver.stop();
+  if (sweeper) sweeper->stop();
+  eta_refresh.stop();
   if (tracking_worker) tracking_worker->stop();
   pool.join();
   if (simulator) simulator->stop();

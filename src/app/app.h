@@ -22,7 +22,7 @@ std::int64_t now_ms();
 
 struct ServeOptions {
   bool demo = false;       // seed demo data and print an admin key
-  int demo_orders = 2400;  // how many demo orders to seed into an empty database
+  int demo_orders = 5000;  // how many demo orders to seed into an empty database
 };
 
 // Runs the server until SIGTERM/SIGINT. Returns the process exit code.
@@ -38,5 +38,9 @@ int list_api_keys(const Config& config);
 
 // Archives finished orders now; prints how many moved.
 int archive_now(const Config& config);
+
+// Replays the store's delivered shipments in time order through the delivery-time model and
+// prints its error and interval coverage beside the carriers' nominal days.
+int eta_backtest(const Config& config);
 
 }  // namespace coldtrack::app

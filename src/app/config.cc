@@ -19,6 +19,9 @@
 #include <utility>
 #include <variant>
 
+#include "anomaly/rules.h"
+#include "eta/eta.h"
+
 namespace coldtrack::app {
 namespace {
 
@@ -100,6 +103,17 @@ Key string_key(std::string_view path, std::string expected, StringCheck check,
 }
 
 // --- string checks ---------------------------------------------------------------------------
+
+std::string check_service_levels(const std::string& v) {
+  auto levels = eta::ServiceLevels::defaults();
+  auto err = levels.apply(v);
+  return err ? *err : "";
+}
+
+std::string check_anomaly_overrides(const std::string& v) {
+  auto err = anomaly::check_overrides(v);
+  return err ? *err : "";
+}
 
 std::string check_non_empty(const std::string& v) {
   return v.empty() ? "it is empty" : "";
@@ -272,6 +286,33 @@ const std::vector<Key>& table() {
                         [](Config& c, int v) { c.tracking.no_info_s = v; }));
     t.push_back(int_key("tracking.exception_retry_s", 1, 604800,
                         [](Config& c, int v) { c.tracking.exception_retry_s = v; }));
+    // delivery-time prediction
+    t.push_back(string_key("eta.origin_city", "a city name such as 上海市", check_non_empty,
+                           [](Config& c, std::string v) { c.eta.origin_city = std::move(v); }));
+    t.push_back(string_key("eta.service_levels",
+                           "carrier nominal days such as \"SF=1-2,ZTO=2-4\"",
+                           check_service_levels,
+                           [](Config& c, std::string v) { c.eta.service_levels = std::move(v); }));
+    t.push_back(int_key("eta.min_lane_samples", 1, 100000,
+                        [](Config& c, int v) { c.eta.min_lane_samples = v; }));
+    t.push_back(
+        int_key("eta.cutoff_hour", 0, 23, [](Config& c, int v) { c.eta.cutoff_hour = v; }));
+    t.push_back(
+        int_key("eta.refresh_s", 10, 604800, [](Config& c, int v) { c.eta.refresh_s = v; }));
+    // anomaly detection
+    t.push_back(
+        bool_key("anomalies.enabled", [](Config& c, bool v) { c.anomalies.enabled = v; }));
+    t.push_back(int_key("anomalies.sweep_interval_s", 1, 86400,
+                        [](Config& c, int v) { c.anomalies.sweep_interval_s = v; }));
+    t.push_back(string_key(
+        "anomalies.overrides",
+        "rule overrides such as \"frozen.no_update_h=8,SF.pickup_h=24\" (rules: no_update_h, "
+        "pickup_h, not_signed_h, late_grace_h, ship_promise_h)",
+        check_anomaly_overrides,
+        [](Config& c, std::string v) { c.anomalies.overrides = std::move(v); }));
+    // cold chain
+    t.push_back(int_key("cold_chain.max_future_s", 0, 86400,
+                        [](Config& c, int v) { c.cold_chain.max_future_s = v; }));
     // display
     t.push_back(string_key(
         "display.time_zone",

@@ -97,6 +97,23 @@ struct Config {
     int no_info_s = 14400;                        // while the carrier knows nothing yet
     int exception_retry_s = 3600;                 // re-check problem states
   } tracking;
+  // Delivery-time prediction: lane statistics from our own delivered shipments, falling back to
+  // the carriers' nominal days.
+  struct Eta {
+    std::string origin_city = "上海市";  // where parcels leave from unless a shipment says
+    std::string service_levels;          // overrides of nominal days, "SF=1-2,ZTO=2-4"
+    int min_lane_samples = 20;           // fewer: fall back to a wider basis
+    int cutoff_hour = 17;                // local hour after which a hand-over leaves next day
+    int refresh_s = 3600;                // how often the model relearns
+  } eta;
+  struct Anomalies {
+    bool enabled = true;          // the background sweeper (snapshot checks always run)
+    int sweep_interval_s = 300;   // 1..86400
+    std::string overrides;        // per category / carrier limits, see anomaly/rules.h
+  } anomalies;
+  struct ColdChain {
+    int max_future_s = 600;  // logger clock skew tolerated ahead of ours
+  } cold_chain;
   struct Display {
     std::string time_zone = "Asia/Shanghai";  // "Asia/Shanghai", "UTC" or a fixed "+HH:MM"/"-HH:MM"
     int utc_offset_minutes = 480;             // derived from time_zone, not a key

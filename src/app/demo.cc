@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <random>
 
+#include "app/demo_transit.h"
 #include "domain/status.h"
 
 namespace coldtrack::app {
@@ -71,6 +73,9 @@ struct Customer {
 };
 
 constexpr std::int64_t kMinute = 60'000, kHour = 60 * kMinute, kDay = 24 * kHour;
+
+// The demo shop's warehouse (the default eta.origin_city).
+constexpr const char* kOrigin = "上海市";
 
 }  // namespace
 
@@ -163,39 +168,80 @@ std::vector<store::OrderRecord> generate_demo_orders(int count, std::int64_t now
       roll -= p.weight;
     }
     std::vector<std::pair<OrderStatus, std::int64_t>> path;
-    std::int64_t t = 0;
-    for (auto s : chosen->steps) {
-      switch (s) {
-        case S::kCreated:
-          break;
-        case S::kCancelled:
-          t += uniform(5 * kMinute, 2 * kHour);
-          break;
-        case S::kPaid:
-          t += uniform(kMinute, 30 * kMinute);
-          break;
-        case S::kShipped:
-          t += uniform(2 * kHour, 30 * kHour);
-          break;
-        case S::kInTransit:
-          t += uniform(2 * kHour, 10 * kHour);
-          break;
-        case S::kDelivered:
-          t += uniform(kDay, 4 * kDay);
-          break;
-        case S::kCompleted:
-          t += uniform(7 * kDay, 8 * kDay);
-          break;
-        default:
-          t += uniform(kHour, 2 * kDay);
-          break;
+    std::int64_t created = 0;
+    const bool delivers = std::find(chosen->steps.begin(), chosen->steps.end(),
+                                    S::kDelivered) != chosen->steps.end();
+    const CarrierPick& cp = kCarriers[uniform(0, kCarriers.size() - 1)];
+    if (delivers) {
+      // Delivered history comes from the transit world model (demo_transit.h), laid out in
+      // absolute time because hand-over hour, cut-offs and weekends matter.
+      created = now - uniform(10 * kDay, 90 * kDay);
+      std::int64_t at = created;
+      TransitTimes transit{};
+      for (auto s : chosen->steps) {
+        switch (s) {
+          case S::kCreated:
+            break;
+          case S::kPaid:
+            at += uniform(kMinute, 30 * kMinute);
+            break;
+          case S::kShipped:
+            at += uniform(2 * kHour, 30 * kHour);
+            transit = draw_transit(rng, kOrigin, c.place->city, cp.code, at);
+            break;
+          case S::kInTransit:
+            at = transit.picked_up_at;
+            break;
+          case S::kDelivered:
+            at = transit.delivered_at;
+            break;
+          case S::kCompleted:
+            at += uniform(7 * kDay, 8 * kDay);
+            break;
+          default:
+            at += uniform(kHour, 2 * kDay);
+            break;
+        }
+        path.emplace_back(s, at);
       }
-      path.emplace_back(s, t);
+      // Keep the whole story in the past; whole weeks keep hours and weekdays as drawn.
+      const std::int64_t latest_allowed = now - kHour;
+      if (path.back().second > latest_allowed) {
+        const std::int64_t week = 7 * kDay;
+        const std::int64_t weeks = (path.back().second - latest_allowed + week - 1) / week;
+        for (auto& step : path) step.second -= weeks * week;
+        created -= weeks * week;
+      }
+    } else {
+      std::int64_t t = 0;
+      for (auto s : chosen->steps) {
+        switch (s) {
+          case S::kCreated:
+            break;
+          case S::kCancelled:
+            t += uniform(5 * kMinute, 2 * kHour);
+            break;
+          case S::kPaid:
+            t += uniform(kMinute, 30 * kMinute);
+            break;
+          case S::kShipped:
+            t += uniform(2 * kHour, 30 * kHour);
+            break;
+          case S::kInTransit:
+            t += uniform(2 * kHour, 10 * kHour);
+            break;
+          default:
+            t += uniform(kHour, 2 * kDay);
+            break;
+        }
+        path.emplace_back(s, t);
+      }
+      const std::int64_t age_of_last = chosen->open
+                                           ? uniform(5 * kMinute, 2 * kDay)
+                                           : uniform(kHour, std::max(kHour, 90 * kDay - t));
+      created = now - age_of_last - t;
+      for (auto& step : path) step.second += created;
     }
-    const std::int64_t age_of_last = chosen->open ? uniform(5 * kMinute, 2 * kDay)
-                                                  : uniform(kHour, std::max(kHour, 90 * kDay - t));
-    const std::int64_t created = now - age_of_last - t;
-    for (auto& step : path) step.second += created;
     o.created_at = created;
     o.order_no = fmt::format("DEMO{}{:05}", domain::format_rfc3339(created, 480).substr(0, 10), n);
     std::erase(o.order_no, '-');
@@ -204,9 +250,12 @@ std::vector<store::OrderRecord> generate_demo_orders(int count, std::int64_t now
     for (const auto& [s, at] : path) {
       o.history.push_back({s, prev, at, at, "system:demo", ""});
       if (s == OrderStatus::kShipped) {
-        const auto& cp = kCarriers[uniform(0, kCarriers.size() - 1)];
-        o.shipments.push_back(
-            {cp.code, "", fmt::format("{}{:012}", cp.prefix, uniform(0, 999'999'999'999)), at});
+        store::ShipmentRecord sh;
+        sh.origin_city = kOrigin;
+        sh.carrier = cp.code;
+        sh.waybill_no = fmt::format("{}{:012}", cp.prefix, uniform(0, 999'999'999'999));
+        sh.created_at = at;
+        o.shipments.push_back(std::move(sh));
         o.history.back().note = o.shipments.back().carrier + " " + o.shipments.back().waybill_no;
       }
       prev = s;

@@ -131,6 +131,10 @@ int main(int argc, char** argv) {
                   "Override the subscriptions' callbackurl");
 
   auto* archive = cli.add_subcommand("archive", "Archive finished orders now");
+  auto* backtest = cli.add_subcommand(
+      "eta-backtest",
+      "Replay delivered shipments in time order and compare the delivery-time model with the "
+      "carriers' nominal days");
   auto* migrate = cli.add_subcommand("migrate", "Apply database migrations and exit");
   auto* keys = cli.add_subcommand("config-keys", "List every configuration key");
 
@@ -162,6 +166,7 @@ int main(int argc, char** argv) {
     if (apikey_list->parsed()) return ct::app::list_api_keys(config);
     if (client->parsed()) return run_client(config, method, target, data);
     if (archive->parsed()) return ct::app::archive_now(config);
+    if (backtest->parsed()) return ct::app::eta_backtest(config);
     if (sim->parsed()) {
       // Keys and callbacks default to the service's own configuration, so
       // `coldtrack sim` run with the server's environment matches it.

@@ -55,10 +55,14 @@ struct StatusEvent {
 };
 
 struct Shipment {
+  std::int64_t id = 0;
   std::string carrier;  // canonical carrier code, e.g. "SF"
   std::string carrier_name;
   std::string waybill_no;
   EpochMs created_at = 0;
+  std::string origin_city;  // "" = the shop's default origin
+  std::string service = "standard";
+  std::string temp_class;  // frozen | chilled | ambient: the strictest of the order's items
 };
 
 struct Order {

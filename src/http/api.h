@@ -10,6 +10,9 @@
 #include "carriers/kuaidi100/kuaidi100.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "service/coldchain_service.h"
+#include "service/eta_service.h"
+#include "service/monitor_service.h"
 #include "service/order_service.h"
 #include "service/tracking_service.h"
 #include "store/store.h"
@@ -29,6 +32,10 @@ struct Api {
   // Push receivers; null when the provider has no credentials configured.
   const carriers::kdniao::Protocol* kdniao = nullptr;
   const carriers::kuaidi100::Protocol* kuaidi100 = nullptr;
+  // Monitoring; null when not wired (the routes then answer 503).
+  const service::EtaService* eta = nullptr;
+  service::MonitorService* monitor = nullptr;
+  service::ColdChainService* cold_chain = nullptr;
 };
 
 // A route handler that calls `fn` with the API's dependencies.
@@ -40,6 +47,7 @@ inline Handler bind(Api& api, ApiHandler fn) {
 void add_order_routes(Router& router, Api& api);
 void add_system_routes(Router& router, Api& api);
 void add_callback_routes(Router& router, Api& api);
+void add_monitoring_routes(Router& router, Api& api);
 // Only /metrics and /healthz, for a separate metrics listener.
 void add_metrics_routes(Router& router, Api& api);
 

@@ -4,6 +4,7 @@
 #include <boost/url/url_view.hpp>
 
 #include "domain/status.h"
+#include "http/json_text.h"
 
 namespace coldtrack::http {
 
@@ -74,14 +75,15 @@ Response make(beast_http::status status, unsigned version, bool keep_alive, std:
   return res;
 }
 
+
+}  // namespace
+
 json::object error_body(std::string_view code, std::string_view message, std::string_view field,
                         std::string_view request_id) {
   json::object err{{"code", code}, {"message", message}};
   if (!field.empty()) err["field"] = field;
   return json::object{{"error", std::move(err)}, {"request_id", request_id}};
 }
-
-}  // namespace
 
 Response body_response(const Context& ctx, beast_http::status status, std::string_view content_type,
                        std::string body) {
@@ -90,7 +92,7 @@ Response body_response(const Context& ctx, beast_http::status status, std::strin
 }
 
 Response json_response(const Context& ctx, beast_http::status status, const json::value& body) {
-  return make(status, ctx.req.version(), ctx.req.keep_alive(), json::serialize(body),
+  return make(status, ctx.req.version(), ctx.req.keep_alive(), to_json_text(body),
               ctx.request_id);
 }
 

@@ -57,6 +57,9 @@ Response json_response(const Context& ctx, beast_http::status status,
 Response error_response(const Context& ctx, beast_http::status status, std::string_view code,
                         std::string_view message, std::string_view field = {});
 Response error_response(const Context& ctx, const service::Error& error);
+// {"error": {"code", "message"[, "field"]}, "request_id"}: every error body's shape.
+boost::json::object error_body(std::string_view code, std::string_view message,
+                               std::string_view field, std::string_view request_id);
 // For failures before a Context exists (parse errors, limits).
 Response bare_error(beast_http::status status, std::string_view code, std::string_view message,
                     std::string_view request_id, unsigned version, bool keep_alive);

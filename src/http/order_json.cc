@@ -64,10 +64,15 @@ json::object order_json(const domain::Order& o, View view, int tz) {
   }
   json::array shipments;
   for (const auto& s : o.shipments) {
-    shipments.push_back(json::object{{"carrier", s.carrier},
-                                     {"carrier_name", s.carrier_name},
-                                     {"waybill_no", s.waybill_no},
-                                     {"created_at", format_rfc3339(s.created_at, tz)}});
+    json::object sh{{"id", s.id},
+                    {"carrier", s.carrier},
+                    {"carrier_name", s.carrier_name},
+                    {"waybill_no", s.waybill_no},
+                    {"created_at", format_rfc3339(s.created_at, tz)},
+                    {"service", s.service},
+                    {"temp_class", s.temp_class}};
+    sh["origin_city"] = s.origin_city.empty() ? json::value(nullptr) : json::value(s.origin_city);
+    shipments.push_back(std::move(sh));
   }
   j["shipments"] = std::move(shipments);
   return j;

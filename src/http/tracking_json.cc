@@ -1,5 +1,7 @@
 #include "http/tracking_json.h"
 
+#include <cmath>
+
 #include "carriers/tracking.h"
 #include "domain/time.h"
 #include "service/tracking_service.h"
@@ -16,12 +18,94 @@ std::string mask_waybill(std::string_view w) {
          std::string(w.substr(w.size() - 4));
 }
 
-json::array tracking_json(const std::vector<store::TrackingRecord>& shipments, bool mask, int tz) {
+json::object eta_json(const eta::Eta& e, int tz) {
+  return json::object{{"earliest", domain::format_rfc3339(e.earliest, tz)},
+                      {"latest", domain::format_rfc3339(e.latest, tz)},
+                      {"most_likely", domain::format_rfc3339(e.most_likely, tz)},
+                      {"confidence", std::round(e.confidence * 100.0) / 100.0},
+                      {"basis", e.basis},
+                      {"basis_detail", e.basis_detail},
+                      {"samples", e.samples}};
+}
+
+namespace {
+
+int risk_rank(std::string_view r) {
+  if (r == "low") return 1;
+  if (r == "medium") return 2;
+  if (r == "high") return 3;
+  return 0;
+}
+
+std::string_view risk_label_zh(std::string_view r) {
+  if (r == "low") return "低";
+  if (r == "medium") return "中";
+  if (r == "high") return "高";
+  return "无";
+}
+
+}  // namespace
+
+void times_to_rfc3339(json::value& v, int tz) {
+  if (auto* arr = v.if_array()) {
+    for (auto& x : *arr) times_to_rfc3339(x, tz);
+    return;
+  }
+  auto* obj = v.if_object();
+  if (!obj) return;
+  for (auto& [key, value] : *obj) {
+    if (key.ends_with("_at") && value.is_int64()) {
+      value = domain::format_rfc3339(value.as_int64(), tz);
+    } else {
+      times_to_rfc3339(value, tz);
+    }
+  }
+}
+
+json::value cold_chain_json(const std::optional<store::ColdChainRecord>& k, int tz) {
+  if (!k) return nullptr;
+  json::object o;
+  boost::system::error_code ec;
+  auto parsed = json::parse(k->summary_json, ec);
+  if (!ec && parsed.is_object()) {
+    times_to_rfc3339(parsed, tz);
+    o = std::move(parsed.as_object());
+  }
+  o["profile"] = k->profile;
+  o["readings"] = k->readings;
+  o["thaw_risk"] = k->thaw_risk;
+  o["thaw_risk_label"] = risk_label_zh(k->thaw_risk);
+  o["worst"] = k->worst.empty() ? json::value(nullptr) : json::value(k->worst);
+  return o;
+}
+
+json::value order_eta_json(const std::vector<store::TrackingRecord>& shipments,
+                           const service::EtaService& eta, domain::EpochMs now, int tz) {
+  std::optional<eta::Eta> chosen;
+  for (const auto& s : shipments) {
+    auto e = eta.predict(s, now);
+    if (e && (!chosen || e->most_likely > chosen->most_likely)) chosen = std::move(e);
+  }
+  if (!chosen) return nullptr;
+  return eta_json(*chosen, tz);
+}
+
+std::string_view order_thaw_risk(const std::vector<store::TrackingRecord>& shipments) {
+  std::string_view worst = "none";
+  for (const auto& s : shipments)
+    if (s.cold_chain && risk_rank(s.cold_chain->thaw_risk) > risk_rank(worst))
+      worst = s.cold_chain->thaw_risk;
+  return worst;
+}
+
+json::array tracking_json(const std::vector<store::TrackingRecord>& shipments, bool mask, int tz,
+                          const service::EtaService* eta, domain::EpochMs now) {
   json::array out;
   for (const auto& s : shipments) {
     const auto status = carriers::parse_tracking_status(s.tracked ? s.status : "NO_INFO")
                             .value_or(carriers::TrackingStatus::kNoInfo);
-    json::object o{{"carrier", s.carrier},
+    json::object o{{"shipment_id", s.shipment_id},
+                   {"carrier", s.carrier},
                    {"carrier_name", s.carrier_name},
                    {"waybill_no", mask ? mask_waybill(s.waybill_no) : s.waybill_no},
                    {"status", carriers::to_string(status)},
@@ -43,6 +127,12 @@ json::array tracking_json(const std::vector<store::TrackingRecord>& shipments, b
       traces.push_back(std::move(t));
     }
     o["traces"] = std::move(traces);
+    o["temp_class"] = s.temp_class;
+    if (eta) {
+      auto e = eta->predict(s, now);
+      o["eta"] = e ? json::value(eta_json(*e, tz)) : json::value(nullptr);
+    }
+    o["cold_chain"] = cold_chain_json(s.cold_chain, tz);
     out.push_back(std::move(o));
   }
   return out;

@@ -135,7 +135,8 @@ domain::Order OrderService::to_domain(const store::OrderRecord& r) const {
   for (const auto& e : r.history)
     o.history.push_back({e.status, e.from, e.at, e.recorded_at, e.actor, e.note});
   for (const auto& s : r.shipments)
-    o.shipments.push_back({s.carrier, s.carrier_name, s.waybill_no, s.created_at});
+    o.shipments.push_back({s.id, s.carrier, s.carrier_name, s.waybill_no, s.created_at,
+                           s.origin_city, s.service, s.temp_class});
   return o;
 }
 
@@ -198,11 +199,18 @@ Result<domain::Order> OrderService::change_status(const std::string& order_no, O
 Result<domain::Order> OrderService::add_shipment(const std::string& order_no,
                                                  const std::string& carrier,
                                                  const std::string& waybill_no,
-                                                 const Actor& actor) {
+                                                 const Actor& actor,
+                                                 const std::string& origin_city,
+                                                 const std::string& service) {
   const auto now = clock_();
   if (!domain::is_valid_waybill_no(waybill_no))
     return invalid("waybill_no", "must be 4-40 characters of A-Z, a-z, 0-9 or '-'");
-  store::ShipmentRecord sh{carrier, "", waybill_no, now};
+  store::ShipmentRecord sh;
+  sh.carrier = carrier;
+  sh.waybill_no = waybill_no;
+  sh.created_at = now;
+  sh.origin_city = origin_city;
+  sh.service = service.empty() ? "standard" : service;
   auto result = store_.add_shipment(
       order_no, sh, actor.id,
       audit_of(actor, now, "order.shipment", "order:" + order_no,

@@ -44,6 +44,7 @@ TrackingService::TrackingService(store::Store& store, Clock clock)
 
 IngestResult TrackingService::ingest(const std::vector<carriers::Snapshot>& snapshots) {
   IngestResult out;
+  std::vector<std::int64_t> applied;
   for (const auto& snap : snapshots) {
     ++out.snapshots;
     store::TrackingUpdate u;
@@ -74,6 +75,15 @@ IngestResult TrackingService::ingest(const std::vector<carriers::Snapshot>& snap
     out.stale += r.shipments - r.applied;
     out.status_changes += r.status_changes;
     out.order_changes += r.order_changes;
+    applied.insert(applied.end(), r.shipment_ids.begin(), r.shipment_ids.end());
+  }
+  if (on_applied_ && !applied.empty()) {
+    // The snapshot is stored either way; a failed check is caught up by the next sweep.
+    try {
+      on_applied_(applied);
+    } catch (const std::exception& e) {
+      spdlog::error("anomaly check after tracking update failed: {}", e.what());
+    }
   }
   return out;
 }

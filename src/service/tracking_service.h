@@ -2,6 +2,7 @@
 // tracking. Blocking (runs on the worker pool).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,11 @@ struct IngestResult {
 class TrackingService {
  public:
   TrackingService(store::Store& store, Clock clock);
+  // Called after each ingest with the shipments that took a snapshot (the anomaly rules run
+  // on every new snapshot). Set once at start-up, before any ingest.
+  void on_applied(std::function<void(const std::vector<std::int64_t>&)> hook) {
+    on_applied_ = std::move(hook);
+  }
 
   IngestResult ingest(const std::vector<carriers::Snapshot>& snapshots);
   std::optional<std::vector<store::TrackingRecord>> order_tracking(const std::string& order_no);
@@ -34,6 +40,7 @@ class TrackingService {
  private:
   store::Store& store_;
   Clock clock_;
+  std::function<void(const std::vector<std::int64_t>&)> on_applied_;
 };
 
 // Traces as stored: [{"time":ms,"description":...,"location":...,"raw_code":...}] oldest first.

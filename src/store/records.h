@@ -24,10 +24,14 @@ struct EventRecord {
 };
 
 struct ShipmentRecord {
+  std::int64_t id = 0;  // filled on read
   std::string carrier;
   std::string carrier_name;  // filled on read from the carriers table
   std::string waybill_no;
   EpochMs created_at = 0;
+  std::string origin_city;  // where it leaves from ("" = the shop's configured origin)
+  std::string service = "standard";
+  std::string temp_class;  // filled on read: frozen | chilled | ambient (strictest item)
 };
 
 struct OrderRecord {
@@ -89,6 +93,44 @@ struct OutboxRecord {
   std::string topic;  // "order.created", "order.status_changed", "order.shipment_added"
   std::string key;    // idempotency key for consumers
   std::string payload;
+};
+
+// An anomaly as stored. `subject` names what it is about ("shipment:<id>" or
+// "order:<order_no>"); at most one unresolved anomaly exists per subject and kind.
+struct AnomalyRecord {
+  std::int64_t id = 0;
+  std::string kind, subject, order_no;
+  std::optional<std::int64_t> shipment_id;
+  std::string carrier;
+  std::string severity;  // info | warning | major | critical
+  std::string reason;    // short code, e.g. "NO_UPDATE", "REJECTED", "above_-15"
+  std::string evidence;  // JSON object text
+  std::string state;     // open | acknowledged | resolved
+  EpochMs opened_at = 0, updated_at = 0;
+  std::optional<EpochMs> acknowledged_at;
+  std::string acknowledged_by;
+  std::optional<EpochMs> resolved_at;
+  std::string resolved_by;
+  std::string resolution;  // "auto: ..." or the staff's note
+};
+
+// One temperature reading as stored (idempotent by shipment + device + time).
+struct TemperatureRecord {
+  std::string device_id;
+  EpochMs at = 0;
+  double temp_c = 0;
+};
+
+// The latest cold-chain assessment of a shipment.
+struct ColdChainRecord {
+  std::int64_t shipment_id = 0;
+  std::string profile;  // frozen | chilled
+  std::int64_t readings = 0;
+  std::string thaw_risk;  // none | low | medium | high
+  std::string worst;      // highest severity fired, "" when none
+  std::optional<double> mkt_c;
+  std::string summary_json;
+  EpochMs updated_at = 0;
 };
 
 }  // namespace coldtrack::store

@@ -156,6 +156,12 @@ struct TrackingRecord {
   std::string traces_json;  // [{"time":ms,"description","location","raw_code"}], oldest first
   std::string raw_payload;
   std::optional<EpochMs> heard_at;  // last time the carrier told us anything about it
+  std::optional<EpochMs> status_at;  // when the carrier reported the current status
+  // The lane, for delivery-time prediction.
+  EpochMs shipped_at = 0;
+  std::string origin_city, dest_city, service, temp_class;
+  std::optional<ColdChainRecord> cold_chain;
+  bool archived = false;  // the order is archived
 };
 
 // A snapshot to apply to every shipment with this carrier + waybill.
@@ -182,6 +188,7 @@ struct TrackingApplied {
   int applied = 0;    // of those, how many took the snapshot (others had a newer one)
   int status_changes = 0;
   int order_changes = 0;
+  std::vector<std::int64_t> shipment_ids;  // the shipments that took the snapshot
 };
 
 // A shipment the tracking worker may query or subscribe.
@@ -253,6 +260,111 @@ class TrackingStore {
                                                                std::string_view code) = 0;
 };
 
+// What the anomaly rules look at for one live shipment.
+struct ShipmentWatch {
+  std::int64_t shipment_id = 0;
+  std::string order_no;
+  domain::OrderStatus order_status = domain::OrderStatus::kShipped;
+  std::string carrier, origin_city, dest_city, service, temp_class;
+  EpochMs shipped_at = 0;
+  bool tracked = false;
+  std::string status, reason;  // unified tracking status ("" when untracked)
+  std::optional<EpochMs> status_at, last_event_at, heard_at;
+  std::optional<EpochMs> received_at;  // when the current snapshot was stored
+  std::vector<std::string> open_kinds;  // kinds of its unresolved anomalies
+};
+
+// A paid order without a shipment yet (the shipping promise rule).
+struct UnshippedOrder {
+  std::string order_no;
+  EpochMs paid_at = 0;
+  std::vector<std::string> open_kinds;
+};
+
+// A delivered shipment, for learning transit times.
+struct DeliveredShipment {
+  std::string origin_city, dest_city, carrier, service;
+  EpochMs shipped_at = 0, delivered_at = 0;
+  std::optional<EpochMs> out_for_delivery_at;
+};
+
+struct AnomalyFinding {
+  std::string kind, subject, order_no;
+  std::optional<std::int64_t> shipment_id;
+  std::string carrier, severity, reason, evidence;
+};
+
+// The outcome of evaluating the rules of `kinds` on one subject: `findings` are what holds
+// now; unresolved anomalies of those kinds that are no longer found resolve automatically.
+struct SubjectCheck {
+  std::string subject;
+  std::vector<std::string> kinds;
+  std::vector<AnomalyFinding> findings;
+};
+
+struct ReconcileResult {
+  int opened = 0, updated = 0, resolved = 0;
+};
+
+struct AnomalyFilter {
+  std::optional<std::string> state, kind, severity, carrier, order_no;
+  std::optional<EpochMs> from, to;  // opened_at
+  int limit = 50;
+  std::optional<std::int64_t> before_id;
+};
+
+struct AnomalyPage {
+  std::vector<AnomalyRecord> items;  // newest first
+  std::optional<std::int64_t> next_before_id;
+};
+
+struct AnomalyTransition {
+  std::int64_t id = 0;
+  std::string to;  // acknowledged | resolved
+  std::string actor, note;
+  EpochMs now = 0;
+};
+struct AnomalyChanged {
+  AnomalyRecord anomaly;
+};
+struct AnomalyConflict {
+  AnomalyRecord anomaly;
+  std::string message;
+};
+using AnomalyChangeResult = std::variant<AnomalyChanged, NotFound, AnomalyConflict>;
+
+class MonitoringStore {
+ public:
+  virtual ~MonitoringStore() = default;
+  // Live shipments whose tracking is not terminal, by shipment id after `after_id`.
+  virtual std::vector<ShipmentWatch> active_shipments(std::int64_t after_id, int limit) = 0;
+  virtual std::vector<ShipmentWatch> watch_shipments(const std::vector<std::int64_t>& ids) = 0;
+  // PAID orders paid before `paid_before`, by order id after `after_id` (returned in `next`).
+  virtual std::vector<UnshippedOrder> unshipped_orders(EpochMs paid_before, std::int64_t& after_id,
+                                                       int limit) = 0;
+  // Delivered shipments (live and archived) delivered at or after `since`.
+  virtual std::vector<DeliveredShipment> delivered_shipments(EpochMs since) = 0;
+  // One transaction: opens, updates (severity or evidence changed) and auto-resolves, with an
+  // outbox message ("anomaly.opened", "anomaly.resolved") per change.
+  virtual ReconcileResult reconcile_anomalies(const std::vector<SubjectCheck>& checks,
+                                              EpochMs now) = 0;
+  virtual AnomalyPage list_anomalies(const AnomalyFilter& filter) = 0;
+  virtual std::optional<AnomalyRecord> get_anomaly(std::int64_t id) = 0;
+  // open -> acknowledged -> resolved (open -> resolved too); anything else is a conflict.
+  virtual AnomalyChangeResult transition_anomaly(const AnomalyTransition& t,
+                                                 const AuditRecord& audit) = 0;
+
+  // One shipment (live or archived) with its tracking, when it exists.
+  virtual std::optional<TrackingRecord> find_shipment(std::int64_t shipment_id) = 0;
+  // Inserts readings (the first of a device + time wins); returns how many were new.
+  virtual int insert_temperatures(std::int64_t shipment_id,
+                                  const std::vector<TemperatureRecord>& readings,
+                                  EpochMs now) = 0;
+  // All readings of a shipment, by device then time.
+  virtual std::vector<TemperatureRecord> temperatures(std::int64_t shipment_id) = 0;
+  virtual void save_cold_chain(const ColdChainRecord& record) = 0;
+};
+
 // Responses remembered for the Idempotency-Key header.
 struct IdempotentResponse {
   std::string request_hash;
@@ -277,7 +389,8 @@ class Store : public OrderStore,
               public ApiKeyStore,
               public AuditStore,
               public IdempotencyStore,
-              public TrackingStore {
+              public TrackingStore,
+              public MonitoringStore {
  public:
   // True when the database answers a trivial query.
   virtual bool ping() = 0;

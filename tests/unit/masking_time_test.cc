@@ -263,3 +263,28 @@ TEST(Rfc3339RoundTrip, ParseThenFormatGivesTheCanonicalText) {
 
 }  // namespace
 }  // namespace coldtrack::domain
+
+#include "http/json_text.h"
+
+namespace coldtrack::http {
+namespace {
+
+TEST(JsonText, FractionsArePlainDecimalsAndStringsAreUntouched) {
+  boost::json::object o{{"t", -18.5},      {"c", 0.77},    {"n", 3},
+                        {"s", "1.5E1 E"}, {"big", 1e300}, {"whole", 3.0},
+                        {"esc", "a\"1E2"}};
+  const auto text = to_json_text(o);
+  EXPECT_NE(text.find(R"("t":-18.5)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("c":0.77)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("n":3)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("s":"1.5E1 E")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("whole":3)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("esc":"a\"1E2")"), std::string::npos) << text;
+  // Still valid JSON with the same values.
+  const auto back = boost::json::parse(text).as_object();
+  EXPECT_DOUBLE_EQ(back.at("t").to_number<double>(), -18.5);
+  EXPECT_DOUBLE_EQ(back.at("big").to_number<double>(), 1e300);
+}
+
+}  // namespace
+}  // namespace coldtrack::http

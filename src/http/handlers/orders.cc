@@ -70,12 +70,25 @@ asio::awaitable<Response> get_order(Api& api, Context& ctx) {
   if (reveal && ctx.principal->role != Role::kAdmin)
     co_return error_response(ctx, status::forbidden, "permission_denied",
                              "revealing personal data needs the admin role");
-  auto work = [&api, no, reveal, a = actor_of(ctx)] { return api.orders.get(no, reveal, a); };
-  auto result = co_await on_pool(api.pool, std::move(work));
-  if (!result.ok()) co_return error_response(ctx, result.error());
-  co_return json_response(
-      ctx, status::ok,
-      order_json(result.value(), reveal ? View::kRevealed : View::kMasked, api.utc_offset_minutes));
+  struct Found {
+    service::Result<domain::Order> order;
+    std::optional<std::vector<store::TrackingRecord>> tracking;
+  };
+  auto work = [&api, no, reveal, a = actor_of(ctx)] {
+    Found f{api.orders.get(no, reveal, a), std::nullopt};
+    if (f.order.ok()) f.tracking = api.tracking.order_tracking(no);
+    return f;
+  };
+  auto found = co_await on_pool(api.pool, std::move(work));
+  if (!found.order.ok()) co_return error_response(ctx, found.order.error());
+  auto j =
+      order_json(found.order.value(), reveal ? View::kRevealed : View::kMasked, api.utc_offset_minutes);
+  // The delivery prediction and cold-chain state, from the shipments' tracking.
+  const auto tracking = found.tracking.value_or(std::vector<store::TrackingRecord>{});
+  j["eta"] = api.eta ? order_eta_json(tracking, *api.eta, api.orders.now(), api.utc_offset_minutes)
+                     : json::value(nullptr);
+  j["thaw_risk"] = order_thaw_risk(tracking);
+  co_return json_response(ctx, status::ok, j);
 }
 
 asio::awaitable<Response> list_orders(Api& api, Context& ctx) {
@@ -213,15 +226,25 @@ asio::awaitable<Response> add_shipment(Api& api, Context& ctx) {
   auto body = parse_object(ctx.req.body());
   if (!body.ok()) co_return error_response(ctx, body.error());
   FieldReader r(body.value(), "");
-  std::string carrier, waybill;
-  if (!(r.only({"carrier", "waybill_no"}) && r.str("carrier", carrier, true) &&
-        r.str("waybill_no", waybill, true)))
+  std::string carrier, waybill, origin, service = "standard";
+  if (!(r.only({"carrier", "waybill_no", "origin_city", "service"}) &&
+        r.str("carrier", carrier, true) && r.str("waybill_no", waybill, true) &&
+        r.str("origin_city", origin, false) && r.str("service", service, false)))
     co_return error_response(ctx, r.error());
   if (carrier.empty() || carrier.size() > 32)
     co_return error_response(ctx, status::bad_request, "invalid_argument",
                              "must be a carrier code such as SF", "carrier");
-  auto work = [&api, no, carrier, waybill, a = actor_of(ctx)] {
-    return api.orders.add_shipment(no, carrier, waybill, a);
+  if (origin.size() > 64)
+    co_return error_response(ctx, status::bad_request, "invalid_argument",
+                             "must be a city name of at most 64 bytes", "origin_city");
+  if (service.empty() || service.size() > 32 ||
+      !std::all_of(service.begin(), service.end(),
+                   [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }))
+    co_return error_response(ctx, status::bad_request, "invalid_argument",
+                             "must be a service code of a-z, 0-9 and '_' such as standard",
+                             "service");
+  auto work = [&api, no, carrier, waybill, origin, service, a = actor_of(ctx)] {
+    return api.orders.add_shipment(no, carrier, waybill, a, origin, service);
   };
   auto result = co_await on_pool(api.pool, std::move(work));
   if (!result.ok()) co_return error_response(ctx, result.error());
@@ -241,7 +264,8 @@ asio::awaitable<Response> get_tracking(Api& api, Context& ctx) {
   co_return json_response(
       ctx, status::ok,
       json::object{{"order_no", no},
-                   {"shipments", tracking_json(*shipments, mask, api.utc_offset_minutes)}});
+                   {"shipments", tracking_json(*shipments, mask, api.utc_offset_minutes, api.eta,
+                                               api.orders.now())}});
 }
 
 }  // namespace

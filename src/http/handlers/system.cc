@@ -65,7 +65,11 @@ asio::awaitable<Response> track(Api& api, Context& ctx) {
     co_return error_response(ctx, status::not_found, "not_found",
                              "no order matches this order number and phone");
   auto body = order_json(*found.first, View::kPublic, api.utc_offset_minutes);
-  body["tracking"] = tracking_json(found.second, /*mask=*/true, api.utc_offset_minutes);
+  body["tracking"] = tracking_json(found.second, /*mask=*/true, api.utc_offset_minutes, api.eta,
+                                   api.orders.now());
+  body["eta"] = api.eta ? order_eta_json(found.second, *api.eta, api.orders.now(),
+                                         api.utc_offset_minutes)
+                        : json::value(nullptr);
   co_return json_response(ctx, status::ok, body);
 }
 

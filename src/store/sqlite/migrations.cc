@@ -271,12 +271,78 @@ INSERT INTO shipment_polling (shipment_id, next_poll_at)
   WHERE o.status IN ('SHIPPED', 'IN_TRANSIT', 'EXCEPTION');
 )sql";
 
-constexpr std::array<Migration, 5> kMigrations = {{
+// Monitoring: the lane of each shipment (for ETA), its temperature class (the strictest
+// category among the order's items, derived once here so sweeps never parse item JSON), when
+// the current tracking status was reached, anomalies, and temperature readings with the latest
+// cold-chain assessment. Items JSON is written by our own serializer (no spaces), so the LIKE
+// patterns below are exact.
+constexpr std::string_view kMonitoring = R"sql(
+ALTER TABLE shipments ADD COLUMN origin_city TEXT NOT NULL DEFAULT '';
+ALTER TABLE shipments ADD COLUMN service TEXT NOT NULL DEFAULT 'standard';
+ALTER TABLE shipments ADD COLUMN temp_class TEXT NOT NULL DEFAULT 'ambient';
+ALTER TABLE shipments_archive ADD COLUMN origin_city TEXT NOT NULL DEFAULT '';
+ALTER TABLE shipments_archive ADD COLUMN service TEXT NOT NULL DEFAULT 'standard';
+ALTER TABLE shipments_archive ADD COLUMN temp_class TEXT NOT NULL DEFAULT 'ambient';
+UPDATE shipments SET temp_class = (SELECT CASE
+    WHEN o.items_json LIKE '%"category":"frozen"%' THEN 'frozen'
+    WHEN o.items_json LIKE '%"category":"chilled"%' THEN 'chilled' ELSE 'ambient' END
+  FROM orders o WHERE o.id = shipments.order_id);
+ALTER TABLE shipment_tracking ADD COLUMN status_at INTEGER;
+UPDATE shipment_tracking SET status_at = (SELECT MAX(e.at) FROM tracking_events e
+  WHERE e.shipment_id = shipment_tracking.shipment_id);
+CREATE INDEX tracking_events_by_status ON tracking_events (status, shipment_id);
+
+CREATE TABLE anomalies (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  order_no TEXT NOT NULL,
+  shipment_id INTEGER,
+  carrier TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  evidence TEXT NOT NULL,
+  state TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  acknowledged_at INTEGER,
+  acknowledged_by TEXT,
+  resolved_at INTEGER,
+  resolved_by TEXT,
+  resolution TEXT
+);
+CREATE UNIQUE INDEX anomalies_one_unresolved ON anomalies (subject, kind) WHERE state != 'resolved';
+CREATE INDEX anomalies_by_state ON anomalies (state, id);
+CREATE INDEX anomalies_by_order ON anomalies (order_no, id);
+CREATE INDEX anomalies_by_kind ON anomalies (kind, id);
+
+CREATE TABLE temperature_readings (
+  shipment_id INTEGER NOT NULL,
+  device_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  temp_c REAL NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (shipment_id, device_id, at)
+) WITHOUT ROWID;
+CREATE TABLE shipment_coldchain (
+  shipment_id INTEGER PRIMARY KEY,
+  profile TEXT NOT NULL,
+  readings INTEGER NOT NULL,
+  thaw_risk TEXT NOT NULL,
+  worst TEXT NOT NULL,
+  mkt_c REAL,
+  summary_json TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 6> kMigrations = {{
     {1, "init", kInit},
     {2, "seed_reference_data", kSeed},
     {3, "idempotency_keys", kIdempotency},
     {4, "tracking", kTracking},
     {5, "shipment_polling", kPolling},
+    {6, "monitoring", kMonitoring},
 }};
 
 }  // namespace

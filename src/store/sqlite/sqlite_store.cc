@@ -11,8 +11,38 @@
 #include "domain/status.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/writes.h"
 
 namespace coldtrack::store::sqlite {
+
+void insert_audit(Db& db, const AuditRecord& a) {
+  db.prepare(
+        "INSERT INTO audit_log (at, actor, role, action, target, request_id, client_addr, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(1, a.at)
+      .bind(2, a.actor)
+      .bind(3, a.role)
+      .bind(4, a.action)
+      .bind(5, a.target)
+      .bind(6, a.request_id)
+      .bind(7, a.client_addr)
+      .bind(8, a.detail.empty() ? std::string("{}") : a.detail)
+      .run();
+}
+
+void insert_outbox(Db& db, std::string_view topic, const std::string& key,
+                   const std::string& payload, EpochMs now) {
+  db.prepare(
+        "INSERT INTO outbox (topic, msg_key, payload, created_at, available_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (msg_key) DO NOTHING")
+      .bind(1, topic)
+      .bind(2, key)
+      .bind(3, payload)
+      .bind(4, now)
+      .bind(5, now)
+      .run();
+}
+
 namespace {
 
 using domain::OrderStatus;
@@ -78,8 +108,8 @@ std::optional<OrderRecord> find_any(Db& db, std::string_view order_no) {
 void load_shipments(Db& db, std::vector<OrderRecord*>& orders, const Tables& t) {
   if (orders.empty()) return;
   std::string sql = fmt::format(
-      "SELECT s.order_id, s.carrier, COALESCE(c.name_zh, s.carrier), s.waybill_no, s.created_at "
-      "FROM {} s LEFT JOIN carriers c ON c.code = s.carrier WHERE s.order_id IN (",
+      "SELECT s.order_id, s.carrier, COALESCE(c.name_zh, s.carrier), s.waybill_no, s.created_at, "
+      "s.id, s.origin_city, s.service, s.temp_class FROM {} s LEFT JOIN carriers c ON c.code = s.carrier WHERE s.order_id IN (",
       t.shipments);
   for (std::size_t i = 0; i < orders.size(); ++i) sql += i ? ",?" : "?";
   sql += ") ORDER BY s.id";
@@ -89,7 +119,16 @@ void load_shipments(Db& db, std::vector<OrderRecord*>& orders, const Tables& t) 
     const auto id = s.i64(0);
     for (auto* o : orders) {
       if (o->id == id) {
-        o->shipments.push_back({s.text(1), s.text(2), s.text(3), s.i64(4)});
+        ShipmentRecord sh;
+        sh.id = s.i64(5);
+        sh.carrier = s.text(1);
+        sh.carrier_name = s.text(2);
+        sh.waybill_no = s.text(3);
+        sh.created_at = s.i64(4);
+        sh.origin_city = s.text(6);
+        sh.service = s.text(7);
+        sh.temp_class = s.text(8);
+        o->shipments.push_back(std::move(sh));
         break;
       }
     }
@@ -117,34 +156,6 @@ void load_details(Db& db, OrderRecord& o) {
   o.shipments.clear();
   std::vector<OrderRecord*> one{&o};
   load_shipments(db, one, t);
-}
-
-void insert_audit(Db& db, const AuditRecord& a) {
-  db.prepare(
-        "INSERT INTO audit_log (at, actor, role, action, target, request_id, client_addr, detail) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .bind(1, a.at)
-      .bind(2, a.actor)
-      .bind(3, a.role)
-      .bind(4, a.action)
-      .bind(5, a.target)
-      .bind(6, a.request_id)
-      .bind(7, a.client_addr)
-      .bind(8, a.detail.empty() ? std::string("{}") : a.detail)
-      .run();
-}
-
-void insert_outbox(Db& db, std::string_view topic, const std::string& key,
-                   const std::string& payload, EpochMs now) {
-  db.prepare(
-        "INSERT INTO outbox (topic, msg_key, payload, created_at, available_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (msg_key) DO NOTHING")
-      .bind(1, topic)
-      .bind(2, key)
-      .bind(3, payload)
-      .bind(4, now)
-      .bind(5, now)
-      .run();
 }
 
 std::int64_t insert_event(Db& db, const Tables& t, std::int64_t order_id, const EventRecord& e) {
@@ -186,16 +197,24 @@ std::int64_t insert_order_row(Db& db, const OrderRecord& o, bool or_ignore) {
   return db.last_insert_id();
 }
 
+// The temperature class is the strictest category among the order's items. Items JSON is
+// written by our own serializer (no spaces), so the LIKE patterns are exact.
 void insert_shipment_row(Db& db, std::int64_t order_id, EpochMs order_created_at,
                          const ShipmentRecord& sh) {
   db.prepare(
-        "INSERT INTO shipments (order_id, order_created_at, carrier, waybill_no, created_at) "
-        "VALUES (?, ?, ?, ?, ?)")
+        "INSERT INTO shipments (order_id, order_created_at, carrier, waybill_no, created_at, "
+        "origin_city, service, temp_class) SELECT ?, ?, ?, ?, ?, ?, ?, CASE "
+        "WHEN o.items_json LIKE '%\"category\":\"frozen\"%' THEN 'frozen' "
+        "WHEN o.items_json LIKE '%\"category\":\"chilled\"%' THEN 'chilled' ELSE 'ambient' END "
+        "FROM orders o WHERE o.id = ?")
       .bind(1, order_id)
       .bind(2, order_created_at)
       .bind(3, sh.carrier)
       .bind(4, sh.waybill_no)
       .bind(5, sh.created_at)
+      .bind(6, sh.origin_city)
+      .bind(7, sh.service.empty() ? std::string("standard") : sh.service)
+      .bind(8, order_id)
       .run();
 }
 
@@ -300,23 +319,6 @@ bool newer(const OrderRecord& a, const OrderRecord& b) {
 
 }  // namespace
 
-class SqliteStore::ReaderLease {
- public:
-  ReaderLease(SqliteStore& store, std::unique_ptr<Db> db) : store_(store), db_(std::move(db)) {}
-  ReaderLease(ReaderLease&& other) noexcept : store_(other.store_), db_(std::move(other.db_)) {}
-  ~ReaderLease() {
-    if (!db_) return;
-    std::lock_guard lock(store_.readers_mu_);
-    store_.idle_readers_.push_back(std::move(db_));
-    store_.readers_cv_.notify_one();
-  }
-  Db& operator*() { return *db_; }
-  Db* operator->() { return db_.get(); }
-
- private:
-  SqliteStore& store_;
-  std::unique_ptr<Db> db_;
-};
 
 SqliteStore::SqliteStore(const SqliteOptions& options) : options_(options) {
   const auto parent = std::filesystem::path(options_.path).parent_path();
@@ -821,8 +823,10 @@ TrackingApplied SqliteStore::apply_tracking(const TrackingUpdate& u) {
     db.prepare(
           "INSERT INTO shipment_tracking (shipment_id, provider, status, reason, raw_state, "
           "raw_substate, location, last_event_at, trace_count, traces_json, raw_payload, heard_at, "
-          "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (shipment_id) DO "
-          "UPDATE SET provider = excluded.provider, status = excluded.status, reason = "
+          "updated_at, status_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT "
+          "(shipment_id) DO UPDATE SET status_at = CASE WHEN status != excluded.status OR reason "
+          "!= excluded.reason THEN excluded.status_at ELSE status_at END, "
+          "provider = excluded.provider, status = excluded.status, reason = "
           "excluded.reason, raw_state = excluded.raw_state, raw_substate = excluded.raw_substate, "
           "location = excluded.location, last_event_at = excluded.last_event_at, trace_count = "
           "excluded.trace_count, traces_json = excluded.traces_json, raw_payload = "
@@ -840,7 +844,9 @@ TrackingApplied SqliteStore::apply_tracking(const TrackingUpdate& u) {
         .bind(11, u.raw_payload)
         .bind(12, u.now)
         .bind(13, u.now)
+        .bind(14, std::max(u.newest_event_at.value_or(u.now), r.order_created_at))
         .run();
+    out.shipment_ids.push_back(r.shipment_id);
     const EpochMs event_at = std::max(u.newest_event_at.value_or(u.now), r.order_created_at);
     if (!r.tracked || r.status != status || r.reason != reason) {
       auto ev = db.prepare(
@@ -892,6 +898,21 @@ constexpr std::string_view kPollTargetSelect =
     "FROM shipment_polling p JOIN shipments s ON s.id = p.shipment_id "
     "JOIN orders o ON o.id = s.order_id LEFT JOIN carriers c ON c.code = s.carrier "
     "LEFT JOIN shipment_tracking t ON t.shipment_id = s.id ";
+
+// Columns profile, readings, thaw_risk, worst, mkt_c, summary_json, updated_at from `first`.
+std::optional<ColdChainRecord> read_cold_chain(const Stmt& s, int first, std::int64_t shipment_id) {
+  if (s.is_null(first)) return std::nullopt;
+  ColdChainRecord k;
+  k.shipment_id = shipment_id;
+  k.profile = s.text(first);
+  k.readings = s.i64(first + 1);
+  k.thaw_risk = s.text(first + 2);
+  k.worst = s.text(first + 3);
+  if (!s.is_null(first + 4)) k.mkt_c = sqlite3_column_double(s.raw(), first + 4);
+  k.summary_json = s.text(first + 5);
+  k.updated_at = s.i64(first + 6);
+  return k;
+}
 
 PollTarget read_poll_target(const Stmt& s) {
   PollTarget t;
@@ -1040,9 +1061,11 @@ std::optional<std::vector<TrackingRecord>> SqliteStore::order_tracking(std::stri
   auto s = db->prepare(fmt::format(
       "SELECT s.id, s.carrier, COALESCE(c.name_zh, s.carrier), s.waybill_no, t.provider, "
       "t.status, t.reason, t.raw_state, t.raw_substate, t.location, t.last_event_at, "
-      "t.trace_count, t.traces_json, t.raw_payload, t.heard_at FROM {} s LEFT JOIN carriers c ON "
-      "c.code = s.carrier LEFT JOIN shipment_tracking t ON t.shipment_id = s.id WHERE s.order_id "
-      "= ? ORDER BY s.id",
+      "t.trace_count, t.traces_json, t.raw_payload, t.heard_at, t.status_at, s.created_at, "
+      "s.origin_city, s.service, s.temp_class, k.profile, k.readings, k.thaw_risk, k.worst, "
+      "k.mkt_c, k.summary_json, k.updated_at FROM {} s LEFT JOIN carriers c ON c.code = "
+      "s.carrier LEFT JOIN shipment_tracking t ON t.shipment_id = s.id LEFT JOIN "
+      "shipment_coldchain k ON k.shipment_id = s.id WHERE s.order_id = ? ORDER BY s.id",
       t.shipments));
   s.bind(1, o->id);
   std::vector<TrackingRecord> out;
@@ -1066,7 +1089,15 @@ std::optional<std::vector<TrackingRecord>> SqliteStore::order_tracking(std::stri
       r.traces_json = s.text(12);
       r.raw_payload = s.text(13);
       r.heard_at = s.opt_i64(14);
+      r.status_at = s.opt_i64(15);
     }
+    r.shipped_at = s.i64(16);
+    r.origin_city = s.text(17);
+    r.service = s.text(18);
+    r.temp_class = s.text(19);
+    r.dest_city = o->city;
+    r.archived = o->archived;
+    r.cold_chain = read_cold_chain(s, 20, r.shipment_id);
     out.push_back(std::move(r));
   }
   return out;

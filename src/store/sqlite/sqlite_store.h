@@ -8,11 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "store/sqlite/db.h"
 #include "store/store.h"
 
 namespace coldtrack::store::sqlite {
-
-class Db;
 
 struct SqliteOptions {
   std::string path;
@@ -72,6 +71,23 @@ class SqliteStore final : public Store {
   std::optional<std::string> carrier_for_provider_code(std::string_view provider,
                                                        std::string_view code) override;
 
+  std::vector<ShipmentWatch> active_shipments(std::int64_t after_id, int limit) override;
+  std::vector<ShipmentWatch> watch_shipments(const std::vector<std::int64_t>& ids) override;
+  std::vector<UnshippedOrder> unshipped_orders(EpochMs paid_before, std::int64_t& after_id,
+                                               int limit) override;
+  std::vector<DeliveredShipment> delivered_shipments(EpochMs since) override;
+  ReconcileResult reconcile_anomalies(const std::vector<SubjectCheck>& checks,
+                                      EpochMs now) override;
+  AnomalyPage list_anomalies(const AnomalyFilter& filter) override;
+  std::optional<AnomalyRecord> get_anomaly(std::int64_t id) override;
+  AnomalyChangeResult transition_anomaly(const AnomalyTransition& t,
+                                         const AuditRecord& audit) override;
+  std::optional<TrackingRecord> find_shipment(std::int64_t shipment_id) override;
+  int insert_temperatures(std::int64_t shipment_id, const std::vector<TemperatureRecord>& readings,
+                          EpochMs now) override;
+  std::vector<TemperatureRecord> temperatures(std::int64_t shipment_id) override;
+  void save_cold_chain(const ColdChainRecord& record) override;
+
   bool ping() override;
   std::vector<std::string> explain_list(const OrderFilter& filter) override;
   void close() override;
@@ -79,7 +95,23 @@ class SqliteStore final : public Store {
   int schema_version();
 
  private:
-  class ReaderLease;
+  class ReaderLease {
+   public:
+    ReaderLease(SqliteStore& store, std::unique_ptr<Db> db) : store_(store), db_(std::move(db)) {}
+    ReaderLease(ReaderLease&& other) noexcept : store_(other.store_), db_(std::move(other.db_)) {}
+    ~ReaderLease() {
+      if (!db_) return;
+      std::lock_guard lock(store_.readers_mu_);
+      store_.idle_readers_.push_back(std::move(db_));
+      store_.readers_cv_.notify_one();
+    }
+    Db& operator*() { return *db_; }
+    Db* operator->() { return db_.get(); }
+
+   private:
+    SqliteStore& store_;
+    std::unique_ptr<Db> db_;
+  };
   ReaderLease lease_reader();
   void migrate();
 
