@@ -56,8 +56,7 @@ std::string_view trim(std::string_view s) {
 bool valid_scope(std::string_view scope) {
   if (scope.empty() || scope.size() > 32) return false;
   return std::all_of(scope.begin(), scope.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
   });
 }
 
@@ -84,9 +83,10 @@ std::optional<std::string> parse(std::string_view spec,
     if (!valid_scope(scope))
       return fmt::format("\"{}\": \"{}\" is not a carrier code or category", item, scope);
     if (std::find(kRules.begin(), kRules.end(), rule) == kRules.end())
-      return fmt::format("\"{}\": unknown rule \"{}\" (expected one of no_update_h, pickup_h, "
-                         "not_signed_h, late_grace_h, ship_promise_h)",
-                         item, rule);
+      return fmt::format(
+          "\"{}\": unknown rule \"{}\" (expected one of no_update_h, pickup_h, "
+          "not_signed_h, late_grace_h, ship_promise_h)",
+          item, rule);
     double hours = 0;
     const auto* first = value.data();
     const auto* last = value.data() + value.size();
@@ -133,10 +133,9 @@ const std::vector<std::string>& all_kinds() {
 }
 
 const std::vector<std::string>& shipment_kinds() {
-  static const std::vector<std::string> kinds = {std::string(kNoUpdate),
-                                                 std::string(kCarrierProblem),
-                                                 std::string(kStuckAtPickup), std::string(kLate),
-                                                 std::string(kNotSigned)};
+  static const std::vector<std::string> kinds = {
+      std::string(kNoUpdate), std::string(kCarrierProblem), std::string(kStuckAtPickup),
+      std::string(kLate), std::string(kNotSigned)};
   return kinds;
 }
 
@@ -146,7 +145,9 @@ std::string_view kind_label_zh(std::string_view kind) {
   return {};
 }
 
-bool is_known_kind(std::string_view kind) { return !kind_label_zh(kind).empty(); }
+bool is_known_kind(std::string_view kind) {
+  return !kind_label_zh(kind).empty();
+}
 
 bool is_known_severity(std::string_view severity) {
   return !severity_label_zh(severity).empty();
@@ -213,8 +214,8 @@ std::vector<Finding> evaluate_shipment(const ShipmentFacts& f, const Thresholds&
 
   // Carrier problem states: what the carrier itself reports as trouble.
   if (f.status == "EXCEPTION" || f.status == "RETURNING" || f.status == "RETURNED") {
-    const std::string reason = f.status == "EXCEPTION" ? (f.reason.empty() ? "OTHER" : f.reason)
-                                                       : f.status;
+    const std::string reason =
+        f.status == "EXCEPTION" ? (f.reason.empty() ? "OTHER" : f.reason) : f.status;
     std::string_view severity = kWarning;
     if (reason == "LOST" || reason == "DAMAGED") {
       severity = kCritical;

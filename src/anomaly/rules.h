@@ -38,11 +38,11 @@ bool is_known_severity(std::string_view severity);
 std::string_view severity_label_zh(std::string_view severity);
 
 struct Thresholds {
-  EpochMs no_update_ms = 24 * 3'600'000LL;       // in transit without a new carrier event
-  EpochMs pickup_ms = 48 * 3'600'000LL;          // waiting at a pickup point / locker
-  EpochMs not_signed_ms = 12 * 3'600'000LL;      // out for delivery without being signed for
-  EpochMs late_grace_ms = 2 * 3'600'000LL;       // past the ETA interval's end by this much
-  EpochMs ship_promise_ms = 48 * 3'600'000LL;    // paid but not shipped
+  EpochMs no_update_ms = 24 * 3'600'000LL;     // in transit without a new carrier event
+  EpochMs pickup_ms = 48 * 3'600'000LL;        // waiting at a pickup point / locker
+  EpochMs not_signed_ms = 12 * 3'600'000LL;    // out for delivery without being signed for
+  EpochMs late_grace_ms = 2 * 3'600'000LL;     // past the ETA interval's end by this much
+  EpochMs ship_promise_ms = 48 * 3'600'000LL;  // paid but not shipped
 };
 
 // Defaults per temperature class, then overrides per category ("frozen") and per carrier
@@ -72,7 +72,7 @@ struct ShipmentFacts {
   std::string carrier, temp_class;  // temp_class: frozen | chilled | ambient
   EpochMs shipped_at = 0;
   bool tracked = false;
-  std::string status, reason;  // unified tracking status and reason codes
+  std::string status, reason;            // unified tracking status and reason codes
   std::optional<EpochMs> status_at;      // when the carrier reported the current status
   std::optional<EpochMs> last_event_at;  // newest carrier trace (carrier's clock)
   std::optional<EpochMs> received_at;    // when we stored that newest snapshot (our clock)

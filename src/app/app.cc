@@ -15,20 +15,20 @@
 
 #include "app/demo.h"
 #include "app/periodic.h"
-#include "eta/backtest.h"
-#include "service/coldchain_service.h"
-#include "service/eta_service.h"
-#include "service/monitor_service.h"
 #include "cache/nonce_cache.h"
 #include "cache/rate_limiter.h"
 #include "carriers/cainiao/cainiao.h"
 #include "carriers/kdniao/kdniao.h"
 #include "carriers/kuaidi100/kuaidi100.h"
+#include "eta/backtest.h"
 #include "http/api.h"
 #include "http/auth.h"
 #include "http/server.h"
 #include "net/http_client.h"
 #include "security/crypto.h"
+#include "service/coldchain_service.h"
+#include "service/eta_service.h"
+#include "service/monitor_service.h"
 #include "service/order_service.h"
 #include "service/tracking_service.h"
 #include "service/tracking_worker.h"
@@ -302,8 +302,7 @@ anomaly::RuleSet anomaly_rules(const Config& config) {
 
 int eta_backtest(const Config& config) {
   auto store = open_store(config);
-  const auto history =
-      service::to_samples(store->delivered_shipments(0), config.eta.origin_city);
+  const auto history = service::to_samples(store->delivered_shipments(0), config.eta.origin_city);
   store->close();
   if (history.empty()) {
     std::cerr << "no delivered shipments to replay (run the demo first, or point store.sqlite.path "

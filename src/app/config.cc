@@ -289,19 +289,16 @@ const std::vector<Key>& table() {
     // delivery-time prediction
     t.push_back(string_key("eta.origin_city", "a city name such as 上海市", check_non_empty,
                            [](Config& c, std::string v) { c.eta.origin_city = std::move(v); }));
-    t.push_back(string_key("eta.service_levels",
-                           "carrier nominal days such as \"SF=1-2,ZTO=2-4\"",
+    t.push_back(string_key("eta.service_levels", "carrier nominal days such as \"SF=1-2,ZTO=2-4\"",
                            check_service_levels,
                            [](Config& c, std::string v) { c.eta.service_levels = std::move(v); }));
     t.push_back(int_key("eta.min_lane_samples", 1, 100000,
                         [](Config& c, int v) { c.eta.min_lane_samples = v; }));
-    t.push_back(
-        int_key("eta.cutoff_hour", 0, 23, [](Config& c, int v) { c.eta.cutoff_hour = v; }));
+    t.push_back(int_key("eta.cutoff_hour", 0, 23, [](Config& c, int v) { c.eta.cutoff_hour = v; }));
     t.push_back(
         int_key("eta.refresh_s", 10, 604800, [](Config& c, int v) { c.eta.refresh_s = v; }));
     // anomaly detection
-    t.push_back(
-        bool_key("anomalies.enabled", [](Config& c, bool v) { c.anomalies.enabled = v; }));
+    t.push_back(bool_key("anomalies.enabled", [](Config& c, bool v) { c.anomalies.enabled = v; }));
     t.push_back(int_key("anomalies.sweep_interval_s", 1, 86400,
                         [](Config& c, int v) { c.anomalies.sweep_interval_s = v; }));
     t.push_back(string_key(

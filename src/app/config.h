@@ -107,9 +107,9 @@ struct Config {
     int refresh_s = 3600;                // how often the model relearns
   } eta;
   struct Anomalies {
-    bool enabled = true;          // the background sweeper (snapshot checks always run)
-    int sweep_interval_s = 300;   // 1..86400
-    std::string overrides;        // per category / carrier limits, see anomaly/rules.h
+    bool enabled = true;         // the background sweeper (snapshot checks always run)
+    int sweep_interval_s = 300;  // 1..86400
+    std::string overrides;       // per category / carrier limits, see anomaly/rules.h
   } anomalies;
   struct ColdChain {
     int max_future_s = 600;  // logger clock skew tolerated ahead of ours

@@ -169,8 +169,8 @@ std::vector<store::OrderRecord> generate_demo_orders(int count, std::int64_t now
     }
     std::vector<std::pair<OrderStatus, std::int64_t>> path;
     std::int64_t created = 0;
-    const bool delivers = std::find(chosen->steps.begin(), chosen->steps.end(),
-                                    S::kDelivered) != chosen->steps.end();
+    const bool delivers =
+        std::find(chosen->steps.begin(), chosen->steps.end(), S::kDelivered) != chosen->steps.end();
     const CarrierPick& cp = kCarriers[uniform(0, kCarriers.size() - 1)];
     if (delivers) {
       // Delivered history comes from the transit world model (demo_transit.h), laid out in

@@ -75,7 +75,6 @@ Response make(beast_http::status status, unsigned version, bool keep_alive, std:
   return res;
 }
 
-
 }  // namespace
 
 json::object error_body(std::string_view code, std::string_view message, std::string_view field,
@@ -92,8 +91,7 @@ Response body_response(const Context& ctx, beast_http::status status, std::strin
 }
 
 Response json_response(const Context& ctx, beast_http::status status, const json::value& body) {
-  return make(status, ctx.req.version(), ctx.req.keep_alive(), to_json_text(body),
-              ctx.request_id);
+  return make(status, ctx.req.version(), ctx.req.keep_alive(), to_json_text(body), ctx.request_id);
 }
 
 Response error_response(const Context& ctx, beast_http::status status, std::string_view code,

@@ -34,9 +34,9 @@ std::string to_json_text(const boost::json::value& v) {
     }
     if (c == '-' || (c >= '0' && c <= '9')) {
       std::size_t j = i + 1;
-      while (j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) ||
-                                 text[j] == '.' || text[j] == 'e' || text[j] == 'E' ||
-                                 text[j] == '+' || text[j] == '-'))
+      while (j < text.size() &&
+             (std::isdigit(static_cast<unsigned char>(text[j])) || text[j] == '.' ||
+              text[j] == 'e' || text[j] == 'E' || text[j] == '+' || text[j] == '-'))
         ++j;
       const std::string token = text.substr(i, j - i);
       if (token.find_first_of("eE") != std::string::npos) {

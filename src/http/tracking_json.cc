@@ -54,7 +54,7 @@ void times_to_rfc3339(json::value& v, int tz) {
   auto* obj = v.if_object();
   if (!obj) return;
   for (auto& [key, value] : *obj) {
-    if (key.ends_with("_at") && value.is_int64()) {
+    if ((key.ends_with("_at") || key == "since") && value.is_int64()) {
       value = domain::format_rfc3339(value.as_int64(), tz);
     } else {
       times_to_rfc3339(value, tz);

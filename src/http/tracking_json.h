@@ -21,8 +21,7 @@ std::string mask_waybill(std::string_view waybill);
 // told us anything) and the trace list newest first.
 // With `eta` set, each entry also carries its delivery prediction (null once delivered).
 boost::json::array tracking_json(const std::vector<store::TrackingRecord>& shipments, bool mask,
-                                 int utc_offset_minutes,
-                                 const service::EtaService* eta = nullptr,
+                                 int utc_offset_minutes, const service::EtaService* eta = nullptr,
                                  domain::EpochMs now = 0);
 
 // {earliest, latest, most_likely, confidence, basis, basis_detail, samples}
@@ -30,7 +29,8 @@ boost::json::object eta_json(const eta::Eta& e, int utc_offset_minutes);
 // The stored cold-chain summary plus labels; null when the shipment has no readings.
 boost::json::value cold_chain_json(const std::optional<store::ColdChainRecord>& k,
                                    int utc_offset_minutes);
-// Rewrites every integer member named "*_at" (stored as epoch ms) as RFC 3339, recursively.
+// Rewrites every integer member named "*_at" or "since" (stored as epoch ms) as RFC 3339,
+// recursively.
 void times_to_rfc3339(boost::json::value& v, int utc_offset_minutes);
 // The prediction for an order: the latest most_likely among its undelivered shipments.
 boost::json::value order_eta_json(const std::vector<store::TrackingRecord>& shipments,

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 #include <boost/json.hpp>
+#include <cmath>
 #include <map>
 
 namespace coldtrack::service {
@@ -65,9 +65,9 @@ ColdChainService::ColdChainService(store::Store& store, MonitorService& monitor,
                                    coldchain::ValidationLimits limits)
     : store_(store), monitor_(monitor), clock_(std::move(clock)), limits_(limits) {}
 
-Result<TemperatureIngest> ColdChainService::ingest(std::int64_t shipment_id,
-                                                   std::vector<coldchain::Reading> readings,
-                                                   std::vector<coldchain::ReadingProblem> malformed) {
+Result<TemperatureIngest> ColdChainService::ingest(
+    std::int64_t shipment_id, std::vector<coldchain::Reading> readings,
+    std::vector<coldchain::ReadingProblem> malformed) {
   auto shipment = store_.find_shipment(shipment_id);
   if (!shipment) return not_found(fmt::format("no shipment {}", shipment_id));
   TemperatureIngest out;

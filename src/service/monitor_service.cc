@@ -14,7 +14,9 @@ namespace {
 
 constexpr domain::EpochMs kQuarterHour = 15 * 60'000;
 
-std::string shipment_subject(std::int64_t id) { return fmt::format("shipment:{}", id); }
+std::string shipment_subject(std::int64_t id) {
+  return fmt::format("shipment:{}", id);
+}
 
 bool has_any(const std::vector<std::string>& open, const std::vector<std::string>& kinds) {
   for (const auto& k : open)
@@ -53,8 +55,8 @@ store::SubjectCheck MonitorService::evaluate(const store::ShipmentWatch& w, doma
   if (memo) {
     auto rounded = w;
     rounded.shipped_at = w.shipped_at - w.shipped_at % kQuarterHour;
-    const auto key = fmt::format("{}|{}|{}|{}|{}", w.origin_city, w.dest_city, w.carrier,
-                                 w.service, rounded.shipped_at);
+    const auto key = fmt::format("{}|{}|{}|{}|{}", w.origin_city, w.dest_city, w.carrier, w.service,
+                                 rounded.shipped_at);
     auto it = memo->latest.find(key);
     if (it == memo->latest.end()) {
       auto p = eta_.promised(rounded);
@@ -67,8 +69,7 @@ store::SubjectCheck MonitorService::evaluate(const store::ShipmentWatch& w, doma
   store::SubjectCheck check;
   check.subject = shipment_subject(w.shipment_id);
   check.kinds = anomaly::shipment_kinds();
-  for (auto& found :
-       anomaly::evaluate_shipment(f, rules_.resolve(w.carrier, w.temp_class), now)) {
+  for (auto& found : anomaly::evaluate_shipment(f, rules_.resolve(w.carrier, w.temp_class), now)) {
     check.findings.push_back({std::move(found.kind), check.subject, w.order_no, w.shipment_id,
                               w.carrier, std::move(found.severity), std::move(found.reason),
                               std::move(found.evidence)});
@@ -123,8 +124,8 @@ SweepStats MonitorService::sweep() {
       ++stats.orders;
       store::SubjectCheck check{"order:" + o.order_no, order_kinds, {}};
       if (auto f = anomaly::evaluate_unshipped(o.paid_at, thresholds, now))
-        check.findings.push_back({f->kind, check.subject, o.order_no, std::nullopt, "",
-                                  f->severity, f->reason, f->evidence});
+        check.findings.push_back({f->kind, check.subject, o.order_no, std::nullopt, "", f->severity,
+                                  f->reason, f->evidence});
       checks.push_back(std::move(check));
     }
     stats.subjects_written += static_cast<std::int64_t>(checks.size());
@@ -183,12 +184,13 @@ store::ReconcileResult MonitorService::record_cold_chain(const store::TrackingRe
       evidence = fmt::format(
           R"({{"zone":"{}","trigger":"{}","device_id":{},"started_at":{},"fired_at":{},)"
           R"("peak_c":{:.2f},"duration_minutes":{},"thaw_risk":"{}","exposure_degree_minutes":{:.1f}}})",
-          chosen->zone, chosen->trigger, boost::json::serialize(boost::json::value(chosen->device_id)), chosen->started_at,
+          chosen->zone, chosen->trigger,
+          boost::json::serialize(boost::json::value(chosen->device_id)), chosen->started_at,
           chosen->fired_at, chosen->peak_c, chosen->duration_ms / 60'000,
           coldchain::to_string(a.thaw_risk), a.exposure_degree_minutes);
     }
-    check.findings.push_back({std::string(anomaly::kTemperature), check.subject,
-                              shipment.order_no, shipment.shipment_id, shipment.carrier,
+    check.findings.push_back({std::string(anomaly::kTemperature), check.subject, shipment.order_no,
+                              shipment.shipment_id, shipment.carrier,
                               std::string(coldchain::to_string(*a.worst)), reason, evidence});
   }
   return store_.reconcile_anomalies({check}, now);
@@ -217,7 +219,8 @@ Result<store::AnomalyRecord> MonitorService::transition(std::int64_t id, const s
   audit.request_id = actor.request_id;
   audit.client_addr = actor.client_addr;
   auto r = store_.transition_anomaly(t, audit);
-  if (std::holds_alternative<store::NotFound>(r)) return not_found(fmt::format("no anomaly {}", id));
+  if (std::holds_alternative<store::NotFound>(r))
+    return not_found(fmt::format("no anomaly {}", id));
   if (auto* c = std::get_if<store::AnomalyConflict>(&r))
     return Error{ErrorCode::kConflict, c->message, {}, std::nullopt};
   return std::move(std::get<store::AnomalyChanged>(r).anomaly);

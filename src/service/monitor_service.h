@@ -17,9 +17,9 @@
 namespace coldtrack::service {
 
 struct SweepStats {
-  std::int64_t shipments = 0;  // active shipments evaluated
-  std::int64_t orders = 0;     // paid-unshipped orders evaluated
-  std::int64_t rows_read = 0;  // rows the sweep read from the store
+  std::int64_t shipments = 0;         // active shipments evaluated
+  std::int64_t orders = 0;            // paid-unshipped orders evaluated
+  std::int64_t rows_read = 0;         // rows the sweep read from the store
   std::int64_t subjects_written = 0;  // subjects handed to the store for reconciliation
   store::ReconcileResult changes;
   std::int64_t took_ms = 0;

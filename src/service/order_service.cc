@@ -198,17 +198,19 @@ Result<domain::Order> OrderService::change_status(const std::string& order_no, O
 
 Result<domain::Order> OrderService::add_shipment(const std::string& order_no,
                                                  const std::string& carrier,
-                                                 const std::string& waybill_no,
-                                                 const Actor& actor,
+                                                 const std::string& waybill_no, const Actor& actor,
                                                  const std::string& origin_city,
-                                                 const std::string& service) {
+                                                 const std::string& service,
+                                                 std::optional<domain::EpochMs> shipped_at) {
   const auto now = clock_();
   if (!domain::is_valid_waybill_no(waybill_no))
     return invalid("waybill_no", "must be 4-40 characters of A-Z, a-z, 0-9 or '-'");
+  if (shipped_at && *shipped_at > now + kFutureSlackMs)
+    return invalid("shipped_at", "is in the future");
   store::ShipmentRecord sh;
   sh.carrier = carrier;
   sh.waybill_no = waybill_no;
-  sh.created_at = now;
+  sh.created_at = shipped_at.value_or(now);
   sh.origin_city = origin_city;
   sh.service = service.empty() ? "standard" : service;
   auto result = store_.add_shipment(

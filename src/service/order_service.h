@@ -63,11 +63,13 @@ class OrderService {
   Result<domain::Order> change_status(const std::string& order_no, domain::OrderStatus to,
                                       std::optional<domain::EpochMs> at, const std::string& note,
                                       const Actor& actor);
-  // `origin_city` ("" = the shop's default) and `service` describe the lane for ETA.
+  // `origin_city` ("" = the shop's default) and `service` describe the lane for ETA;
+  // `shipped_at` (default now) is when the parcel was handed over, for waybills recorded later.
   Result<domain::Order> add_shipment(const std::string& order_no, const std::string& carrier,
                                      const std::string& waybill_no, const Actor& actor,
                                      const std::string& origin_city = "",
-                                     const std::string& service = "standard");
+                                     const std::string& service = "standard",
+                                     std::optional<domain::EpochMs> shipped_at = std::nullopt);
   // `reveal` writes an audit row; the caller has checked the role.
   Result<domain::Order> get(const std::string& order_no, bool reveal, const Actor& actor);
   Result<OrderList> list(const ListQuery& query);

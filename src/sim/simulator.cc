@@ -17,6 +17,7 @@
 #include <deque>
 #include <functional>
 #include <iostream>
+#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -34,6 +35,7 @@
 #include "sim/payloads.h"
 #include "sim/push_client.h"
 #include "sim/script.h"
+#include "sim/temperature.h"
 
 namespace coldtrack::sim {
 namespace {
@@ -1047,9 +1049,102 @@ struct Simulator::Impl {
     add(verb::post, "/sim/advance", [this](const Context& ctx) {
       return Reply{advance_endpoint(ctx), {}};
     });
+    add(verb::post, "/sim/loggers", [this](const Context& ctx) {
+      return Reply{loggers_post(ctx), {}};
+    });
+    add(verb::get, "/sim/loggers", [this](const Context& ctx) {
+      return Reply{http::json_response(ctx, status::ok, loggers_json()), {}};
+    });
     add(verb::get, "/sim/health", [](const Context& ctx) {
       return Reply{http::json_response(ctx, status::ok, json::object{{"ok", true}}), {}};
     });
+  }
+
+  // ---- Loggers (temperature.h): one thread per feed, like the blocking push thread ------------
+
+  struct LoggerRun {
+    std::uint64_t id = 0;
+    LoggerFeed feed;
+    FeedResult result;
+    bool done = false;
+    std::thread thread;
+  };
+  static constexpr std::size_t kMaxRunningLoggers = 32;
+  static constexpr std::size_t kMaxLoggerRecords = 1000;
+
+  Response loggers_post(const Context& ctx) {
+    FeedRequestError error;
+    std::optional<LoggerFeed> feed =
+        parse_logger_feed(ctx.req.body(), wall_now_ms(), options.seed, &error);
+    if (!feed) return control_error(ctx, error.message, error.field);
+    std::lock_guard lock(loggers_mu);
+    if (loggers_cancel)
+      return http::error_response(ctx, status::service_unavailable, "unavailable", "stopping");
+    // Forget the oldest finished feeds (their threads have ended: join is immediate).
+    std::size_t running = 0;
+    for (const LoggerRun& r : loggers) running += r.done ? 0 : 1;
+    for (auto it = loggers.begin(); it != loggers.end() && loggers.size() >= kMaxLoggerRecords;) {
+      if (!it->done) {
+        ++it;
+        continue;
+      }
+      if (it->thread.joinable()) it->thread.join();
+      it = loggers.erase(it);
+    }
+    if (running >= kMaxRunningLoggers)
+      return http::error_response(ctx, status::too_many_requests, "rate_limited",
+                                  "too many logger feeds running");
+    LoggerRun& run = loggers.emplace_back();
+    run.id = ++logger_ids;
+    run.feed = std::move(*feed);
+    try {
+      run.thread = std::thread([this, &run] {
+        FeedControl control;
+        control.cancel = &loggers_cancel;
+        control.progress = [this, &run](const FeedResult& r) {
+          std::lock_guard l(loggers_mu);
+          run.result = r;
+        };
+        FeedResult r = push_feed(run.feed, control);
+        std::lock_guard l(loggers_mu);
+        run.result = std::move(r);
+        run.done = true;
+      });
+    } catch (const std::system_error& e) {
+      loggers.pop_back();
+      return http::error_response(ctx, status::service_unavailable, "unavailable", e.what());
+    }
+    return http::json_response(ctx, status::accepted,
+                               json::object{{"accepted", true}, {"id", run.id}});
+  }
+
+  json::object loggers_json() {
+    std::lock_guard lock(loggers_mu);
+    json::array feeds;
+    for (const LoggerRun& r : loggers)
+      feeds.push_back(json::object{{"id", r.id},
+                                   {"shipment_id", r.feed.shipment_id},
+                                   {"device_id", r.feed.device_id},
+                                   {"profile", to_string(r.feed.profile)},
+                                   {"state", r.done ? "done" : "running"},
+                                   {"count", r.feed.count},
+                                   {"batches_sent", r.result.batches_sent},
+                                   {"readings_sent", r.result.readings_sent},
+                                   {"failures", r.result.failures},
+                                   {"last_status", r.result.last_status}});
+    return json::object{{"feeds", std::move(feeds)}};
+  }
+
+  // Cancels the feeds (an attempt in flight finishes) and joins their threads.
+  void stop_loggers() {
+    std::vector<std::thread*> threads;
+    {
+      std::lock_guard lock(loggers_mu);
+      loggers_cancel = true;  // loggers_post neither adds nor erases from now on
+      for (LoggerRun& r : loggers) threads.push_back(&r.thread);
+    }
+    for (std::thread* t : threads)
+      if (t->joinable()) t->join();
   }
 
   // ---- Members --------------------------------------------------------------------------------
@@ -1074,6 +1169,10 @@ struct Simulator::Impl {
   std::uint64_t generation = 0;
   EpochMs kdniao_free_day = -1;
   int kdniao_free_calls = 0;
+  std::mutex loggers_mu;
+  std::list<LoggerRun> loggers;  // stable addresses: each thread holds its own record
+  std::atomic<bool> loggers_cancel{false};
+  std::uint64_t logger_ids = 0;
 
   http::Router router;
   http::Metrics metrics;
@@ -1104,6 +1203,7 @@ unsigned short Simulator::start() {
                                             wall_now_ms);
   s.port = s.server->start();
   s.stopping = false;
+  s.loggers_cancel = false;
   s.timer = std::thread([&s] { s.run_timer(); });
   s.started = true;
   return s.port;
@@ -1116,11 +1216,13 @@ void Simulator::stop() {
     std::lock_guard lock(s.mu);
     s.stopping = true;
   }
+  s.loggers_cancel = true;  // feeds stop before their next attempt
   s.cv.notify_all();
   if (s.timer.joinable()) s.timer.join();
   s.server->drain(std::chrono::milliseconds(0));
   s.server->stop();
   s.pool->join();
+  s.stop_loggers();  // after the server: no new feed can start
   s.server.reset();
   s.pool.reset();
   s.started = false;
@@ -1171,7 +1273,7 @@ int run_simulator(const SimOptions& options) {
             << "  carriers.kuaidi100.query_url:     " << url << "/kuaidi100/poll/query.do\n"
             << "  carriers.kuaidi100.subscribe_url: " << url << "/kuaidi100/poll\n"
             << "  carriers.cainiao.gateway_url:     " << url << "/cainiao/gateway/link.do\n"
-            << "  control: " << url << "/sim/{faults,reset,stats,advance}\n"
+            << "  control: " << url << "/sim/{faults,reset,stats,advance,loggers}\n"
             << "  time scale " << options.time_scale << "x, seed " << options.seed << std::endl;
   if (options.kdniao_api_key.empty() || options.kuaidi100_key.empty())
     spdlog::warn("sim: a provider key is empty; every signed call to it will be refused");

@@ -41,6 +41,15 @@
 //   GET  /sim/stats    call/push counters per provider, simulated time
 //   POST /sim/advance  {"seconds":N}: move simulated time forward (pushes follow at once)
 //   GET  /sim/health   {"ok":true}
+//   POST /sim/loggers  start a cold-chain logger feed (sim/temperature.h) on its own thread:
+//                      {"target_url":"http://127.0.0.1:8080","api_key","api_secret",
+//                      "shipment_id":N,"device_id":"LOG-1","profile":"frozen_door_open",
+//                      "start"?: RFC 3339 or epoch ms (default: wall-clock now - count *
+//                      interval), "interval_s"?:60,"count"?:600,"batch"?:500,"seed"?:N}
+//                      -> 202 {"accepted":true,"id":N}; bad input -> 400 naming the field
+//   GET  /sim/loggers  {"feeds":[{"id","shipment_id","device_id","profile","state":"running"|
+//                      "done","count","batches_sent","readings_sent","failures","last_status"}]}
+//                      stop() cancels running feeds (an attempt in flight finishes) and joins
 //
 // Faults queue per provider and each one is used up by the next event it applies to:
 //   timeout       query/subscribe: held for SimOptions::fault_delay, then HTTP 504, empty body;

@@ -155,7 +155,7 @@ struct TrackingRecord {
   std::int64_t trace_count = 0;
   std::string traces_json;  // [{"time":ms,"description","location","raw_code"}], oldest first
   std::string raw_payload;
-  std::optional<EpochMs> heard_at;  // last time the carrier told us anything about it
+  std::optional<EpochMs> heard_at;   // last time the carrier told us anything about it
   std::optional<EpochMs> status_at;  // when the carrier reported the current status
   // The lane, for delivery-time prediction.
   EpochMs shipped_at = 0;
@@ -270,7 +270,7 @@ struct ShipmentWatch {
   bool tracked = false;
   std::string status, reason;  // unified tracking status ("" when untracked)
   std::optional<EpochMs> status_at, last_event_at, heard_at;
-  std::optional<EpochMs> received_at;  // when the current snapshot was stored
+  std::optional<EpochMs> received_at;   // when the current snapshot was stored
   std::vector<std::string> open_kinds;  // kinds of its unresolved anomalies
 };
 
@@ -300,6 +300,9 @@ struct SubjectCheck {
   std::string subject;
   std::vector<std::string> kinds;
   std::vector<AnomalyFinding> findings;
+  // After staff resolve an anomaly, the same kind, reason and severity (or lower) is not raised
+  // again on this subject for this long: they handled it; only worse news reopens it.
+  EpochMs quiet_after_manual_ms = 24 * 3'600'000LL;
 };
 
 struct ReconcileResult {
@@ -358,8 +361,7 @@ class MonitoringStore {
   virtual std::optional<TrackingRecord> find_shipment(std::int64_t shipment_id) = 0;
   // Inserts readings (the first of a device + time wins); returns how many were new.
   virtual int insert_temperatures(std::int64_t shipment_id,
-                                  const std::vector<TemperatureRecord>& readings,
-                                  EpochMs now) = 0;
+                                  const std::vector<TemperatureRecord>& readings, EpochMs now) = 0;
   // All readings of a shipment, by device then time.
   virtual std::vector<TemperatureRecord> temperatures(std::int64_t shipment_id) = 0;
   virtual void save_cold_chain(const ColdChainRecord& record) = 0;

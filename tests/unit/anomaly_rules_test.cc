@@ -171,7 +171,7 @@ TEST(AnomalyRules, PaidButNotShippedWithinThePromise) {
 TEST(AnomalyRules, OverridesPerCategoryAndCarrierTakeTheStricter) {
   RuleSet rules;
   ASSERT_FALSE(rules.apply_overrides("frozen.no_update_h=6, SF.no_update_h=10,ZTO.pickup_h=0.5"));
-  EXPECT_EQ(rules.resolve("SF", "frozen").no_update_ms, 6 * kHour);   // category stricter
+  EXPECT_EQ(rules.resolve("SF", "frozen").no_update_ms, 6 * kHour);    // category stricter
   EXPECT_EQ(rules.resolve("SF", "ambient").no_update_ms, 10 * kHour);  // carrier only
   EXPECT_EQ(rules.resolve("JD", "ambient").no_update_ms, 24 * kHour);  // default
   EXPECT_EQ(rules.resolve("ZTO", "ambient").pickup_ms, kHour / 2);
@@ -179,9 +179,9 @@ TEST(AnomalyRules, OverridesPerCategoryAndCarrierTakeTheStricter) {
 }
 
 TEST(AnomalyRules, BadOverrideSpecsAreRefusedNamingTheItem) {
-  for (const char* bad : {"frozen.no_update_h", "frozen.nope_h=3", "frozen.no_update_h=0",
-                          "frozen.no_update_h=-1", "frozen.no_update_h=abc", "fr ozen.pickup_h=1",
-                          "no_update_h=3"}) {
+  for (const char* bad :
+       {"frozen.no_update_h", "frozen.nope_h=3", "frozen.no_update_h=0", "frozen.no_update_h=-1",
+        "frozen.no_update_h=abc", "fr ozen.pickup_h=1", "no_update_h=3"}) {
     auto err = check_overrides(bad);
     ASSERT_TRUE(err) << bad;
   }

@@ -54,27 +54,26 @@ json::value time_or_null(const std::optional<domain::EpochMs>& t, int tz) {
 }
 
 json::object anomaly_json(const store::AnomalyRecord& a, int tz) {
-  json::object o{{"id", a.id},
-                 {"kind", a.kind},
-                 {"kind_label", anomaly::kind_label_zh(a.kind)},
-                 {"order_no", a.order_no},
-                 {"shipment_id", a.shipment_id ? json::value(*a.shipment_id) : nullptr},
-                 {"carrier", a.carrier.empty() ? json::value(nullptr) : json::value(a.carrier)},
-                 {"severity", a.severity},
-                 {"severity_label", anomaly::severity_label_zh(a.severity)},
-                 {"reason", a.reason},
-                 {"state", a.state},
-                 {"state_label", state_label_zh(a.state)},
-                 {"opened_at", domain::format_rfc3339(a.opened_at, tz)},
-                 {"updated_at", domain::format_rfc3339(a.updated_at, tz)},
-                 {"acknowledged_at", time_or_null(a.acknowledged_at, tz)},
-                 {"acknowledged_by", a.acknowledged_by.empty() ? json::value(nullptr)
-                                                               : json::value(a.acknowledged_by)},
-                 {"resolved_at", time_or_null(a.resolved_at, tz)},
-                 {"resolved_by",
-                  a.resolved_by.empty() ? json::value(nullptr) : json::value(a.resolved_by)},
-                 {"resolution",
-                  a.resolution.empty() ? json::value(nullptr) : json::value(a.resolution)}};
+  json::object o{
+      {"id", a.id},
+      {"kind", a.kind},
+      {"kind_label", anomaly::kind_label_zh(a.kind)},
+      {"order_no", a.order_no},
+      {"shipment_id", a.shipment_id ? json::value(*a.shipment_id) : nullptr},
+      {"carrier", a.carrier.empty() ? json::value(nullptr) : json::value(a.carrier)},
+      {"severity", a.severity},
+      {"severity_label", anomaly::severity_label_zh(a.severity)},
+      {"reason", a.reason},
+      {"state", a.state},
+      {"state_label", state_label_zh(a.state)},
+      {"opened_at", domain::format_rfc3339(a.opened_at, tz)},
+      {"updated_at", domain::format_rfc3339(a.updated_at, tz)},
+      {"acknowledged_at", time_or_null(a.acknowledged_at, tz)},
+      {"acknowledged_by",
+       a.acknowledged_by.empty() ? json::value(nullptr) : json::value(a.acknowledged_by)},
+      {"resolved_at", time_or_null(a.resolved_at, tz)},
+      {"resolved_by", a.resolved_by.empty() ? json::value(nullptr) : json::value(a.resolved_by)},
+      {"resolution", a.resolution.empty() ? json::value(nullptr) : json::value(a.resolution)}};
   const auto reason_zh = carriers::reason_label_zh(a.reason);
   o["reason_label"] = reason_zh.empty() ? json::value(nullptr) : json::value(reason_zh);
   boost::system::error_code ec;
@@ -153,7 +152,8 @@ asio::awaitable<Response> list_anomalies(Api& api, Context& ctx) {
   auto result = co_await on_pool(api.pool, std::move(work));
   if (!result.ok()) co_return error_response(ctx, result.error());
   json::array items;
-  for (const auto& a : result.value().items) items.push_back(anomaly_json(a, api.utc_offset_minutes));
+  for (const auto& a : result.value().items)
+    items.push_back(anomaly_json(a, api.utc_offset_minutes));
   const auto& next = result.value().next_before_id;
   co_return json_response(
       ctx, status::ok,
@@ -224,8 +224,8 @@ bool parse_readings(const json::object& body, std::vector<coldchain::Reading>& r
     return false;
   }
   if (list->empty() || list->size() > kMaxReadingsPerBatch) {
-    error = service::invalid("readings", fmt::format("must hold 1 to {} readings",
-                                                     kMaxReadingsPerBatch));
+    error = service::invalid("readings",
+                             fmt::format("must hold 1 to {} readings", kMaxReadingsPerBatch));
     return false;
   }
   for (std::size_t i = 0; i < list->size(); ++i) {

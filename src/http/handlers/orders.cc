@@ -81,8 +81,8 @@ asio::awaitable<Response> get_order(Api& api, Context& ctx) {
   };
   auto found = co_await on_pool(api.pool, std::move(work));
   if (!found.order.ok()) co_return error_response(ctx, found.order.error());
-  auto j =
-      order_json(found.order.value(), reveal ? View::kRevealed : View::kMasked, api.utc_offset_minutes);
+  auto j = order_json(found.order.value(), reveal ? View::kRevealed : View::kMasked,
+                      api.utc_offset_minutes);
   // The delivery prediction and cold-chain state, from the shipments' tracking.
   const auto tracking = found.tracking.value_or(std::vector<store::TrackingRecord>{});
   j["eta"] = api.eta ? order_eta_json(tracking, *api.eta, api.orders.now(), api.utc_offset_minutes)
@@ -227,9 +227,11 @@ asio::awaitable<Response> add_shipment(Api& api, Context& ctx) {
   if (!body.ok()) co_return error_response(ctx, body.error());
   FieldReader r(body.value(), "");
   std::string carrier, waybill, origin, service = "standard";
-  if (!(r.only({"carrier", "waybill_no", "origin_city", "service"}) &&
+  std::optional<std::int64_t> shipped_at;
+  if (!(r.only({"carrier", "waybill_no", "origin_city", "service", "shipped_at"}) &&
         r.str("carrier", carrier, true) && r.str("waybill_no", waybill, true) &&
-        r.str("origin_city", origin, false) && r.str("service", service, false)))
+        r.str("origin_city", origin, false) && r.str("service", service, false) &&
+        r.time("shipped_at", shipped_at)))
     co_return error_response(ctx, r.error());
   if (carrier.empty() || carrier.size() > 32)
     co_return error_response(ctx, status::bad_request, "invalid_argument",
@@ -238,13 +240,14 @@ asio::awaitable<Response> add_shipment(Api& api, Context& ctx) {
     co_return error_response(ctx, status::bad_request, "invalid_argument",
                              "must be a city name of at most 64 bytes", "origin_city");
   if (service.empty() || service.size() > 32 ||
-      !std::all_of(service.begin(), service.end(),
-                   [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; }))
+      !std::all_of(service.begin(), service.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      }))
     co_return error_response(ctx, status::bad_request, "invalid_argument",
                              "must be a service code of a-z, 0-9 and '_' such as standard",
                              "service");
-  auto work = [&api, no, carrier, waybill, origin, service, a = actor_of(ctx)] {
-    return api.orders.add_shipment(no, carrier, waybill, a, origin, service);
+  auto work = [&api, no, carrier, waybill, origin, service, shipped_at, a = actor_of(ctx)] {
+    return api.orders.add_shipment(no, carrier, waybill, a, origin, service, shipped_at);
   };
   auto result = co_await on_pool(api.pool, std::move(work));
   if (!result.ok()) co_return error_response(ctx, result.error());

@@ -312,6 +312,7 @@ CREATE TABLE anomalies (
   resolution TEXT
 );
 CREATE UNIQUE INDEX anomalies_one_unresolved ON anomalies (subject, kind) WHERE state != 'resolved';
+CREATE INDEX anomalies_by_subject ON anomalies (subject, kind, id);
 CREATE INDEX anomalies_by_state ON anomalies (state, id);
 CREATE INDEX anomalies_by_order ON anomalies (order_no, id);
 CREATE INDEX anomalies_by_kind ON anomalies (kind, id);

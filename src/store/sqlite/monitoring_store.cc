@@ -90,12 +90,32 @@ std::optional<AnomalyRecord> find_anomaly(Db& db, std::int64_t id) {
 
 // Kinds, severities and reasons are fixed codes and order numbers are [A-Za-z0-9_-]: no
 // escaping needed.
+int severity_rank(std::string_view s) {
+  if (s == "warning") return 1;
+  if (s == "major") return 2;
+  if (s == "critical") return 3;
+  return 0;
+}
+
+// True when staff resolved this subject's anomaly of the finding's kind recently, for the same
+// reason at the same or a higher severity.
+bool quieted_by_staff(Db& db, const SubjectCheck& c, const AnomalyFinding& f, EpochMs now) {
+  auto s = db.prepare(
+      "SELECT severity, reason, resolved_at, resolved_by FROM anomalies WHERE subject = ? AND "
+      "kind = ? AND state = 'resolved' ORDER BY id DESC LIMIT 1");
+  s.bind(1, c.subject).bind(2, f.kind);
+  if (!s.step()) return false;
+  if (s.text(3) == "system:monitor") return false;  // cleared by itself: raise again
+  return s.text(1) == f.reason && severity_rank(f.severity) <= severity_rank(s.text(0)) &&
+         s.i64(2) + c.quiet_after_manual_ms > now;
+}
+
 std::string anomaly_payload(const AnomalyRecord& a) {
   return fmt::format(
       R"({{"id":{},"kind":"{}","order_no":"{}","shipment_id":{},"carrier":"{}","severity":"{}",)"
       R"("reason":"{}","state":"{}"}})",
-      a.id, a.kind, a.order_no, a.shipment_id ? std::to_string(*a.shipment_id) : "null",
-      a.carrier, a.severity, a.reason, a.state);
+      a.id, a.kind, a.order_no, a.shipment_id ? std::to_string(*a.shipment_id) : "null", a.carrier,
+      a.severity, a.reason, a.state);
 }
 
 }  // namespace
@@ -196,6 +216,7 @@ ReconcileResult SqliteStore::reconcile_anomalies(const std::vector<SubjectCheck>
     for (const auto& f : c.findings) {
       auto it = open.find(f.kind);
       if (it == open.end()) {
+        if (quieted_by_staff(db, c, f, now)) continue;
         db.prepare(
               "INSERT INTO anomalies (kind, subject, order_no, shipment_id, carrier, severity, "
               "reason, evidence, state, opened_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
@@ -391,8 +412,7 @@ std::vector<TemperatureRecord> SqliteStore::temperatures(std::int64_t shipment_i
       "ORDER BY device_id, at");
   s.bind(1, shipment_id);
   std::vector<TemperatureRecord> out;
-  while (s.step())
-    out.push_back({s.text(0), s.i64(1), sqlite3_column_double(s.raw(), 2)});
+  while (s.step()) out.push_back({s.text(0), s.i64(1), sqlite3_column_double(s.raw(), 2)});
   return out;
 }
 

@@ -109,7 +109,8 @@ void load_shipments(Db& db, std::vector<OrderRecord*>& orders, const Tables& t) 
   if (orders.empty()) return;
   std::string sql = fmt::format(
       "SELECT s.order_id, s.carrier, COALESCE(c.name_zh, s.carrier), s.waybill_no, s.created_at, "
-      "s.id, s.origin_city, s.service, s.temp_class FROM {} s LEFT JOIN carriers c ON c.code = s.carrier WHERE s.order_id IN (",
+      "s.id, s.origin_city, s.service, s.temp_class FROM {} s LEFT JOIN carriers c ON c.code = "
+      "s.carrier WHERE s.order_id IN (",
       t.shipments);
   for (std::size_t i = 0; i < orders.size(); ++i) sql += i ? ",?" : "?";
   sql += ") ORDER BY s.id";
@@ -318,7 +319,6 @@ bool newer(const OrderRecord& a, const OrderRecord& b) {
 }
 
 }  // namespace
-
 
 SqliteStore::SqliteStore(const SqliteOptions& options) : options_(options) {
   const auto parent = std::filesystem::path(options_.path).parent_path();
