@@ -1497,5 +1497,223 @@ TEST_F(StoreDemoTest, ListQueryPlansUseIndexesAfterAnalyze) {
   CheckListPlans("analyzed");
 }
 
+
+// --- monitoring: anomalies, temperatures and the rules' inputs -------------------------------
+
+class MonitoringStoreTest : public StoreTest {
+ protected:
+  // A PAID order shipped with SF; returns its shipment id.
+  std::int64_t Shipped(const std::string& no, EpochMs created = kT0) {
+    Create(no, kPhoneA, created);
+    Move(no, S::kPaid, created + kMinute);
+    auto o = Ship(no, "SF", "SF" + no.substr(no.size() - 6));
+    return o.shipments.at(0).id;
+  }
+
+  store::AnomalyFinding Finding(std::int64_t shipment, const std::string& no,
+                                const std::string& kind, const std::string& severity,
+                                const std::string& reason = "NO_UPDATE") {
+    return {kind,   "shipment:" + std::to_string(shipment), no, shipment, "SF", severity, reason,
+            "{}"};
+  }
+
+  store::SubjectCheck Check(std::int64_t shipment, std::vector<store::AnomalyFinding> findings) {
+    return {"shipment:" + std::to_string(shipment),
+            {"no_update", "carrier_problem", "late"},
+            std::move(findings)};
+  }
+
+  std::vector<store::AnomalyRecord> All(const std::string& no) {
+    store::AnomalyFilter f;
+    f.order_no = no;
+    return store_->list_anomalies(f).items;
+  }
+};
+
+TEST_F(MonitoringStoreTest, ShipmentsCarryTheirLaneAndTheStrictestTemperatureClass) {
+  now_ = kT0 + kHour;
+  const auto id = Shipped("MON000001");
+  auto watch = store_->watch_shipments({id});
+  ASSERT_EQ(watch.size(), 1u);
+  EXPECT_EQ(watch[0].temp_class, "frozen");  // frozen dumplings and chilled milk: frozen wins
+  EXPECT_EQ(watch[0].dest_city, "上海市");
+  EXPECT_EQ(watch[0].service, "standard");
+  EXPECT_FALSE(watch[0].tracked);
+  EXPECT_EQ(watch[0].shipped_at, now_);
+  const auto active = store_->active_shipments(0, 10);
+  ASSERT_EQ(active.size(), 1u);
+  EXPECT_EQ(active[0].shipment_id, id);
+}
+
+TEST_F(MonitoringStoreTest, AnomaliesAreRaisedOnceUpdatedWhenWorseAndResolvedWhenCleared) {
+  const auto id = Shipped("MON000002");
+  auto r = store_->reconcile_anomalies({Check(id, {Finding(id, "MON000002", "no_update", "warning")})},
+                                       kT0 + kDay);
+  EXPECT_EQ(r.opened, 1);
+  // Same finding again: nothing changes (no duplicate, no write).
+  r = store_->reconcile_anomalies({Check(id, {Finding(id, "MON000002", "no_update", "warning")})},
+                                  kT0 + kDay + kHour);
+  EXPECT_EQ(r.opened + r.updated + r.resolved, 0);
+  ASSERT_EQ(All("MON000002").size(), 1u);
+  // Worse: the same record is escalated.
+  r = store_->reconcile_anomalies({Check(id, {Finding(id, "MON000002", "no_update", "major")})},
+                                  kT0 + 2 * kDay);
+  EXPECT_EQ(r.updated, 1);
+  auto all = All("MON000002");
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].severity, "major");
+  EXPECT_EQ(all[0].opened_at, kT0 + kDay);
+  // The watch reports the open kind.
+  EXPECT_EQ(store_->watch_shipments({id})[0].open_kinds, std::vector<std::string>{"no_update"});
+  // A kind that was not evaluated stays as it is; an evaluated one that no longer holds resolves.
+  store::SubjectCheck other{"shipment:" + std::to_string(id), {"temperature"}, {}};
+  r = store_->reconcile_anomalies({other}, kT0 + 2 * kDay);
+  EXPECT_EQ(r.resolved, 0);
+  r = store_->reconcile_anomalies({Check(id, {})}, kT0 + 3 * kDay);
+  EXPECT_EQ(r.resolved, 1);
+  all = All("MON000002");
+  EXPECT_EQ(all[0].state, "resolved");
+  EXPECT_EQ(all[0].resolved_by, "system:monitor");
+  EXPECT_EQ(all[0].resolved_at, kT0 + 3 * kDay);
+  // Cleared by itself, so it may be raised again as a new record.
+  r = store_->reconcile_anomalies({Check(id, {Finding(id, "MON000002", "no_update", "warning")})},
+                                  kT0 + 4 * kDay);
+  EXPECT_EQ(r.opened, 1);
+  EXPECT_EQ(All("MON000002").size(), 2u);
+  // Every change was announced for the notification workers.
+  EXPECT_EQ(store_->claim_outbox("anomaly.opened", kT0 + 5 * kDay, 10, kMinute).size(), 2u);
+  EXPECT_EQ(store_->claim_outbox("anomaly.updated", kT0 + 5 * kDay, 10, kMinute).size(), 1u);
+  EXPECT_EQ(store_->claim_outbox("anomaly.resolved", kT0 + 5 * kDay, 10, kMinute).size(), 1u);
+}
+
+TEST_F(MonitoringStoreTest, StaffLifecycleAndTheQuietPeriodAfterAManualResolve) {
+  const auto id = Shipped("MON000003");
+  store_->reconcile_anomalies({Check(id, {Finding(id, "MON000003", "no_update", "warning")})},
+                              kT0 + kDay);
+  const auto a = All("MON000003").at(0);
+  store::AuditRecord audit;
+  audit.at = kT0 + kDay;
+  audit.actor = "apikey:ak_test";
+  audit.action = "anomaly.acknowledge";
+  audit.target = "anomaly:" + std::to_string(a.id);
+  auto ack = store_->transition_anomaly({a.id, "acknowledged", "apikey:ak_test", "", kT0 + kDay},
+                                        audit);
+  ASSERT_TRUE(std::holds_alternative<store::AnomalyChanged>(ack));
+  EXPECT_EQ(std::get<store::AnomalyChanged>(ack).anomaly.state, "acknowledged");
+  EXPECT_EQ(std::get<store::AnomalyChanged>(ack).anomaly.acknowledged_by, "apikey:ak_test");
+  auto done = store_->transition_anomaly(
+      {a.id, "resolved", "apikey:ak_test", "carrier confirmed", kT0 + kDay + kHour}, audit);
+  ASSERT_TRUE(std::holds_alternative<store::AnomalyChanged>(done));
+  EXPECT_EQ(std::get<store::AnomalyChanged>(done).anomaly.resolution, "carrier confirmed");
+  auto late_ack =
+      store_->transition_anomaly({a.id, "acknowledged", "x", "", kT0 + kDay + 2 * kHour}, audit);
+  EXPECT_TRUE(std::holds_alternative<store::AnomalyConflict>(late_ack));
+  EXPECT_TRUE(std::holds_alternative<store::NotFound>(
+      store_->transition_anomaly({999999, "resolved", "x", "", kT0}, audit)));
+  // The condition still holds: not raised again at the same severity within 24 hours...
+  auto r = store_->reconcile_anomalies(
+      {Check(id, {Finding(id, "MON000003", "no_update", "warning")})}, kT0 + kDay + 2 * kHour);
+  EXPECT_EQ(r.opened, 0);
+  // ...but worse news reopens it at once...
+  r = store_->reconcile_anomalies({Check(id, {Finding(id, "MON000003", "no_update", "major")})},
+                                  kT0 + kDay + 3 * kHour);
+  EXPECT_EQ(r.opened, 1);
+  // ...and a different reason is a different problem.
+  const auto id2 = Shipped("MON000004");
+  store_->reconcile_anomalies({Check(id2, {Finding(id2, "MON000004", "carrier_problem", "major",
+                                                    "REJECTED")})},
+                              kT0);
+  const auto b = All("MON000004").at(0);
+  store_->transition_anomaly({b.id, "resolved", "x", "ok", kT0 + kHour}, audit);
+  r = store_->reconcile_anomalies(
+      {Check(id2, {Finding(id2, "MON000004", "carrier_problem", "major", "LOST")})},
+      kT0 + 2 * kHour);
+  EXPECT_EQ(r.opened, 1);
+  // Past the quiet period the same finding is raised again.
+  r = store_->reconcile_anomalies(
+      {Check(id2, {Finding(id2, "MON000004", "carrier_problem", "major", "LOST"),
+                   Finding(id2, "MON000004", "no_update", "warning")})},
+      kT0 + 3 * kDay);
+  EXPECT_EQ(r.opened, 1);  // no_update; LOST is still open (not duplicated)
+}
+
+TEST_F(MonitoringStoreTest, ListFiltersAndPagesNewestFirst) {
+  for (int i = 0; i < 5; ++i) {
+    const auto no = "MONL0000" + std::to_string(i);
+    const auto id = Shipped(no);
+    store_->reconcile_anomalies(
+        {Check(id, {Finding(id, no, i % 2 ? "late" : "no_update", i == 4 ? "critical" : "warning")})},
+        kT0 + i * kHour);
+  }
+  store::AnomalyFilter f;
+  f.limit = 2;
+  auto page = store_->list_anomalies(f);
+  ASSERT_EQ(page.items.size(), 2u);
+  EXPECT_EQ(page.items[0].order_no, "MONL00004");
+  ASSERT_TRUE(page.next_before_id);
+  f.before_id = page.next_before_id;
+  f.limit = 10;
+  EXPECT_EQ(store_->list_anomalies(f).items.size(), 3u);
+  store::AnomalyFilter kind;
+  kind.kind = "late";
+  EXPECT_EQ(store_->list_anomalies(kind).items.size(), 2u);
+  store::AnomalyFilter sev;
+  sev.severity = "critical";
+  EXPECT_EQ(store_->list_anomalies(sev).items.size(), 1u);
+  store::AnomalyFilter window;
+  window.from = kT0 + kHour;
+  window.to = kT0 + 3 * kHour;
+  EXPECT_EQ(store_->list_anomalies(window).items.size(), 2u);
+}
+
+TEST_F(MonitoringStoreTest, TemperatureReadingsAreKeptOncePerDeviceAndTime) {
+  const auto id = Shipped("MON000005");
+  std::vector<store::TemperatureRecord> batch = {
+      {"LOG-2", kT0 + 2 * kMinute, -19.5}, {"LOG-1", kT0 + kMinute, -20.0},
+      {"LOG-1", kT0, -21.0}};
+  EXPECT_EQ(store_->insert_temperatures(id, batch, kT0), 3);
+  // Resent with a different value for one timestamp: the first stays.
+  batch.push_back({"LOG-1", kT0 + 3 * kMinute, -18.5});
+  batch[1].temp_c = 5.0;
+  EXPECT_EQ(store_->insert_temperatures(id, batch, kT0), 1);
+  const auto all = store_->temperatures(id);
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].device_id, "LOG-1");
+  EXPECT_EQ(all[0].at, kT0);
+  EXPECT_DOUBLE_EQ(all[1].temp_c, -20.0);
+  EXPECT_EQ(all[3].device_id, "LOG-2");
+  EXPECT_TRUE(store_->temperatures(id + 1000).empty());
+  EXPECT_TRUE(store_->find_shipment(id));
+  EXPECT_FALSE(store_->find_shipment(id + 1000));
+}
+
+TEST_F(MonitoringStoreTest, DeliveredHistoryAndPaidButUnshippedOrders) {
+  now_ = kT0 + kDay;
+  const auto id = Shipped("MON000006", kT0);
+  const EpochMs shipped = now_;
+  now_ += 2 * kDay;
+  Move("MON000006", S::kInTransit, shipped + kHour);
+  Move("MON000006", S::kDelivered, shipped + 30 * kHour);
+  const auto delivered = store_->delivered_shipments(0);
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(delivered[0].carrier, "SF");
+  EXPECT_EQ(delivered[0].dest_city, "上海市");
+  EXPECT_EQ(delivered[0].shipped_at, shipped);
+  EXPECT_EQ(delivered[0].delivered_at, shipped + 30 * kHour);
+  EXPECT_TRUE(store_->active_shipments(0, 10).empty());
+  (void)id;
+
+  Create("MON000007", kPhoneA, kT0);
+  Move("MON000007", S::kPaid, kT0 + kMinute);
+  Create("MON000008", kPhoneA, kT0);
+  Move("MON000008", S::kPaid, kT0 + 3 * kDay);
+  std::int64_t after = 0;
+  const auto due = store_->unshipped_orders(kT0 + 2 * kDay, after, 100);
+  ASSERT_EQ(due.size(), 1u);  // the other was paid too recently
+  EXPECT_EQ(due[0].order_no, "MON000007");
+  EXPECT_EQ(due[0].paid_at, kT0 + kMinute);
+  EXPECT_GT(after, 0);
+}
+
 }  // namespace
 }  // namespace coldtrack
