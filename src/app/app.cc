@@ -6,6 +6,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 
+#include <array>
 #include <condition_variable>
 #include <csignal>
 #include <filesystem>
@@ -23,6 +24,7 @@
 #include "eta/backtest.h"
 #include "http/api.h"
 #include "http/auth.h"
+#include "http/client.h"
 #include "http/server.h"
 #include "net/http_client.h"
 #include "security/crypto.h"
@@ -283,6 +285,39 @@ std::vector<std::string> create_live_demo_orders(service::OrderService& orders, 
   return out;
 }
 
+// Demo: the simulator's data loggers report on three frozen parcels that have been on the road
+// for a while: one in good order, one with door-open spikes, one whose refrigeration failed.
+void start_demo_loggers(sim::Simulator& simulator, store::Store& store,
+                        const std::pair<std::string, std::string>& key, unsigned short port) {
+  const auto now = now_ms();
+  const std::array<const char*, 3> profiles = {"frozen_ok", "frozen_door_open", "frozen_failure"};
+  std::size_t next = 0;
+  const auto base = simulator.base_url();
+  http::Client client("127.0.0.1",
+                      static_cast<unsigned short>(std::stoi(base.substr(base.rfind(':') + 1))));
+  for (const auto& w : store.active_shipments(0, 5000)) {
+    if (next == profiles.size()) break;
+    if (w.temp_class != "frozen" || w.shipped_at > now - 8 * 3'600'000LL) continue;
+    const int count = 6 * 60;  // six hours of minute readings, ending now
+    boost::json::object body{{"target_url", fmt::format("http://127.0.0.1:{}", port)},
+                             {"api_key", key.first},
+                             {"api_secret", key.second},
+                             {"shipment_id", w.shipment_id},
+                             {"device_id", fmt::format("DEMO-LOG-{}", next + 1)},
+                             {"profile", profiles[next]},
+                             {"interval_s", 60},
+                             {"count", count},
+                             {"start", now - count * 60'000LL}};
+    const auto r = client.request("POST", "/sim/loggers", boost::json::serialize(body));
+    if (r.status != 202) {
+      spdlog::warn("demo: logger feed refused: {} {}", r.status, r.body);
+      continue;
+    }
+    spdlog::info("demo: data logger ({}) reports on order {}", profiles[next], w.order_no);
+    ++next;
+  }
+}
+
 eta::Options eta_options(const Config& config) {
   eta::Options o;
   o.min_lane_samples = config.eta.min_lane_samples;
@@ -338,7 +373,8 @@ int serve(const Config& config_in, const ServeOptions& options) {
   service::MonitorService monitor(*store, anomaly_rules(config), eta, now_ms);
   coldchain::ValidationLimits limits;
   limits.max_future_ms = config.cold_chain.max_future_s * 1000LL;
-  service::ColdChainService cold_chain(*store, monitor, now_ms, limits);
+  service::ColdChainService cold_chain(*store, monitor, now_ms, limits,
+                                       config.cold_chain.mkt_activation_energy_kj * 1000.0);
   tracking.on_applied([&monitor](const std::vector<std::int64_t>& ids) {
     const auto r = monitor.check_shipments(ids);
     if (r.opened || r.resolved)
@@ -422,6 +458,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
   so.idle_timeout = std::chrono::seconds(config.server.idle_timeout_s);
   http::Server server(so, router, &auth, store.get(), pool, metrics, now_ms);
   const auto port = server.start();
+  if (simulator && demo_key) start_demo_loggers(*simulator, *store, *demo_key, port);
 
   http::Router metrics_router;
   std::unique_ptr<http::Server> metrics_server;
@@ -446,8 +483,11 @@ int serve(const Config& config_in, const ServeOptions& options) {
   std::unique_ptr<Periodic> sweeper;
   if (config.anomalies.enabled)
     sweeper = std::make_unique<Periodic>(
-        "anomaly sweep", std::chrono::seconds(config.anomalies.sweep_interval_s), [&monitor] {
+        "anomaly sweep", std::chrono::seconds(config.anomalies.sweep_interval_s),
+        [&monitor, &metrics] {
           const auto s = monitor.sweep();
+          metrics.anomaly_sweep(static_cast<double>(s.took_ms) / 1000.0, s.changes.opened,
+                                s.changes.updated, s.changes.resolved);
           spdlog::info(
               "anomaly sweep: {} shipments, {} orders, {} rows read, {} opened, {} updated, {} "
               "resolved in {} ms",

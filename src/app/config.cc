@@ -110,6 +110,14 @@ std::string check_service_levels(const std::string& v) {
   return err ? *err : "";
 }
 
+std::string check_activation_energy(const std::string& v) {
+  double d = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+  if (ec != std::errc() || p != v.data() + v.size() || !(d >= 10 && d <= 500))
+    return "it is not a number from 10 to 500";
+  return "";
+}
+
 std::string check_anomaly_overrides(const std::string& v) {
   auto err = anomaly::check_overrides(v);
   return err ? *err : "";
@@ -310,6 +318,10 @@ const std::vector<Key>& table() {
     // cold chain
     t.push_back(int_key("cold_chain.max_future_s", 0, 86400,
                         [](Config& c, int v) { c.cold_chain.max_future_s = v; }));
+    t.push_back(string_key(
+        "cold_chain.mkt_activation_energy_kj",
+        "an activation energy in kJ/mol from 10 to 500, e.g. 83.144", check_activation_energy,
+        [](Config& c, std::string v) { c.cold_chain.mkt_activation_energy_kj = std::stod(v); }));
     // display
     t.push_back(string_key(
         "display.time_zone",

@@ -113,6 +113,7 @@ struct Config {
   } anomalies;
   struct ColdChain {
     int max_future_s = 600;  // logger clock skew tolerated ahead of ours
+    double mkt_activation_energy_kj = 83.144;  // ΔH for the mean kinetic temperature, kJ/mol
   } cold_chain;
   struct Display {
     std::string time_zone = "Asia/Shanghai";  // "Asia/Shanghai", "UTC" or a fixed "+HH:MM"/"-HH:MM"

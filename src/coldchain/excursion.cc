@@ -337,7 +337,8 @@ Assessment assess(const Profile& profile, std::vector<Reading> readings, EpochMs
     }
     a.exposure_degree_minutes = std::max(a.exposure_degree_minutes, exposure);
     worst_above_target = std::max(worst_above_target, above_target);
-    if (auto mkt = weighted_mkt(s.r, std::move(weights), 83'144.0)) keep_max(a.mkt_c, *mkt);
+    if (auto mkt = weighted_mkt(s.r, std::move(weights), profile.mkt_delta_h_j_per_mol))
+      keep_max(a.mkt_c, *mkt);
 
     for (std::size_t z = 0; z < profile.zones.size(); ++z) {
       ZoneState st;

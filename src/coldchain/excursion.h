@@ -36,6 +36,7 @@ struct Profile {
   std::vector<Zone> zones;
   EpochMs ignore_start_ms = 30 * 60'000;  // loading: the logger is still settling
   EpochMs max_gap_ms = 30 * 60'000;       // a longer gap is unknown time, neither inside nor out
+  double mkt_delta_h_j_per_mol = 83'144.0;  // activation energy for the mean kinetic temperature
 };
 
 // Built-in profiles ("frozen", "chilled"); nullopt for "ambient" or an unknown category (no

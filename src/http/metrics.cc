@@ -26,6 +26,29 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                    .Name("coldtrack_carrier_breaker_state")
                    .Help("Circuit breaker per carrier provider: 0 closed, 1 open, 2 half-open")
                    .Register(*registry_);
+  sweep_seconds_ = &prometheus::BuildGauge()
+                        .Name("coldtrack_anomaly_sweep_seconds")
+                        .Help("Duration of the last anomaly sweep over active shipments")
+                        .Register(*registry_);
+  anomalies_ = &prometheus::BuildCounter()
+                    .Name("coldtrack_anomaly_changes_total")
+                    .Help("Anomalies opened, updated (escalated) and resolved by the sweeper")
+                    .Register(*registry_);
+  readings_ = &prometheus::BuildCounter()
+                   .Name("coldtrack_temperature_readings_total")
+                   .Help("Temperature readings received, by result")
+                   .Register(*registry_);
+}
+
+void Metrics::anomaly_sweep(double seconds, int opened, int updated, int resolved) {
+  sweep_seconds_->Add({}).Set(seconds);
+  anomalies_->Add({{"change", "opened"}}).Increment(opened);
+  anomalies_->Add({{"change", "updated"}}).Increment(updated);
+  anomalies_->Add({{"change", "resolved"}}).Increment(resolved);
+}
+
+void Metrics::temperature_readings(std::string_view result, int n) {
+  readings_->Add({{"result", std::string(result)}}).Increment(n);
 }
 
 void Metrics::carrier_breaker(std::string_view provider, int state) {

@@ -26,6 +26,10 @@ class Metrics {
   void carrier_call(std::string_view provider, std::string_view kind, std::string_view result);
   // 0 closed, 1 open, 2 half-open.
   void carrier_breaker(std::string_view provider, int state);
+  // One anomaly sweep: its duration and what it changed.
+  void anomaly_sweep(double seconds, int opened, int updated, int resolved);
+  // Temperature readings by result (stored, duplicate, rejected).
+  void temperature_readings(std::string_view result, int n);
   std::string serialize() const;
   prometheus::Registry& registry() { return *registry_; }
 
@@ -40,6 +44,9 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* pushes_;
   prometheus::Family<prometheus::Counter>* calls_;
   prometheus::Family<prometheus::Gauge>* breakers_;
+  prometheus::Family<prometheus::Gauge>* sweep_seconds_;
+  prometheus::Family<prometheus::Counter>* anomalies_;
+  prometheus::Family<prometheus::Counter>* readings_;
   std::mutex mu_;
   std::unordered_map<std::string, Series> series_;
 };

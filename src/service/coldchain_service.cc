@@ -62,8 +62,12 @@ std::string assessment_json(const coldchain::Profile& profile, const coldchain::
 }
 
 ColdChainService::ColdChainService(store::Store& store, MonitorService& monitor, Clock clock,
-                                   coldchain::ValidationLimits limits)
-    : store_(store), monitor_(monitor), clock_(std::move(clock)), limits_(limits) {}
+                                   coldchain::ValidationLimits limits, double mkt_delta_h_j_per_mol)
+    : store_(store),
+      monitor_(monitor),
+      clock_(std::move(clock)),
+      limits_(limits),
+      mkt_delta_h_(mkt_delta_h_j_per_mol) {}
 
 Result<TemperatureIngest> ColdChainService::ingest(
     std::int64_t shipment_id, std::vector<coldchain::Reading> readings,
@@ -117,7 +121,7 @@ store::ColdChainRecord ColdChainService::assess(const store::TrackingRecord& shi
   for (auto& r : store_.temperatures(shipment.shipment_id))
     readings.push_back({std::move(r.device_id), r.at, r.temp_c});
   k.readings = static_cast<std::int64_t>(readings.size());
-  const auto profile = coldchain::profile_for(shipment.temp_class);
+  auto profile = coldchain::profile_for(shipment.temp_class);
   if (!profile) {
     // Ambient goods: the readings are kept and charted, but no rule applies.
     k.profile = shipment.temp_class.empty() ? "ambient" : shipment.temp_class;
@@ -126,6 +130,7 @@ store::ColdChainRecord ColdChainService::assess(const store::TrackingRecord& shi
     store_.save_cold_chain(k);
     return k;
   }
+  profile->mkt_delta_h_j_per_mol = mkt_delta_h_;
   const auto a = coldchain::assess(*profile, std::move(readings), shipment.shipped_at);
   k.profile = profile->category;
   k.thaw_risk = std::string(coldchain::to_string(a.thaw_risk));

@@ -37,7 +37,8 @@ struct TemperatureChart {
 class ColdChainService {
  public:
   ColdChainService(store::Store& store, MonitorService& monitor, Clock clock,
-                   coldchain::ValidationLimits limits = {});
+                   coldchain::ValidationLimits limits = {},
+                   double mkt_delta_h_j_per_mol = 83'144.0);
 
   // `malformed` are problems found while parsing (wrong types); they refuse the batch too.
   Result<TemperatureIngest> ingest(std::int64_t shipment_id,
@@ -55,6 +56,7 @@ class ColdChainService {
   MonitorService& monitor_;
   Clock clock_;
   coldchain::ValidationLimits limits_;
+  double mkt_delta_h_;
 };
 
 // The stored summary of an assessment (JSON object text).

@@ -479,3 +479,37 @@ TEST(ConfigTest, ProcessEnvironmentReadsEnviron) {
 
 }  // namespace
 }  // namespace coldtrack::app
+
+namespace coldtrack::app {
+namespace {
+
+TEST(ConfigMonitoring, ReadsEtaAnomalyAndColdChainKeys) {
+  TempFile f(
+      "eta:\n  origin_city: 青岛市\n  service_levels: \"SF=1-2,ZTO=2-5\"\n  cutoff_hour: 18\n"
+      "anomalies:\n  sweep_interval_s: 60\n  overrides: \"frozen.no_update_h=8,SF.pickup_h=24\"\n"
+      "cold_chain:\n  mkt_activation_energy_kj: 100.5\n");
+  const auto c = load_config(f.path(), {{"COLDTRACK_ETA_MIN_LANE_SAMPLES", "5"}});
+  EXPECT_EQ(c.eta.origin_city, "青岛市");
+  EXPECT_EQ(c.eta.service_levels, "SF=1-2,ZTO=2-5");
+  EXPECT_EQ(c.eta.cutoff_hour, 18);
+  EXPECT_EQ(c.eta.min_lane_samples, 5);
+  EXPECT_EQ(c.anomalies.sweep_interval_s, 60);
+  EXPECT_EQ(c.anomalies.overrides, "frozen.no_update_h=8,SF.pickup_h=24");
+  EXPECT_DOUBLE_EQ(c.cold_chain.mkt_activation_energy_kj, 100.5);
+  const auto d = load_config(std::nullopt, {});
+  EXPECT_DOUBLE_EQ(d.cold_chain.mkt_activation_energy_kj, 83.144);
+  EXPECT_EQ(d.eta.origin_city, "上海市");
+}
+
+TEST(ConfigMonitoring, BadMonitoringValuesNameTheKey) {
+  EXPECT_EQ(env_error({{"COLDTRACK_ANOMALIES_OVERRIDES", "frozen.no_such_h=3"}}).key,
+            "anomalies.overrides");
+  EXPECT_EQ(env_error({{"COLDTRACK_ETA_SERVICE_LEVELS", "SF=two-days"}}).key, "eta.service_levels");
+  EXPECT_EQ(env_error({{"COLDTRACK_COLD_CHAIN_MKT_ACTIVATION_ENERGY_KJ", "5"}}).key,
+            "cold_chain.mkt_activation_energy_kj");
+  EXPECT_EQ(env_error({{"COLDTRACK_ETA_CUTOFF_HOUR", "24"}}).key, "eta.cutoff_hour");
+  EXPECT_EQ(env_error({{"COLDTRACK_ETA_ORIGIN_CITY", ""}}).key, "eta.origin_city");
+}
+
+}  // namespace
+}  // namespace coldtrack::app

@@ -1497,7 +1497,6 @@ TEST_F(StoreDemoTest, ListQueryPlansUseIndexesAfterAnalyze) {
   CheckListPlans("analyzed");
 }
 
-
 // --- monitoring: anomalies, temperatures and the rules' inputs -------------------------------
 
 class MonitoringStoreTest : public StoreTest {
@@ -1513,7 +1512,7 @@ class MonitoringStoreTest : public StoreTest {
   store::AnomalyFinding Finding(std::int64_t shipment, const std::string& no,
                                 const std::string& kind, const std::string& severity,
                                 const std::string& reason = "NO_UPDATE") {
-    return {kind,   "shipment:" + std::to_string(shipment), no, shipment, "SF", severity, reason,
+    return {kind, "shipment:" + std::to_string(shipment), no, shipment, "SF", severity, reason,
             "{}"};
   }
 
@@ -1547,8 +1546,8 @@ TEST_F(MonitoringStoreTest, ShipmentsCarryTheirLaneAndTheStrictestTemperatureCla
 
 TEST_F(MonitoringStoreTest, AnomaliesAreRaisedOnceUpdatedWhenWorseAndResolvedWhenCleared) {
   const auto id = Shipped("MON000002");
-  auto r = store_->reconcile_anomalies({Check(id, {Finding(id, "MON000002", "no_update", "warning")})},
-                                       kT0 + kDay);
+  auto r = store_->reconcile_anomalies(
+      {Check(id, {Finding(id, "MON000002", "no_update", "warning")})}, kT0 + kDay);
   EXPECT_EQ(r.opened, 1);
   // Same finding again: nothing changes (no duplicate, no write).
   r = store_->reconcile_anomalies({Check(id, {Finding(id, "MON000002", "no_update", "warning")})},
@@ -1596,8 +1595,8 @@ TEST_F(MonitoringStoreTest, StaffLifecycleAndTheQuietPeriodAfterAManualResolve) 
   audit.actor = "apikey:ak_test";
   audit.action = "anomaly.acknowledge";
   audit.target = "anomaly:" + std::to_string(a.id);
-  auto ack = store_->transition_anomaly({a.id, "acknowledged", "apikey:ak_test", "", kT0 + kDay},
-                                        audit);
+  auto ack =
+      store_->transition_anomaly({a.id, "acknowledged", "apikey:ak_test", "", kT0 + kDay}, audit);
   ASSERT_TRUE(std::holds_alternative<store::AnomalyChanged>(ack));
   EXPECT_EQ(std::get<store::AnomalyChanged>(ack).anomaly.state, "acknowledged");
   EXPECT_EQ(std::get<store::AnomalyChanged>(ack).anomaly.acknowledged_by, "apikey:ak_test");
@@ -1620,9 +1619,8 @@ TEST_F(MonitoringStoreTest, StaffLifecycleAndTheQuietPeriodAfterAManualResolve) 
   EXPECT_EQ(r.opened, 1);
   // ...and a different reason is a different problem.
   const auto id2 = Shipped("MON000004");
-  store_->reconcile_anomalies({Check(id2, {Finding(id2, "MON000004", "carrier_problem", "major",
-                                                    "REJECTED")})},
-                              kT0);
+  store_->reconcile_anomalies(
+      {Check(id2, {Finding(id2, "MON000004", "carrier_problem", "major", "REJECTED")})}, kT0);
   const auto b = All("MON000004").at(0);
   store_->transition_anomaly({b.id, "resolved", "x", "ok", kT0 + kHour}, audit);
   r = store_->reconcile_anomalies(
@@ -1641,9 +1639,9 @@ TEST_F(MonitoringStoreTest, ListFiltersAndPagesNewestFirst) {
   for (int i = 0; i < 5; ++i) {
     const auto no = "MONL0000" + std::to_string(i);
     const auto id = Shipped(no);
-    store_->reconcile_anomalies(
-        {Check(id, {Finding(id, no, i % 2 ? "late" : "no_update", i == 4 ? "critical" : "warning")})},
-        kT0 + i * kHour);
+    store_->reconcile_anomalies({Check(id, {Finding(id, no, i % 2 ? "late" : "no_update",
+                                                    i == 4 ? "critical" : "warning")})},
+                                kT0 + i * kHour);
   }
   store::AnomalyFilter f;
   f.limit = 2;
@@ -1669,8 +1667,7 @@ TEST_F(MonitoringStoreTest, ListFiltersAndPagesNewestFirst) {
 TEST_F(MonitoringStoreTest, TemperatureReadingsAreKeptOncePerDeviceAndTime) {
   const auto id = Shipped("MON000005");
   std::vector<store::TemperatureRecord> batch = {
-      {"LOG-2", kT0 + 2 * kMinute, -19.5}, {"LOG-1", kT0 + kMinute, -20.0},
-      {"LOG-1", kT0, -21.0}};
+      {"LOG-2", kT0 + 2 * kMinute, -19.5}, {"LOG-1", kT0 + kMinute, -20.0}, {"LOG-1", kT0, -21.0}};
   EXPECT_EQ(store_->insert_temperatures(id, batch, kT0), 3);
   // Resent with a different value for one timestamp: the first stays.
   batch.push_back({"LOG-1", kT0 + 3 * kMinute, -18.5});

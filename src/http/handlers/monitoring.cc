@@ -296,6 +296,7 @@ asio::awaitable<Response> post_temperatures(Api& api, Context& ctx) {
   if (!result.ok()) co_return error_response(ctx, result.error());
   auto& out = result.value();
   if (!out.problems.empty()) {
+    api.metrics.temperature_readings("rejected", out.received);
     // Every offending index, and the details of the first 100 problems (a batch of 10,000
     // bad readings must not produce a megabyte of the same message).
     constexpr std::size_t kDetailed = 100;
@@ -322,6 +323,8 @@ asio::awaitable<Response> post_temperatures(Api& api, Context& ctx) {
     e["problems_total"] = out.problems.size();
     co_return json_response(ctx, status::bad_request, err);
   }
+  api.metrics.temperature_readings("stored", out.inserted);
+  api.metrics.temperature_readings("duplicate", out.duplicates);
   co_return json_response(
       ctx, status::ok,
       json::object{{"shipment_id", *id},
