@@ -388,7 +388,10 @@ int serve(const Config& config_in, const ServeOptions& options) {
     if (store->count_orders(store::ArchiveScope::kInclude) == 0) {
       auto demo = generate_demo_orders(options.demo_orders, now_ms(), pii);
       store->import_orders(demo);
-      spdlog::info("demo: seeded {} orders", demo.size());
+      const auto tracking = generate_demo_tracking(demo, now_ms());
+      for (const auto& u : tracking) store->apply_tracking(u);
+      spdlog::info("demo: seeded {} orders, {} of them with carrier tracking", demo.size(),
+                   tracking.size());
     }
     demo_key = insert_key(*store, pii, "admin", "demo");
   }

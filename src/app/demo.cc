@@ -8,7 +8,9 @@
 #include <random>
 
 #include "app/demo_transit.h"
+#include "carriers/tracking.h"
 #include "domain/status.h"
+#include "service/tracking_service.h"
 
 namespace coldtrack::app {
 namespace {
@@ -144,8 +146,8 @@ std::vector<store::OrderRecord> generate_demo_orders(int count, std::int64_t now
         {4, {S::kCreated, S::kPaid}, true},
         {2, {S::kCreated, S::kPaid, S::kRefunded}, false},
         {5, {S::kCreated, S::kPaid, S::kShipped}, true},
-        {8, {S::kCreated, S::kPaid, S::kShipped, S::kInTransit}, true},
-        {4, {S::kCreated, S::kPaid, S::kShipped, S::kInTransit, S::kException}, true},
+        {11, {S::kCreated, S::kPaid, S::kShipped, S::kInTransit}, true},
+        {1, {S::kCreated, S::kPaid, S::kShipped, S::kInTransit, S::kException}, true},
         {30, {S::kCreated, S::kPaid, S::kShipped, S::kInTransit, S::kDelivered}, false},
         {35,
          {S::kCreated, S::kPaid, S::kShipped, S::kInTransit, S::kDelivered, S::kCompleted},
@@ -236,9 +238,15 @@ std::vector<store::OrderRecord> generate_demo_orders(int count, std::int64_t now
         }
         path.emplace_back(s, t);
       }
-      const std::int64_t age_of_last = chosen->open
-                                           ? uniform(5 * kMinute, 2 * kDay)
-                                           : uniform(kHour, std::max(kHour, 90 * kDay - t));
+      // Parcels still on the road left recently (most carriers deliver in 1-3 days), so the
+      // demo shows a realistic share of trouble rather than a wall of late parcels.
+      const bool on_road = chosen->steps.back() == S::kShipped ||
+                           chosen->steps.back() == S::kInTransit ||
+                           chosen->steps.back() == S::kException;
+      const std::int64_t age_of_last = !chosen->open
+                                           ? uniform(kHour, std::max(kHour, 90 * kDay - t))
+                                       : on_road ? uniform(5 * kMinute, 20 * kHour)
+                                                 : uniform(5 * kMinute, 2 * kDay);
       created = now - age_of_last - t;
       for (auto& step : path) step.second += created;
     }
@@ -264,6 +272,69 @@ std::vector<store::OrderRecord> generate_demo_orders(int count, std::int64_t now
     o.updated_at = path.back().second;
     if (domain::is_finished(o.status)) o.finished_at = o.updated_at;
     out.push_back(std::move(o));
+  }
+  return out;
+}
+
+std::vector<store::TrackingUpdate> generate_demo_tracking(
+    const std::vector<store::OrderRecord>& orders, std::int64_t now, std::uint64_t seed) {
+  using S = OrderStatus;
+  std::mt19937_64 rng(seed);
+  std::vector<store::TrackingUpdate> out;
+  for (const auto& o : orders) {
+    const bool exception = o.status == S::kException;
+    if (o.shipments.empty() || (o.status != S::kShipped && o.status != S::kInTransit && !exception))
+      continue;
+    const auto& sh = o.shipments.front();
+    const auto origin = sh.origin_city.empty() ? std::string(kOrigin) : sh.origin_city;
+    const auto t = draw_transit(rng, origin, o.city, sh.carrier, sh.created_at);
+    std::vector<carriers::Trace> traces;
+    auto add = [&](std::int64_t at, std::string text, std::string where) {
+      if (at <= now) traces.push_back({at, std::move(text), std::move(where), ""});
+    };
+    add(t.picked_up_at, "快递员已揽收", origin);
+    add(t.picked_up_at + 3 * kHour, fmt::format("快件已发往{}转运中心", o.city), origin);
+    const std::int64_t hub =
+        std::max(t.picked_up_at + 4 * kHour, t.out_for_delivery_at - 5 * kHour);
+    // Line-haul scans: carriers scan at every hub, a few hours apart.
+    for (std::int64_t at = t.picked_up_at + 9 * kHour; at < hub - 2 * kHour; at += 6 * kHour)
+      add(at, "快件在运输途中，已到达中转场", "");
+    add(hub, fmt::format("快件已到达{}转运中心", o.city), o.city);
+    std::string status = traces.empty() ? "AWAITING_PICKUP" : "IN_TRANSIT";
+    std::string reason;
+    // A parcel the generator keeps on the road never shows as delivered; one the world model
+    // would already have delivered simply stays at the destination hub (it is running late).
+    if (o.status == S::kShipped) {
+      traces.resize(std::min<std::size_t>(traces.size(), 1));
+      status = traces.empty() ? "AWAITING_PICKUP" : "PICKED_UP";
+    } else if (t.out_for_delivery_at <= now && now < t.delivered_at) {
+      add(t.out_for_delivery_at, "快递员正在派送", o.city);
+      status = "OUT_FOR_DELIVERY";
+    }
+    if (exception) {
+      const std::int64_t failed = std::min(now - kHour, t.out_for_delivery_at + 2 * kHour);
+      traces.push_back(
+          {std::max(failed, sh.created_at + kHour), "派送失败，电话无人接听", o.city, ""});
+      status = "EXCEPTION";
+      reason = "UNREACHABLE";
+    }
+    if (traces.empty()) continue;  // the carrier knows nothing yet
+    carriers::normalize_traces(traces);
+    store::TrackingUpdate u;
+    u.provider = "demo";
+    u.carrier = sh.carrier;
+    u.provider_carrier = sh.carrier;
+    u.waybill_no = sh.waybill_no;
+    u.status = status;
+    u.reason = reason;
+    u.raw_state = status;
+    u.location = traces.back().location;
+    u.newest_event_at = traces.back().time;
+    u.trace_count = static_cast<std::int64_t>(traces.size());
+    u.traces_json = service::traces_to_json(traces);
+    u.raw_payload = "{}";
+    u.now = now;
+    out.push_back(std::move(u));
   }
   return out;
 }

@@ -8,6 +8,7 @@
 
 #include "service/pii.h"
 #include "store/records.h"
+#include "store/store.h"
 
 namespace coldtrack::app {
 
@@ -15,5 +16,13 @@ namespace coldtrack::app {
 std::vector<store::OrderRecord> generate_demo_orders(int count, std::int64_t now_ms,
                                                      const service::PiiCodec& pii,
                                                      std::uint64_t seed = 20261125);
+
+// Carrier tracking for the demo's parcels still on the road (SHIPPED, IN_TRANSIT, EXCEPTION),
+// drawn from the same transit world model and cut at `now`: pickup, hub scans, out for
+// delivery; exceptions get a failed delivery. Provider "demo"; the order status is left as the
+// generator chose it. Apply with store.apply_tracking after importing the orders.
+std::vector<store::TrackingUpdate> generate_demo_tracking(
+    const std::vector<store::OrderRecord>& orders, std::int64_t now_ms,
+    std::uint64_t seed = 20261126);
 
 }  // namespace coldtrack::app
