@@ -138,7 +138,7 @@ store::ColdChainRecord ColdChainService::assess(const store::TrackingRecord& shi
   k.mkt_c = a.mkt_c;
   k.summary_json = assessment_json(*profile, a);
   store_.save_cold_chain(k);
-  monitor_.record_cold_chain(shipment, a);
+  monitor_.record_cold_chain(shipment, *profile, a);
   return k;
 }
 

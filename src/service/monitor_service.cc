@@ -167,6 +167,7 @@ void MonitorService::resolve_left_paid(domain::EpochMs now, SweepStats& stats) {
 }
 
 store::ReconcileResult MonitorService::record_cold_chain(const store::TrackingRecord& shipment,
+                                                         const coldchain::Profile& profile,
                                                          const coldchain::Assessment& a) {
   const auto now = clock_();
   store::SubjectCheck check;
@@ -181,10 +182,14 @@ store::ReconcileResult MonitorService::record_cold_chain(const store::TrackingRe
     std::string reason = "EXCURSION";
     if (chosen) {
       reason = chosen->zone;
+      std::string label;
+      for (const auto& z : profile.zones)
+        if (z.name == chosen->zone) label = z.label_zh;
       evidence = fmt::format(
-          R"({{"zone":"{}","trigger":"{}","device_id":{},"started_at":{},"fired_at":{},)"
-          R"("peak_c":{:.2f},"duration_minutes":{},"thaw_risk":"{}","exposure_degree_minutes":{:.1f}}})",
-          chosen->zone, chosen->trigger,
+          R"({{"zone":"{}","zone_label":{},"trigger":"{}","device_id":{},"started_at":{},)"
+          R"("fired_at":{},"peak_c":{:.2f},"duration_minutes":{},"thaw_risk":"{}",)"
+          R"("exposure_degree_minutes":{:.1f}}})",
+          chosen->zone, boost::json::serialize(boost::json::value(label)), chosen->trigger,
           boost::json::serialize(boost::json::value(chosen->device_id)), chosen->started_at,
           chosen->fired_at, chosen->peak_c, chosen->duration_ms / 60'000,
           coldchain::to_string(a.thaw_risk), a.exposure_degree_minutes);

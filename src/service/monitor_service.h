@@ -36,6 +36,7 @@ class MonitorService {
   SweepStats sweep();
   // The temperature anomaly of one shipment from its latest assessment.
   store::ReconcileResult record_cold_chain(const store::TrackingRecord& shipment,
+                                           const coldchain::Profile& profile,
                                            const coldchain::Assessment& assessment);
 
   Result<store::AnomalyPage> list(const store::AnomalyFilter& filter);

@@ -200,6 +200,7 @@ TEST_F(Monitoring, LateAgainstThePromiseAndPaidButNotShipped) {
   ASSERT_TRUE(eventually([&] { return of_kind(late_no, "late").size() == 1; }, 10s))
       << to_string(anomalies("order_no=" + late_no));
   EXPECT_EQ(str(of_kind(late_no, "late")[0].as_object(), "reason"), "PAST_ETA");
+  EXPECT_EQ(str(of_kind(late_no, "late")[0].as_object(), "reason_label"), "已超过预计送达时间");
 
   // Paid 50 hours ago, not shipped: the shop's 48-hour promise is missed.
   const auto [unshipped, none] = order(50, -1);
@@ -267,6 +268,7 @@ TEST_F(Monitoring, RefrigerationFailureFromTheSimulatorsLoggerBecomesAnAnomaly) 
   const auto a = list[0].as_object();
   EXPECT_EQ(str(a, "severity"), "critical") << to_string(a);
   EXPECT_EQ(str(a, "kind_label"), "温度超标");
+  EXPECT_EQ(str(a, "reason_label").rfind("高于", 0), 0u) << to_string(a);  // e.g. 高于 -12°C
 
   auto order_view = s().get("/api/orders/" + no, s().viewer());
   EXPECT_EQ(str(order_view.json().as_object(), "thaw_risk"), "high") << order_view.body;
