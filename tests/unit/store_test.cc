@@ -1544,6 +1544,16 @@ TEST_F(MonitoringStoreTest, ShipmentsCarryTheirLaneAndTheStrictestTemperatureCla
   EXPECT_EQ(active[0].shipment_id, id);
 }
 
+// A sweep pages through a million active shipments: each page must continue from the last
+// shipment id in the primary key, never re-scan and sort the active set.
+TEST_F(MonitoringStoreTest, TheSweepPagesThroughShipmentsInOnePass) {
+  const auto plan = store_->explain_active_shipments();
+  ASSERT_FALSE(plan.empty());
+  EXPECT_NE(plan[0].find("SEARCH s USING INTEGER PRIMARY KEY (rowid>?)"), std::string::npos)
+      << plan[0];
+  for (const auto& step : plan) EXPECT_EQ(step.find("TEMP B-TREE"), std::string::npos) << step;
+}
+
 TEST_F(MonitoringStoreTest, AnomaliesAreRaisedOnceUpdatedWhenWorseAndResolvedWhenCleared) {
   const auto id = Shipped("MON000002");
   auto r = store_->reconcile_anomalies(

@@ -93,6 +93,8 @@ class SqliteStore final : public Store {
   void close() override;
 
   int schema_version();
+  // The query plan of the sweep's page query (for tests and docs), one line per step.
+  std::vector<std::string> explain_active_shipments();
 
  private:
   class ReaderLease {
