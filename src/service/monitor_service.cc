@@ -18,10 +18,20 @@ std::string shipment_subject(std::int64_t id) {
   return fmt::format("shipment:{}", id);
 }
 
-bool has_any(const std::vector<std::string>& open, const std::vector<std::string>& kinds) {
-  for (const auto& k : open)
-    if (std::find(kinds.begin(), kinds.end(), k) != kinds.end()) return true;
-  return false;
+// True when the findings are exactly the unresolved anomalies the watch already reports (same
+// kinds, severities and reasons): reconciling would change nothing, so the sweep skips the
+// store for this subject.
+bool unchanged(const store::ShipmentWatch& w, const store::SubjectCheck& check) {
+  std::size_t open_evaluated = 0;
+  for (const auto& k : w.open_kinds)
+    if (std::find(check.kinds.begin(), check.kinds.end(), k) != check.kinds.end()) ++open_evaluated;
+  if (open_evaluated != check.findings.size()) return false;
+  for (const auto& f : check.findings) {
+    const auto state = f.kind + ":" + f.severity + ":" + f.reason;
+    if (std::find(w.open_states.begin(), w.open_states.end(), state) == w.open_states.end())
+      return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -94,7 +104,6 @@ SweepStats MonitorService::sweep() {
     stats.changes.updated += r.updated;
     stats.changes.resolved += r.resolved;
   };
-  const auto& kinds = anomaly::shipment_kinds();
   for (std::int64_t after = 0;;) {
     const auto page = store_.active_shipments(after, page_size_);
     if (page.empty()) break;
@@ -104,8 +113,7 @@ SweepStats MonitorService::sweep() {
       ++stats.shipments;
       auto check = evaluate(w, now, &memo);
       // Only subjects with something to open, update or resolve reach the store.
-      if (!check.findings.empty() || has_any(w.open_kinds, kinds))
-        checks.push_back(std::move(check));
+      if (!unchanged(w, check)) checks.push_back(std::move(check));
     }
     stats.subjects_written += static_cast<std::int64_t>(checks.size());
     add(store_.reconcile_anomalies(checks, now));

@@ -272,6 +272,9 @@ struct ShipmentWatch {
   std::optional<EpochMs> status_at, last_event_at, heard_at;
   std::optional<EpochMs> received_at;   // when the current snapshot was stored
   std::vector<std::string> open_kinds;  // kinds of its unresolved anomalies
+  // The same anomalies as "kind:severity:reason", so a sweep can tell that nothing changed
+  // without asking the store again.
+  std::vector<std::string> open_states;
 };
 
 // A paid order without a shipment yet (the shipping promise rule).

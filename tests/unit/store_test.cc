@@ -1574,6 +1574,8 @@ TEST_F(MonitoringStoreTest, AnomaliesAreRaisedOnceUpdatedWhenWorseAndResolvedWhe
   EXPECT_EQ(all[0].opened_at, kT0 + kDay);
   // The watch reports the open kind.
   EXPECT_EQ(store_->watch_shipments({id})[0].open_kinds, std::vector<std::string>{"no_update"});
+  EXPECT_EQ(store_->watch_shipments({id})[0].open_states,
+            std::vector<std::string>{"no_update:major:NO_UPDATE"});
   // A kind that was not evaluated stays as it is; an evaluated one that no longer holds resolves.
   store::SubjectCheck other{"shipment:" + std::to_string(id), {"temperature"}, {}};
   r = store_->reconcile_anomalies({other}, kT0 + 2 * kDay);

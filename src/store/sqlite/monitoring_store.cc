@@ -31,8 +31,9 @@ constexpr std::string_view kWatchSelect =
     "SELECT s.id, o.order_no, o.status, s.carrier, s.origin_city, o.city, s.service, "
     "s.temp_class, s.created_at, t.status, t.reason, t.status_at, t.last_event_at, t.heard_at, "
     "t.updated_at, "
-    "(SELECT group_concat(a.kind) FROM anomalies a WHERE a.subject = 'shipment:' || s.id AND "
-    "a.state != 'resolved') FROM shipments s CROSS JOIN orders o ON o.id = s.order_id "
+    "(SELECT group_concat(a.kind || ':' || a.severity || ':' || a.reason) FROM anomalies a "
+    "WHERE a.subject = 'shipment:' || s.id AND a.state != 'resolved') "
+    "FROM shipments s CROSS JOIN orders o ON o.id = s.order_id "
     "LEFT JOIN shipment_tracking t ON t.shipment_id = s.id ";
 
 ShipmentWatch read_watch(const Stmt& s) {
@@ -53,7 +54,8 @@ ShipmentWatch read_watch(const Stmt& s) {
   w.last_event_at = s.opt_i64(12);
   w.heard_at = s.opt_i64(13);
   w.received_at = s.opt_i64(14);
-  w.open_kinds = split_kinds(s.text(15));
+  w.open_states = split_kinds(s.text(15));
+  for (const auto& state : w.open_states) w.open_kinds.push_back(state.substr(0, state.find(':')));
   return w;
 }
 
@@ -132,8 +134,8 @@ constexpr std::string_view kActiveWhere =
 
 std::vector<std::string> SqliteStore::explain_active_shipments() {
   auto db = lease_reader();
-  auto s = db->prepare("EXPLAIN QUERY PLAN " + std::string(kWatchSelect) +
-                       std::string(kActiveWhere));
+  auto s =
+      db->prepare("EXPLAIN QUERY PLAN " + std::string(kWatchSelect) + std::string(kActiveWhere));
   s.bind(1, 0).bind(2, 1000);
   std::vector<std::string> out;
   while (s.step()) out.push_back(s.text(3));
