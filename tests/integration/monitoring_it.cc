@@ -355,6 +355,11 @@ TEST_F(Monitoring, ABatchWithImpossibleReadingsIsRefusedWholeListingItsIndexes) 
   auto ok = post_readings(shipment, good);
   ASSERT_EQ(ok.status, 200) << ok.body.substr(0, 500);
   EXPECT_EQ(ok.json().as_object().at("inserted").as_int64(), 1196);
+  // Operators see readings and sweeps on /metrics.
+  auto metrics = s().get("/metrics", std::nullopt);
+  EXPECT_NE(metrics.body.find("coldtrack_temperature_readings_total{result=\"rejected\"} 1200"),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find("coldtrack_anomaly_sweep_seconds"), std::string::npos);
 
   // Other bad requests.
   EXPECT_EQ(post_readings(999'999'999, good).status, 404);
