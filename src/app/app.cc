@@ -32,10 +32,12 @@
 #include "service/eta_service.h"
 #include "service/monitor_service.h"
 #include "service/order_service.h"
+#include "service/payment_service.h"
 #include "service/tracking_service.h"
 #include "service/tracking_worker.h"
 #include "sim/simulator.h"
 #include "store/sqlite/sqlite_store.h"
+#include "wechat/pay_notify.h"
 
 namespace coldtrack::app {
 namespace {
@@ -318,6 +320,30 @@ void start_demo_loggers(sim::Simulator& simulator, store::Store& store,
   }
 }
 
+// WeChat Pay notifications, when configured: the key file is read and checked at start-up so a
+// wrong key stops the server with a clear message instead of refusing every payment.
+std::unique_ptr<service::PaymentService> make_payment_service(const Config& config,
+                                                              store::Store& store) {
+  const auto& w = config.wechatpay;
+  if (w.apiv3_key.empty()) return nullptr;
+  std::ifstream in(w.platform_public_key_file, std::ios::binary);
+  if (!in)
+    throw ConfigError("wechatpay.platform_public_key_file",
+                      "cannot read \"" + w.platform_public_key_file + "\"");
+  std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  service::WechatPayOptions o;
+  o.appid = config.wechat.appid;
+  o.mchid = w.mchid;
+  o.notify.apiv3_key = w.apiv3_key;
+  o.notify.platform_keys.push_back({w.platform_serial, std::move(pem)});
+  if (auto err = wechat::check_config(o.notify)) throw ConfigError("wechatpay", *err);
+  if (o.appid.empty() || o.mchid.empty())
+    throw ConfigError("wechatpay",
+                      "wechat.appid and wechatpay.mchid are required with an APIv3 key");
+  spdlog::info("WeChat Pay notifications enabled for merchant {}", o.mchid);
+  return std::make_unique<service::PaymentService>(store, std::move(o), now_ms);
+}
+
 eta::Options eta_options(const Config& config) {
   eta::Options o;
   o.min_lane_samples = config.eta.min_lane_samples;
@@ -375,6 +401,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
   limits.max_future_ms = config.cold_chain.max_future_s * 1000LL;
   service::ColdChainService cold_chain(*store, monitor, now_ms, limits,
                                        config.cold_chain.mkt_activation_energy_kj * 1000.0);
+  auto payments = make_payment_service(config, *store);
   tracking.on_applied([&monitor](const std::vector<std::int64_t>& ids) {
     const auto r = monitor.check_shipments(ids);
     if (r.opened || r.resolved)
@@ -417,6 +444,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
   api.eta = &eta;
   api.monitor = &monitor;
   api.cold_chain = &cold_chain;
+  api.payments = payments.get();
   std::optional<carriers::kdniao::Protocol> kdniao;
   if (!config.carriers.kdniao.api_key.empty()) {
     const auto& k = config.carriers.kdniao;

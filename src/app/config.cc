@@ -104,6 +104,11 @@ Key string_key(std::string_view path, std::string expected, StringCheck check,
 
 // --- string checks ---------------------------------------------------------------------------
 
+std::string check_apiv3_key(const std::string& v) {
+  if (v.empty() || v.size() == 32) return "";
+  return "got " + std::to_string(v.size()) + " characters (value not shown)";
+}
+
 std::string check_service_levels(const std::string& v) {
   auto levels = eta::ServiceLevels::defaults();
   auto err = levels.apply(v);
@@ -322,6 +327,21 @@ const std::vector<Key>& table() {
         "cold_chain.mkt_activation_energy_kj",
         "an activation energy in kJ/mol from 10 to 500, e.g. 83.144", check_activation_energy,
         [](Config& c, std::string v) { c.cold_chain.mkt_activation_energy_kj = std::stod(v); }));
+    // WeChat
+    t.push_back(string_key("wechat.appid", "a mini-program appid such as wx0123456789abcdef",
+                           nullptr,
+                           [](Config& c, std::string v) { c.wechat.appid = std::move(v); }));
+    t.push_back(string_key("wechatpay.mchid", "a merchant id", nullptr,
+                           [](Config& c, std::string v) { c.wechatpay.mchid = std::move(v); }));
+    t.push_back(string_key(
+        "wechatpay.apiv3_key", "the 32-character APIv3 key", check_apiv3_key,
+        [](Config& c, std::string v) { c.wechatpay.apiv3_key = std::move(v); }, true));
+    t.push_back(
+        string_key("wechatpay.platform_serial", "the platform key's serial", nullptr,
+                   [](Config& c, std::string v) { c.wechatpay.platform_serial = std::move(v); }));
+    t.push_back(string_key(
+        "wechatpay.platform_public_key_file", "a path to WeChat Pay's public key (PEM)", nullptr,
+        [](Config& c, std::string v) { c.wechatpay.platform_public_key_file = std::move(v); }));
     // display
     t.push_back(string_key(
         "display.time_zone",

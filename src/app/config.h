@@ -112,9 +112,20 @@ struct Config {
     std::string overrides;       // per category / carrier limits, see anomaly/rules.h
   } anomalies;
   struct ColdChain {
-    int max_future_s = 600;  // logger clock skew tolerated ahead of ours
+    int max_future_s = 600;                    // logger clock skew tolerated ahead of ours
     double mkt_activation_energy_kj = 83.144;  // ΔH for the mean kinetic temperature, kJ/mol
   } cold_chain;
+  // WeChat: the mini-program and WeChat Pay (payment notifications). Secrets come from the
+  // environment (COLDTRACK_WECHATPAY_APIV3_KEY).
+  struct Wechat {
+    std::string appid;  // wx..., the mini-program
+  } wechat;
+  struct WechatPay {
+    std::string mchid;
+    std::string apiv3_key;                 // secret: 32 characters
+    std::string platform_serial;           // Wechatpay-Serial of the platform key below
+    std::string platform_public_key_file;  // PEM ("BEGIN PUBLIC KEY") of WeChat Pay's key
+  } wechatpay;
   struct Display {
     std::string time_zone = "Asia/Shanghai";  // "Asia/Shanghai", "UTC" or a fixed "+HH:MM"/"-HH:MM"
     int utc_offset_minutes = 480;             // derived from time_zone, not a key

@@ -14,6 +14,7 @@
 #include "service/eta_service.h"
 #include "service/monitor_service.h"
 #include "service/order_service.h"
+#include "service/payment_service.h"
 #include "service/tracking_service.h"
 #include "store/store.h"
 
@@ -36,6 +37,8 @@ struct Api {
   const service::EtaService* eta = nullptr;
   service::MonitorService* monitor = nullptr;
   service::ColdChainService* cold_chain = nullptr;
+  // Payment notifications; null when WeChat Pay is not configured.
+  service::PaymentService* payments = nullptr;
 };
 
 // A route handler that calls `fn` with the API's dependencies.

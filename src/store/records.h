@@ -114,6 +114,16 @@ struct AnomalyRecord {
   std::string resolution;  // "auto: ..." or the staff's note
 };
 
+// A payment a provider confirmed.
+struct PaymentRecord {
+  std::string order_no;
+  std::string provider;  // "wechatpay"
+  std::string transaction_id, notify_id;
+  std::int64_t amount_fen = 0;
+  std::string payer_openid;
+  EpochMs success_time = 0, received_at = 0;
+};
+
 // One temperature reading as stored (idempotent by shipment + device + time).
 struct TemperatureRecord {
   std::string device_id;

@@ -370,6 +370,21 @@ class MonitoringStore {
   virtual void save_cold_chain(const ColdChainRecord& record) = 0;
 };
 
+struct PaymentApplied {
+  OrderRecord order;
+  bool changed = false;  // false: this transaction was already recorded (a repeated notice)
+};
+using PaymentResult = std::variant<PaymentApplied, NotFound, Conflict>;
+
+class PaymentStore {
+ public:
+  virtual ~PaymentStore() = default;
+  // One transaction: a CREATED order moves to PAID at `success_time` with the payment row,
+  // event, outbox message and audit row; the same provider transaction again changes nothing;
+  // any other state is a conflict (money for a cancelled order needs a person).
+  virtual PaymentResult record_payment(const PaymentRecord& payment, const AuditRecord& audit) = 0;
+};
+
 // Responses remembered for the Idempotency-Key header.
 struct IdempotentResponse {
   std::string request_hash;
@@ -395,7 +410,8 @@ class Store : public OrderStore,
               public AuditStore,
               public IdempotencyStore,
               public TrackingStore,
-              public MonitoringStore {
+              public MonitoringStore,
+              public PaymentStore {
  public:
   // True when the database answers a trivial query.
   virtual bool ping() = 0;

@@ -1724,5 +1724,58 @@ TEST_F(MonitoringStoreTest, DeliveredHistoryAndPaidButUnshippedOrders) {
   EXPECT_GT(after, 0);
 }
 
+// --- payments confirmed by a provider ---------------------------------------------------------
+
+class PaymentStoreTest : public StoreTest {
+ protected:
+  store::PaymentRecord Payment(const std::string& no, const std::string& tx) {
+    return {
+        no, "wechatpay", tx, "EV-" + tx, 10570, "oWx_openid-1", kT0 + kMinute, kT0 + 2 * kMinute};
+  }
+  store::AuditRecord Audit() {
+    store::AuditRecord a;
+    a.at = kT0;
+    a.actor = "payment:wechatpay";
+    a.action = "order.paid";
+    return a;
+  }
+};
+
+TEST_F(PaymentStoreTest, APaymentMovesACreatedOrderToPaidOnceAtItsSuccessTime) {
+  Create("PAY000001", kPhoneA, kT0);
+  auto r = store_->record_payment(Payment("PAY000001", "4200000001"), Audit());
+  ASSERT_TRUE(std::holds_alternative<store::PaymentApplied>(r));
+  const auto& applied = std::get<store::PaymentApplied>(r);
+  EXPECT_TRUE(applied.changed);
+  EXPECT_EQ(applied.order.status, S::kPaid);
+  ASSERT_EQ(applied.order.history.size(), 2u);
+  EXPECT_EQ(applied.order.history[1].at, kT0 + kMinute);
+  EXPECT_EQ(applied.order.history[1].actor, "payment:wechatpay");
+  // The same notification again (WeChat Pay repeats them): nothing changes.
+  r = store_->record_payment(Payment("PAY000001", "4200000001"), Audit());
+  ASSERT_TRUE(std::holds_alternative<store::PaymentApplied>(r));
+  EXPECT_FALSE(std::get<store::PaymentApplied>(r).changed);
+  EXPECT_EQ(Get("PAY000001").history.size(), 2u);
+  // A second, different payment for a paid order needs a person.
+  r = store_->record_payment(Payment("PAY000001", "4200000002"), Audit());
+  ASSERT_TRUE(std::holds_alternative<store::Conflict>(r));
+  EXPECT_EQ(std::get<store::Conflict>(r).current, S::kPaid);
+  // Unknown orders and transactions recorded for another order are refused.
+  EXPECT_TRUE(std::holds_alternative<store::NotFound>(
+      store_->record_payment(Payment("NOPE", "4200000003"), Audit())));
+  Create("PAY000002", kPhoneA, kT0);
+  EXPECT_TRUE(std::holds_alternative<store::Conflict>(
+      store_->record_payment(Payment("PAY000002", "4200000001"), Audit())));
+  EXPECT_EQ(Get("PAY000002").status, S::kCreated);
+}
+
+TEST_F(PaymentStoreTest, MoneyForACancelledOrderIsAConflict) {
+  Create("PAY000003", kPhoneA, kT0);
+  Move("PAY000003", S::kCancelled);
+  auto r = store_->record_payment(Payment("PAY000003", "4200000009"), Audit());
+  ASSERT_TRUE(std::holds_alternative<store::Conflict>(r));
+  EXPECT_EQ(std::get<store::Conflict>(r).current, S::kCancelled);
+}
+
 }  // namespace
 }  // namespace coldtrack

@@ -91,9 +91,40 @@ asio::awaitable<Response> kuaidi100_push(Api& api, Context& ctx) {
   co_return co_await ingest(api, ctx, "kuaidi100", std::move(push), std::move(make_reply));
 }
 
+// WeChat Pay v3 payment notification: verified on the raw body bytes, decrypted, checked
+// against the order and applied before the reply (204, or a FAIL body so WeChat Pay retries).
+asio::awaitable<Response> wechatpay_notify(Api& api, Context& ctx) {
+  if (!api.payments)
+    co_return error_response(ctx, status::service_unavailable, "unavailable",
+                             "WeChat Pay is not configured");
+  wechat::NotifyHeaders h;
+  auto header = [&ctx](std::string_view name) {
+    auto it = ctx.req.find(name);
+    return it == ctx.req.end() ? std::string() : std::string(it->value());
+  };
+  h.timestamp = header("Wechatpay-Timestamp");
+  h.nonce = header("Wechatpay-Nonce");
+  h.signature = header("Wechatpay-Signature");
+  h.serial = header("Wechatpay-Serial");
+  h.signature_type = header("Wechatpay-Signature-Type");
+  auto work = [&api, h, body = ctx.req.body()] {
+    try {
+      return api.payments->wechatpay_notify(h, body);
+    } catch (const std::exception& e) {
+      spdlog::error("wechatpay notification not stored: {}", e.what());
+      return wechat::failure_reply(503, "temporarily unavailable");
+    }
+  };
+  const auto r = co_await on_pool(api.pool, std::move(work));
+  co_return body_response(ctx, static_cast<status>(r.status),
+                          r.content_type.empty() ? "text/plain" : r.content_type, r.body);
+}
+
 }  // namespace
 
 void add_callback_routes(Router& router, Api& api) {
+  router.add(verb::post, "/api/callbacks/wechatpay", Access::kPublic, Role::kViewer,
+             bind(api, wechatpay_notify));
   router.add(verb::post, "/api/callbacks/kdniao", Access::kPublic, Role::kViewer,
              bind(api, kdniao_push));
   router.add(verb::post, "/api/callbacks/kuaidi100", Access::kPublic, Role::kViewer,

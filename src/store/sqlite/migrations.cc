@@ -337,13 +337,32 @@ CREATE TABLE shipment_coldchain (
 );
 )sql";
 
-constexpr std::array<Migration, 6> kMigrations = {{
+// Payments confirmed by a payment provider's notification: one row per provider transaction,
+// so a repeated notification is recognised and changes nothing.
+constexpr std::string_view kPayments = R"sql(
+CREATE TABLE payments (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  order_no TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  transaction_id TEXT NOT NULL,
+  notify_id TEXT NOT NULL,
+  amount_fen INTEGER NOT NULL,
+  payer_openid TEXT NOT NULL,
+  success_time INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  UNIQUE (provider, transaction_id)
+);
+CREATE INDEX payments_by_order ON payments (order_no);
+)sql";
+
+constexpr std::array<Migration, 7> kMigrations = {{
     {1, "init", kInit},
     {2, "seed_reference_data", kSeed},
     {3, "idempotency_keys", kIdempotency},
     {4, "tracking", kTracking},
     {5, "shipment_polling", kPolling},
     {6, "monitoring", kMonitoring},
+    {7, "payments", kPayments},
 }};
 
 }  // namespace

@@ -505,6 +505,52 @@ ShipmentResult SqliteStore::add_shipment(std::string_view order_no, const Shipme
   return Changed{std::move(*stored)};
 }
 
+PaymentResult SqliteStore::record_payment(const PaymentRecord& p, const AuditRecord& audit) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  auto o = find_in(db, kLive, p.order_no);
+  if (!o) {
+    if (auto a = find_in(db, kArchive, p.order_no))
+      return Conflict{"the order is archived", a->status};
+    return NotFound{};
+  }
+  {
+    auto s = db.prepare("SELECT order_no FROM payments WHERE provider = ? AND transaction_id = ?");
+    s.bind(1, p.provider).bind(2, p.transaction_id);
+    if (s.step()) {
+      if (s.text(0) != p.order_no)
+        return Conflict{"this transaction was recorded for another order", o->status};
+      load_details(db, *o);
+      return PaymentApplied{std::move(*o), false};
+    }
+  }
+  if (o->status != OrderStatus::kCreated)
+    return Conflict{
+        fmt::format("the order is {}, not awaiting payment", domain::to_string(o->status)),
+        o->status};
+  db.prepare(
+        "INSERT INTO payments (order_no, provider, transaction_id, notify_id, amount_fen, "
+        "payer_openid, success_time, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .bind(1, p.order_no)
+      .bind(2, p.provider)
+      .bind(3, p.transaction_id)
+      .bind(4, p.notify_id)
+      .bind(5, p.amount_fen)
+      .bind(6, p.payer_openid)
+      .bind(7, p.success_time)
+      .bind(8, p.received_at)
+      .run();
+  apply_transition(db, *o, OrderStatus::kPaid, std::max(p.success_time, o->created_at),
+                   p.received_at, "payment:" + p.provider,
+                   fmt::format("{} {}", p.provider, p.transaction_id));
+  insert_audit(db, audit);
+  tx.commit();
+  auto stored = find_in(db, kLive, p.order_no);
+  load_details(db, *stored);
+  return PaymentApplied{std::move(*stored), true};
+}
+
 std::optional<OrderRecord> SqliteStore::get_order(std::string_view order_no) {
   auto db = lease_reader();
   auto o = find_any(*db, order_no);

@@ -88,6 +88,8 @@ class SqliteStore final : public Store {
   std::vector<TemperatureRecord> temperatures(std::int64_t shipment_id) override;
   void save_cold_chain(const ColdChainRecord& record) override;
 
+  PaymentResult record_payment(const PaymentRecord& payment, const AuditRecord& audit) override;
+
   bool ping() override;
   std::vector<std::string> explain_list(const OrderFilter& filter) override;
   void close() override;
