@@ -29,6 +29,7 @@
 #include "net/http_client.h"
 #include "security/crypto.h"
 #include "service/coldchain_service.h"
+#include "service/customer_service.h"
 #include "service/eta_service.h"
 #include "service/monitor_service.h"
 #include "service/order_service.h"
@@ -249,6 +250,12 @@ std::unique_ptr<sim::Simulator> start_demo_simulator(Config& config) {
   cn.secret_key = so.cainiao_secret_key;
   config.carriers.callback_base_url = self;
   config.tracking.tick_ms = 1000;
+  // The simulator also plays WeChat's login API, unless a real mini-program is configured.
+  if (config.wechat.secret.empty() && config.wechat.appid.empty()) {
+    config.wechat.appid = so.wechat_appid;
+    config.wechat.secret = so.wechat_secret;
+    config.wechat.api_base_url = base + "/wechat";
+  }
   spdlog::info("demo: carrier simulator (Kdniao and Kuaidi100 protocols) at {}", base);
   return simulator;
 }
@@ -445,6 +452,17 @@ int serve(const Config& config_in, const ServeOptions& options) {
   api.monitor = &monitor;
   api.cold_chain = &cold_chain;
   api.payments = payments.get();
+  net::HttpClient wechat_http(net::HttpClient::Options{});
+  std::unique_ptr<service::CustomerService> customers;
+  if (!config.wechat.appid.empty() && !config.wechat.secret.empty()) {
+    wechat::AppConfig app;
+    app.base_url = config.wechat.api_base_url;
+    app.appid = config.wechat.appid;
+    app.secret = config.wechat.secret;
+    customers = std::make_unique<service::CustomerService>(
+        *store, orders, wechat_http, std::move(app), config.wechat.session_ttl_s * 1000LL, now_ms);
+  }
+  api.customers = customers.get();
   std::optional<carriers::kdniao::Protocol> kdniao;
   if (!config.carriers.kdniao.api_key.empty()) {
     const auto& k = config.carriers.kdniao;
@@ -479,6 +497,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
   http::add_system_routes(router, api);
   http::add_callback_routes(router, api);
   http::add_monitoring_routes(router, api);
+  http::add_customer_routes(router, api);
 
   http::ServerOptions so;
   so.host = config.server.host;

@@ -331,6 +331,14 @@ const std::vector<Key>& table() {
     t.push_back(string_key("wechat.appid", "a mini-program appid such as wx0123456789abcdef",
                            nullptr,
                            [](Config& c, std::string v) { c.wechat.appid = std::move(v); }));
+    t.push_back(string_key(
+        "wechat.secret", "the mini-program's AppSecret", nullptr,
+        [](Config& c, std::string v) { c.wechat.secret = std::move(v); }, true));
+    t.push_back(string_key("wechat.api_base_url", "a URL such as https://api.weixin.qq.com",
+                           check_non_empty,
+                           [](Config& c, std::string v) { c.wechat.api_base_url = std::move(v); }));
+    t.push_back(int_key("wechat.session_ttl_s", 60, 31536000,
+                        [](Config& c, int v) { c.wechat.session_ttl_s = v; }));
     t.push_back(string_key("wechatpay.mchid", "a merchant id", nullptr,
                            [](Config& c, std::string v) { c.wechatpay.mchid = std::move(v); }));
     t.push_back(string_key(

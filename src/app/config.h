@@ -118,7 +118,10 @@ struct Config {
   // WeChat: the mini-program and WeChat Pay (payment notifications). Secrets come from the
   // environment (COLDTRACK_WECHATPAY_APIV3_KEY).
   struct Wechat {
-    std::string appid;  // wx..., the mini-program
+    std::string appid;   // wx..., the mini-program
+    std::string secret;  // AppSecret (secret); enables customer login
+    std::string api_base_url = "https://api.weixin.qq.com";
+    int session_ttl_s = 604800;  // customer session lifetime, 60..31536000
   } wechat;
   struct WechatPay {
     std::string mchid;

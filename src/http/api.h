@@ -11,6 +11,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "service/coldchain_service.h"
+#include "service/customer_service.h"
 #include "service/eta_service.h"
 #include "service/monitor_service.h"
 #include "service/order_service.h"
@@ -39,6 +40,8 @@ struct Api {
   service::ColdChainService* cold_chain = nullptr;
   // Payment notifications; null when WeChat Pay is not configured.
   service::PaymentService* payments = nullptr;
+  // Mini-program customers; null when WeChat login is not configured.
+  service::CustomerService* customers = nullptr;
 };
 
 // A route handler that calls `fn` with the API's dependencies.
@@ -51,6 +54,8 @@ void add_order_routes(Router& router, Api& api);
 void add_system_routes(Router& router, Api& api);
 void add_callback_routes(Router& router, Api& api);
 void add_monitoring_routes(Router& router, Api& api);
+// WeChat login and the customer's own orders (bearer token, not API signing).
+void add_customer_routes(Router& router, Api& api);
 // Only /metrics and /healthz, for a separate metrics listener.
 void add_metrics_routes(Router& router, Api& api);
 

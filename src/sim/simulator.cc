@@ -36,6 +36,7 @@
 #include "sim/push_client.h"
 #include "sim/script.h"
 #include "sim/temperature.h"
+#include "sim/wechat_sim.h"
 
 namespace coldtrack::sim {
 namespace {
@@ -1055,6 +1056,11 @@ struct Simulator::Impl {
     add(verb::get, "/sim/loggers", [this](const Context& ctx) {
       return Reply{http::json_response(ctx, status::ok, loggers_json()), {}};
     });
+    add(verb::get, "/wechat/sns/jscode2session", [this](const Context& ctx) {
+      auto q = [&ctx](const char* name) { return ctx.query(name).value_or(""); };
+      auto body = wechat.code2session(q("appid"), q("secret"), q("js_code"), q("grant_type"));
+      return Reply{http::body_response(ctx, status::ok, "application/json", std::move(body)), {}};
+    });
     add(verb::get, "/sim/health", [](const Context& ctx) {
       return Reply{http::json_response(ctx, status::ok, json::object{{"ok", true}}), {}};
     });
@@ -1150,6 +1156,7 @@ struct Simulator::Impl {
   // ---- Members --------------------------------------------------------------------------------
 
   SimOptions options;
+  WechatLogin wechat{options.wechat_appid, options.wechat_secret};
   kdn::Protocol kdniao;
   kdn::Protocol kdniao_wrong;  // signs bad_signature pushes
   // The adapter's default (placeholder) query API name, the only msg_type answered.

@@ -99,6 +99,8 @@ struct SimOptions {
   // when ColdTrack advertises an address the simulator cannot reach). kuaidi100_salt signs
   // pushes for subscriptions that carry no salt of their own.
   std::string kdniao_callback_url, kuaidi100_callback_url;
+  // WeChat (base URL <sim>/wechat): the mini-program's credentials it accepts.
+  std::string wechat_appid = "wx0000000000000001", wechat_secret = "sim-wechat-secret";
   double time_scale = 60.0; /* simulated seconds per real second; 0 = only /sim/advance */
   std::uint64_t seed = 1;
   // How long a "timeout" fault holds a call before answering 504 (longer than ColdTrack's

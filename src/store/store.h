@@ -385,6 +385,20 @@ class PaymentStore {
   virtual PaymentResult record_payment(const PaymentRecord& payment, const AuditRecord& audit) = 0;
 };
 
+struct CustomerSession {
+  std::string token_hash;  // SHA-256 hex of the bearer token; the token itself is never stored
+  std::string openid;
+  EpochMs created_at = 0, expires_at = 0;
+};
+
+class SessionStore {
+ public:
+  virtual ~SessionStore() = default;
+  virtual void insert_session(const CustomerSession& session) = 0;
+  // The session, when it exists and has not expired at `now`.
+  virtual std::optional<CustomerSession> find_session(std::string_view token_hash, EpochMs now) = 0;
+};
+
 // Responses remembered for the Idempotency-Key header.
 struct IdempotentResponse {
   std::string request_hash;
@@ -411,7 +425,8 @@ class Store : public OrderStore,
               public IdempotencyStore,
               public TrackingStore,
               public MonitoringStore,
-              public PaymentStore {
+              public PaymentStore,
+              public SessionStore {
  public:
   // True when the database answers a trivial query.
   virtual bool ping() = 0;

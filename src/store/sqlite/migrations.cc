@@ -355,7 +355,18 @@ CREATE TABLE payments (
 CREATE INDEX payments_by_order ON payments (order_no);
 )sql";
 
-constexpr std::array<Migration, 7> kMigrations = {{
+// Customer sessions after a WeChat login: only a hash of the bearer token is kept.
+constexpr std::string_view kSessions = R"sql(
+CREATE TABLE customer_sessions (
+  token_hash TEXT PRIMARY KEY,
+  openid TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX customer_sessions_by_expiry ON customer_sessions (expires_at);
+)sql";
+
+constexpr std::array<Migration, 8> kMigrations = {{
     {1, "init", kInit},
     {2, "seed_reference_data", kSeed},
     {3, "idempotency_keys", kIdempotency},
@@ -363,6 +374,7 @@ constexpr std::array<Migration, 7> kMigrations = {{
     {5, "shipment_polling", kPolling},
     {6, "monitoring", kMonitoring},
     {7, "payments", kPayments},
+    {8, "customer_sessions", kSessions},
 }};
 
 }  // namespace

@@ -551,6 +551,33 @@ PaymentResult SqliteStore::record_payment(const PaymentRecord& p, const AuditRec
   return PaymentApplied{std::move(*stored), true};
 }
 
+void SqliteStore::insert_session(const CustomerSession& c) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  // Expired sessions go as new ones come: the table stays the size of the active customers.
+  db.prepare("DELETE FROM customer_sessions WHERE expires_at <= ?").bind(1, c.created_at).run();
+  db.prepare(
+        "INSERT INTO customer_sessions (token_hash, openid, created_at, expires_at) VALUES (?, ?, "
+        "?, ?)")
+      .bind(1, c.token_hash)
+      .bind(2, c.openid)
+      .bind(3, c.created_at)
+      .bind(4, c.expires_at)
+      .run();
+  tx.commit();
+}
+
+std::optional<CustomerSession> SqliteStore::find_session(std::string_view token_hash, EpochMs now) {
+  auto db = lease_reader();
+  auto s = db->prepare(
+      "SELECT token_hash, openid, created_at, expires_at FROM customer_sessions WHERE token_hash "
+      "= ? AND expires_at > ?");
+  s.bind(1, token_hash).bind(2, now);
+  if (!s.step()) return std::nullopt;
+  return CustomerSession{s.text(0), s.text(1), s.i64(2), s.i64(3)};
+}
+
 std::optional<OrderRecord> SqliteStore::get_order(std::string_view order_no) {
   auto db = lease_reader();
   auto o = find_any(*db, order_no);

@@ -89,6 +89,8 @@ class SqliteStore final : public Store {
   void save_cold_chain(const ColdChainRecord& record) override;
 
   PaymentResult record_payment(const PaymentRecord& payment, const AuditRecord& audit) override;
+  void insert_session(const CustomerSession& session) override;
+  std::optional<CustomerSession> find_session(std::string_view token_hash, EpochMs now) override;
 
   bool ping() override;
   std::vector<std::string> explain_list(const OrderFilter& filter) override;

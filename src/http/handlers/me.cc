@@ -1,0 +1,141 @@
+// The mini-program's customer routes: WeChat login and the customer's own orders. Customers
+// carry `Authorization: Bearer <token>` from POST /api/auth/wechat instead of a signed API key.
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "domain/validation.h"
+#include "http/api.h"
+#include "http/blocking.h"
+#include "http/json_fields.h"
+#include "http/order_json.h"
+#include "http/tracking_json.h"
+
+namespace coldtrack::http {
+namespace {
+
+namespace json = boost::json;
+namespace asio = boost::asio;
+using beast_http::status;
+using beast_http::verb;
+
+Response unavailable(const Context& ctx) {
+  return error_response(ctx, status::service_unavailable, "unavailable",
+                        "WeChat login is not configured");
+}
+
+std::string bearer(const Context& ctx) {
+  auto it = ctx.req.find(beast_http::field::authorization);
+  if (it == ctx.req.end()) return {};
+  std::string_view v(it->value().data(), it->value().size());
+  if (!v.starts_with("Bearer ")) return {};
+  return std::string(v.substr(7));
+}
+
+Response unauthenticated(const Context& ctx) {
+  auto r =
+      error_response(ctx, status::unauthorized, "unauthenticated",
+                     "log in with POST /api/auth/wechat and send Authorization: Bearer <token>");
+  r.set(beast_http::field::www_authenticate, "Bearer");
+  return r;
+}
+
+asio::awaitable<Response> login(Api& api, Context& ctx) {
+  if (!api.customers) co_return unavailable(ctx);
+  auto body = parse_object(ctx.req.body());
+  if (!body.ok()) co_return error_response(ctx, body.error());
+  FieldReader r(body.value(), "");
+  std::string code;
+  if (!(r.only({"code"}) && r.str("code", code, true))) co_return error_response(ctx, r.error());
+  if (code.empty() || code.size() > 128)
+    co_return error_response(ctx, status::bad_request, "invalid_argument",
+                             "must be the code from wx.login()", "code");
+  auto work = [&api, code] { return api.customers->login(code); };
+  auto result = co_await on_pool(api.pool, std::move(work));
+  if (!result.ok()) co_return error_response(ctx, result.error());
+  const auto& l = result.value();
+  co_return json_response(
+      ctx, status::ok,
+      json::object{{"token", l.token},
+                   {"openid", l.openid},
+                   {"expires_at", domain::format_rfc3339(l.expires_at, api.utc_offset_minutes)}});
+}
+
+asio::awaitable<Response> my_orders(Api& api, Context& ctx) {
+  if (!api.customers) co_return unavailable(ctx);
+  int limit = 20;
+  if (auto v = ctx.query("limit")) {
+    int n = 0;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc() || p != v->data() + v->size() || n < 1 || n > 100)
+      co_return error_response(ctx, status::bad_request, "invalid_argument",
+                               "must be an integer from 1 to 100", "limit");
+    limit = n;
+  }
+  auto cursor = ctx.query("cursor");
+  auto work = [&api, token = bearer(ctx), limit, cursor] {
+    struct Out {
+      bool authenticated = false;
+      service::Result<service::OrderList> list;
+    } out;
+    auto openid = api.customers->authenticate(token);
+    if (!openid) return out;
+    out.authenticated = true;
+    out.list = api.customers->my_orders(*openid, limit, cursor);
+    return out;
+  };
+  auto out = co_await on_pool(api.pool, std::move(work));
+  if (!out.authenticated) co_return unauthenticated(ctx);
+  if (!out.list.ok()) co_return error_response(ctx, out.list.error());
+  json::array items;
+  for (const auto& o : out.list.value().items)
+    items.push_back(order_json(o, View::kMasked, api.utc_offset_minutes));
+  const auto& next = out.list.value().next_cursor;
+  co_return json_response(
+      ctx, status::ok,
+      json::object{{"items", std::move(items)},
+                   {"next_cursor", next ? json::value(*next) : json::value(nullptr)}});
+}
+
+asio::awaitable<Response> my_order(Api& api, Context& ctx) {
+  if (!api.customers) co_return unavailable(ctx);
+  const auto& no = ctx.params.at("order_no");
+  if (!domain::is_valid_order_no(no))
+    co_return error_response(ctx, status::bad_request, "invalid_argument",
+                             "must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'", "order_no");
+  auto work = [&api, token = bearer(ctx), no] {
+    struct Out {
+      bool authenticated = false;
+      service::Result<domain::Order> order;
+      std::vector<store::TrackingRecord> tracking;
+    } out;
+    auto openid = api.customers->authenticate(token);
+    if (!openid) return out;
+    out.authenticated = true;
+    out.order = api.customers->my_order(*openid, no);
+    if (out.order.ok())
+      out.tracking = api.tracking.order_tracking(no).value_or(std::vector<store::TrackingRecord>{});
+    return out;
+  };
+  auto out = co_await on_pool(api.pool, std::move(work));
+  if (!out.authenticated) co_return unauthenticated(ctx);
+  if (!out.order.ok()) co_return error_response(ctx, out.order.error());
+  auto j = order_json(out.order.value(), View::kMasked, api.utc_offset_minutes);
+  const auto now = api.orders.now();
+  j["tracking"] = tracking_json(out.tracking, /*mask=*/true, api.utc_offset_minutes, api.eta, now);
+  j["eta"] = api.eta ? order_eta_json(out.tracking, *api.eta, now, api.utc_offset_minutes)
+                     : json::value(nullptr);
+  j["thaw_risk"] = order_thaw_risk(out.tracking);
+  co_return json_response(ctx, status::ok, j);
+}
+
+}  // namespace
+
+void add_customer_routes(Router& router, Api& api) {
+  router.add(verb::post, "/api/auth/wechat", Access::kPublic, Role::kViewer, bind(api, login));
+  router.add(verb::get, "/api/me/orders", Access::kPublic, Role::kViewer, bind(api, my_orders));
+  router.add(verb::get, "/api/me/orders/{order_no}", Access::kPublic, Role::kViewer,
+             bind(api, my_order));
+}
+
+}  // namespace coldtrack::http
