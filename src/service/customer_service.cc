@@ -1,6 +1,10 @@
 #include "service/customer_service.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
 
 #include "security/crypto.h"
 
@@ -76,6 +80,26 @@ Result<domain::Order> CustomerService::my_order(const std::string& openid,
   if (!r.ok()) return r;
   if (r.value().data.customer.openid != openid) return not_found("order not found");
   return r;
+}
+
+Result<std::vector<store::Subscription>> CustomerService::subscribe(
+    const std::string& openid, const std::vector<std::string>& template_ids) {
+  if (template_ids.empty() || template_ids.size() > 20)
+    return invalid("template_ids", "must list 1 to 20 template ids");
+  for (std::size_t i = 0; i < template_ids.size(); ++i) {
+    const auto& t = template_ids[i];
+    const bool ok = !t.empty() && t.size() <= 64 && std::all_of(t.begin(), t.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+    });
+    if (!ok)
+      return invalid(fmt::format("template_ids[{}]", i),
+                     "must be a template id of letters, digits, '_' or '-'");
+  }
+  return store_.add_subscriptions(openid, template_ids, clock_());
+}
+
+std::vector<store::Subscription> CustomerService::subscriptions(const std::string& openid) {
+  return store_.subscriptions(openid);
 }
 
 }  // namespace coldtrack::service

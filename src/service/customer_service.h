@@ -38,6 +38,12 @@ class CustomerService {
   // so order numbers cannot be probed.
   Result<domain::Order> my_order(const std::string& openid, const std::string& order_no);
 
+  // The templates the customer just accepted in wx.requestSubscribeMessage (one message each);
+  // returns the customer's counts afterwards.
+  Result<std::vector<store::Subscription>> subscribe(const std::string& openid,
+                                                     const std::vector<std::string>& template_ids);
+  std::vector<store::Subscription> subscriptions(const std::string& openid);
+
  private:
   store::Store& store_;
   OrderService& orders_;

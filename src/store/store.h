@@ -391,6 +391,29 @@ struct CustomerSession {
   EpochMs created_at = 0, expires_at = 0;
 };
 
+struct Subscription {
+  std::string template_id;
+  int remaining = 0;       // messages that may still be sent
+  int accepted_total = 0;  // acceptances ever reported
+  EpochMs updated_at = 0;
+};
+
+class SubscriptionStore {
+ public:
+  virtual ~SubscriptionStore() = default;
+  // The customer accepted these templates once each (one message each).
+  virtual std::vector<Subscription> add_subscriptions(std::string_view openid,
+                                                      const std::vector<std::string>& template_ids,
+                                                      EpochMs now) = 0;
+  virtual std::vector<Subscription> subscriptions(std::string_view openid) = 0;
+  // Takes one message from the count; false when none is left.
+  virtual bool consume_subscription(std::string_view openid, std::string_view template_id,
+                                    EpochMs now) = 0;
+  // WeChat answered 43101: nothing is left for this template, whatever we counted.
+  virtual void mark_subscription_spent(std::string_view openid, std::string_view template_id,
+                                       EpochMs now) = 0;
+};
+
 class SessionStore {
  public:
   virtual ~SessionStore() = default;
@@ -426,7 +449,8 @@ class Store : public OrderStore,
               public TrackingStore,
               public MonitoringStore,
               public PaymentStore,
-              public SessionStore {
+              public SessionStore,
+              public SubscriptionStore {
  public:
   // True when the database answers a trivial query.
   virtual bool ping() = 0;

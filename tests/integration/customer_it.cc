@@ -147,6 +147,33 @@ TEST_F(Customers, ACustomerSeesOnlyTheirOwnOrdersByEveryRoute) {
   EXPECT_EQ(as(alice, "/api/orders?limit=5").status, 401);
 }
 
+TEST_F(Customers, SubscriptionAcceptancesAreCountedPerTemplate) {
+  const auto [token, openid] = session("erin");
+  auto post = [&](const std::string& body, const std::string& tok) {
+    return s().request("POST", "/api/me/subscriptions", body, std::nullopt,
+                       {{"Authorization", "Bearer " + tok}});
+  };
+  ASSERT_EQ(post(R"({"template_ids":["TPL_SHIP","TPL_ETA"]})", token).status, 200);
+  auto r = post(R"({"template_ids":["TPL_SHIP"]})", token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto got = as(token, "/api/me/subscriptions");
+  ASSERT_EQ(got.status, 200);
+  const auto body = got.json();
+  const auto& items = body.as_object().at("items").as_array();
+  ASSERT_EQ(items.size(), 2u) << got.body;
+  EXPECT_EQ(str(items[1].as_object(), "template_id"), "TPL_SHIP");
+  EXPECT_EQ(items[1].as_object().at("remaining").as_int64(), 2);
+  // Bad input names the field; no token is 401; another customer sees nothing of Erin's.
+  auto bad = post(R"({"template_ids":["ok","bad id!"]})", token);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.error_field(), "template_ids[1]");
+  EXPECT_EQ(post(R"({"template_ids":[]})", token).status, 400);
+  EXPECT_EQ(post(R"({"template_ids":["TPL_SHIP"]})", std::string(64, 'b')).status, 401);
+  const auto other = session("frank").first;
+  auto theirs = as(other, "/api/me/subscriptions");
+  EXPECT_TRUE(theirs.json().as_object().at("items").as_array().empty()) << theirs.body;
+}
+
 TEST_F(Customers, SessionsSurviveARestart) {
   const auto [token, openid] = session("dave");
   const auto no = order_for(openid);

@@ -1777,5 +1777,23 @@ TEST_F(PaymentStoreTest, MoneyForACancelledOrderIsAConflict) {
   EXPECT_EQ(std::get<store::Conflict>(r).current, S::kCancelled);
 }
 
+TEST_F(PaymentStoreTest, SubscriptionsCountOneMessagePerAcceptance) {
+  const std::string who = "oCustomer0000000000000000001";
+  auto subs = store_->add_subscriptions(who, {"TPL_SHIPPED", "TPL_DELIVERED"}, kT0);
+  ASSERT_EQ(subs.size(), 2u);
+  subs = store_->add_subscriptions(who, {"TPL_SHIPPED"}, kT0 + kMinute);
+  EXPECT_EQ(subs[1].template_id, "TPL_SHIPPED");
+  EXPECT_EQ(subs[1].remaining, 2);
+  EXPECT_EQ(subs[1].accepted_total, 2);
+  EXPECT_TRUE(store_->consume_subscription(who, "TPL_SHIPPED", kT0 + 2 * kMinute));
+  EXPECT_TRUE(store_->consume_subscription(who, "TPL_SHIPPED", kT0 + 2 * kMinute));
+  EXPECT_FALSE(store_->consume_subscription(who, "TPL_SHIPPED", kT0 + 2 * kMinute));
+  EXPECT_FALSE(store_->consume_subscription(who, "TPL_UNKNOWN", kT0));
+  // WeChat said 43101: nothing left, whatever we counted.
+  store_->mark_subscription_spent(who, "TPL_DELIVERED", kT0 + 3 * kMinute);
+  EXPECT_FALSE(store_->consume_subscription(who, "TPL_DELIVERED", kT0 + 3 * kMinute));
+  EXPECT_TRUE(store_->subscriptions("oSomeoneElse").empty());
+}
+
 }  // namespace
 }  // namespace coldtrack

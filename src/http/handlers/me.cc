@@ -129,9 +129,69 @@ asio::awaitable<Response> my_order(Api& api, Context& ctx) {
   co_return json_response(ctx, status::ok, j);
 }
 
+json::value subscriptions_json(const std::vector<store::Subscription>& subs, int tz) {
+  json::array items;
+  for (const auto& s : subs)
+    items.push_back(json::object{{"template_id", s.template_id},
+                                 {"remaining", s.remaining},
+                                 {"accepted_total", s.accepted_total},
+                                 {"updated_at", domain::format_rfc3339(s.updated_at, tz)}});
+  return json::object{{"items", std::move(items)}};
+}
+
+asio::awaitable<Response> subscribe(Api& api, Context& ctx) {
+  if (!api.customers) co_return unavailable(ctx);
+  auto body = parse_object(ctx.req.body());
+  if (!body.ok()) co_return error_response(ctx, body.error());
+  FieldReader r(body.value(), "");
+  const json::array* list = nullptr;
+  if (!(r.only({"template_ids"}) && r.array("template_ids", list, true)))
+    co_return error_response(ctx, r.error());
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    if (!(*list)[i].is_string())
+      co_return error_response(ctx, status::bad_request, "invalid_argument", "must be a string",
+                               fmt::format("template_ids[{}]", i));
+    ids.emplace_back((*list)[i].as_string());
+  }
+  auto work = [&api, token = bearer(ctx), ids] {
+    struct Out {
+      bool authenticated = false;
+      service::Result<std::vector<store::Subscription>> subs;
+    } out;
+    auto openid = api.customers->authenticate(token);
+    if (!openid) return out;
+    out.authenticated = true;
+    out.subs = api.customers->subscribe(*openid, ids);
+    return out;
+  };
+  auto out = co_await on_pool(api.pool, std::move(work));
+  if (!out.authenticated) co_return unauthenticated(ctx);
+  if (!out.subs.ok()) co_return error_response(ctx, out.subs.error());
+  co_return json_response(ctx, status::ok,
+                          subscriptions_json(out.subs.value(), api.utc_offset_minutes));
+}
+
+asio::awaitable<Response> my_subscriptions(Api& api, Context& ctx) {
+  if (!api.customers) co_return unavailable(ctx);
+  auto work = [&api, token = bearer(ctx)] {
+    std::optional<std::vector<store::Subscription>> out;
+    if (auto openid = api.customers->authenticate(token))
+      out = api.customers->subscriptions(*openid);
+    return out;
+  };
+  auto out = co_await on_pool(api.pool, std::move(work));
+  if (!out) co_return unauthenticated(ctx);
+  co_return json_response(ctx, status::ok, subscriptions_json(*out, api.utc_offset_minutes));
+}
+
 }  // namespace
 
 void add_customer_routes(Router& router, Api& api) {
+  router.add(verb::post, "/api/me/subscriptions", Access::kPublic, Role::kViewer,
+             bind(api, subscribe));
+  router.add(verb::get, "/api/me/subscriptions", Access::kPublic, Role::kViewer,
+             bind(api, my_subscriptions));
   router.add(verb::post, "/api/auth/wechat", Access::kPublic, Role::kViewer, bind(api, login));
   router.add(verb::get, "/api/me/orders", Access::kPublic, Role::kViewer, bind(api, my_orders));
   router.add(verb::get, "/api/me/orders/{order_no}", Access::kPublic, Role::kViewer,

@@ -366,7 +366,20 @@ CREATE TABLE customer_sessions (
 CREATE INDEX customer_sessions_by_expiry ON customer_sessions (expires_at);
 )sql";
 
-constexpr std::array<Migration, 8> kMigrations = {{
+// One-time subscribe-message acceptances per customer and template (wx.requestSubscribeMessage):
+// each acceptance allows one message; WeChat's 43101 says the count was spent elsewhere.
+constexpr std::string_view kSubscriptions = R"sql(
+CREATE TABLE subscriptions (
+  openid TEXT NOT NULL,
+  template_id TEXT NOT NULL,
+  remaining INTEGER NOT NULL,
+  accepted_total INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (openid, template_id)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 9> kMigrations = {{
     {1, "init", kInit},
     {2, "seed_reference_data", kSeed},
     {3, "idempotency_keys", kIdempotency},
@@ -375,6 +388,7 @@ constexpr std::array<Migration, 8> kMigrations = {{
     {6, "monitoring", kMonitoring},
     {7, "payments", kPayments},
     {8, "customer_sessions", kSessions},
+    {9, "subscriptions", kSubscriptions},
 }};
 
 }  // namespace

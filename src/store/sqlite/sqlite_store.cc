@@ -578,6 +578,70 @@ std::optional<CustomerSession> SqliteStore::find_session(std::string_view token_
   return CustomerSession{s.text(0), s.text(1), s.i64(2), s.i64(3)};
 }
 
+namespace {
+std::vector<Subscription> read_subscriptions(Db& db, std::string_view openid) {
+  auto s = db.prepare(
+      "SELECT template_id, remaining, accepted_total, updated_at FROM subscriptions WHERE openid "
+      "= ? ORDER BY template_id");
+  s.bind(1, openid);
+  std::vector<Subscription> out;
+  while (s.step())
+    out.push_back({s.text(0), static_cast<int>(s.i64(1)), static_cast<int>(s.i64(2)), s.i64(3)});
+  return out;
+}
+}  // namespace
+
+std::vector<Subscription> SqliteStore::add_subscriptions(
+    std::string_view openid, const std::vector<std::string>& template_ids, EpochMs now) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  for (const auto& t : template_ids) {
+    db.prepare(
+          "INSERT INTO subscriptions (openid, template_id, remaining, accepted_total, updated_at) "
+          "VALUES (?, ?, 1, 1, ?) ON CONFLICT (openid, template_id) DO UPDATE SET remaining = "
+          "remaining + 1, accepted_total = accepted_total + 1, updated_at = excluded.updated_at")
+        .bind(1, openid)
+        .bind(2, t)
+        .bind(3, now)
+        .run();
+  }
+  tx.commit();
+  return read_subscriptions(db, openid);
+}
+
+std::vector<Subscription> SqliteStore::subscriptions(std::string_view openid) {
+  auto db = lease_reader();
+  return read_subscriptions(*db, openid);
+}
+
+bool SqliteStore::consume_subscription(std::string_view openid, std::string_view template_id,
+                                       EpochMs now) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  db.prepare(
+        "UPDATE subscriptions SET remaining = remaining - 1, updated_at = ? WHERE openid = ? AND "
+        "template_id = ? AND remaining > 0")
+      .bind(1, now)
+      .bind(2, openid)
+      .bind(3, template_id)
+      .run();
+  return db.changes() == 1;
+}
+
+void SqliteStore::mark_subscription_spent(std::string_view openid, std::string_view template_id,
+                                          EpochMs now) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  db.prepare(
+        "UPDATE subscriptions SET remaining = 0, updated_at = ? WHERE openid = ? AND template_id "
+        "= ?")
+      .bind(1, now)
+      .bind(2, openid)
+      .bind(3, template_id)
+      .run();
+}
+
 std::optional<OrderRecord> SqliteStore::get_order(std::string_view order_no) {
   auto db = lease_reader();
   auto o = find_any(*db, order_no);

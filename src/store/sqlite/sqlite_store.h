@@ -91,6 +91,14 @@ class SqliteStore final : public Store {
   PaymentResult record_payment(const PaymentRecord& payment, const AuditRecord& audit) override;
   void insert_session(const CustomerSession& session) override;
   std::optional<CustomerSession> find_session(std::string_view token_hash, EpochMs now) override;
+  std::vector<Subscription> add_subscriptions(std::string_view openid,
+                                              const std::vector<std::string>& template_ids,
+                                              EpochMs now) override;
+  std::vector<Subscription> subscriptions(std::string_view openid) override;
+  bool consume_subscription(std::string_view openid, std::string_view template_id,
+                            EpochMs now) override;
+  void mark_subscription_spent(std::string_view openid, std::string_view template_id,
+                               EpochMs now) override;
 
   bool ping() override;
   std::vector<std::string> explain_list(const OrderFilter& filter) override;
