@@ -584,7 +584,10 @@ int serve(const Config& config_in, const ServeOptions& options) {
                      "  export COLDTRACK_API_SECRET={2}\n"
                      "Try:\n"
                      "  ./build/coldtrack client GET '/api/orders?status=IN_TRANSIT&limit=3'\n"
-                     "  curl -s {0}/healthz\n",
+                     "  curl -s {0}/healthz\n"
+                     "  ./build/coldtrack client GET '/api/anomalies?state=open&limit=5'\n"
+                     "A mini-program customer (the simulator plays WeChat):\n"
+                     "  curl -s -X POST {0}/api/auth/wechat -d '{{\"code\":\"alice-1\"}}'\n",
                      url, demo_key->first, demo_key->second)
               << std::endl;
     for (const auto& no : live_orders)
