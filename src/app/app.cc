@@ -66,49 +66,6 @@ std::pair<std::string, std::string> insert_key(store::Store& store, const servic
   return {key, secret};
 }
 
-// Runs the archiver every archive.interval_s until stopped.
-class Archiver {
- public:
-  Archiver(service::OrderService& svc, store::Store& store, const Config::Archive& cfg)
-      : svc_(svc), store_(store), cfg_(cfg) {
-    if (cfg_.enabled) thread_ = std::thread([this] { run(); });
-  }
-  ~Archiver() { stop(); }
-  void stop() {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  void run() {
-    std::unique_lock lock(mu_);
-    while (!stopping_) {
-      lock.unlock();
-      try {
-        if (int n = svc_.archive(cfg_.after_days, cfg_.batch_size); n > 0)
-          spdlog::info("archived {} finished orders", n);
-        store_.purge_idempotent(now_ms() - 24 * 3600 * 1000);
-      } catch (const std::exception& e) {
-        spdlog::error("archive run failed: {}", e.what());
-      }
-      lock.lock();
-      cv_.wait_for(lock, std::chrono::seconds(cfg_.interval_s), [this] { return stopping_; });
-    }
-  }
-
-  service::OrderService& svc_;
-  store::Store& store_;
-  Config::Archive cfg_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
-
 std::pair<std::string, unsigned short> split_host_port(const std::string& s) {
   const auto colon = s.rfind(':');
   std::string host = s.substr(0, colon);
@@ -521,7 +478,16 @@ int serve(const Config& config_in, const ServeOptions& options) {
     const auto mport = metrics_server->start();
     spdlog::info("metrics on http://{}:{}/metrics", mo.host, mport);
   }
-  Archiver archiver(orders, *store, config.archive);
+  // Archives finished orders and forgets day-old idempotency keys every archive.interval_s.
+  std::unique_ptr<Periodic> archiver;
+  if (config.archive.enabled)
+    archiver = std::make_unique<Periodic>(
+        "archive run", std::chrono::seconds(config.archive.interval_s),
+        [&orders, &store, cfg = config.archive] {
+          if (int n = orders.archive(cfg.after_days, cfg.batch_size); n > 0)
+            spdlog::info("archived {} finished orders", n);
+          store->purge_idempotent(now_ms() - 24 * 3600 * 1000);
+        });
   Periodic eta_refresh("delivery-time model refresh", std::chrono::seconds(config.eta.refresh_s),
                        [&eta, first = true]() mutable {
                          if (first) {  // learned at start-up already
@@ -604,7 +570,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
   if (metrics_server) metrics_server->drain(std::chrono::milliseconds(0));
   server.stop();
   if (metrics_server) metrics_server->stop();
-  archiver.stop();
+  if (archiver) archiver->stop();
   if (sweeper) sweeper->stop();
   eta_refresh.stop();
   if (tracking_worker) tracking_worker->stop();

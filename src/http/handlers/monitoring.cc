@@ -11,6 +11,7 @@
 #include "domain/validation.h"
 #include "http/api.h"
 #include "http/blocking.h"
+#include "http/handlers/common.h"
 #include "http/json_fields.h"
 #include "http/tracking_json.h"
 
@@ -24,11 +25,6 @@ using beast_http::verb;
 
 constexpr std::size_t kMaxReadingsPerBatch = 10'000;
 constexpr std::size_t kMaxChartPoints = 2'000;
-
-service::Actor actor_of(const Context& ctx) {
-  return service::Actor{ctx.principal->actor, std::string(role_name(ctx.principal->role)),
-                        ctx.request_id, ctx.client_addr};
-}
 
 Response unavailable(const Context& ctx) {
   return error_response(ctx, status::service_unavailable, "unavailable",
@@ -98,22 +94,10 @@ json::object anomaly_json(const store::AnomalyRecord& a, int tz) {
   return o;
 }
 
-std::optional<Response> unknown_query(const Context& ctx,
-                                      std::initializer_list<std::string_view> known) {
-  for (const auto& [name, value] : ctx.query_map()) {
-    bool ok = false;
-    for (auto k : known) ok = ok || name == k;
-    if (!ok)
-      return error_response(ctx, status::bad_request, "invalid_argument", "unknown query parameter",
-                            name);
-  }
-  return std::nullopt;
-}
-
 asio::awaitable<Response> list_anomalies(Api& api, Context& ctx) {
   if (!api.monitor) co_return unavailable(ctx);
-  if (auto bad = unknown_query(ctx, {"state", "kind", "severity", "carrier", "order_no", "from",
-                                     "to", "limit", "cursor"}))
+  if (auto bad = check_query_names(ctx, {"state", "kind", "severity", "carrier", "order_no", "from",
+                                         "to", "limit", "cursor"}))
     co_return *bad;
   store::AnomalyFilter f;
   auto fail = [&](std::string_view field, std::string_view message) {
@@ -354,7 +338,7 @@ asio::awaitable<Response> get_temperatures(Api& api, Context& ctx) {
   if (!id)
     co_return error_response(ctx, status::bad_request, "invalid_argument",
                              "must be a positive integer", "shipment_id");
-  if (auto bad = unknown_query(ctx, {"points", "from", "to"})) co_return *bad;
+  if (auto bad = check_query_names(ctx, {"points", "from", "to"})) co_return *bad;
   std::size_t points = 200;
   if (auto v = ctx.query("points")) {
     auto n = parse_id(*v);

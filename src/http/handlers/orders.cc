@@ -7,6 +7,7 @@
 #include "domain/validation.h"
 #include "http/api.h"
 #include "http/blocking.h"
+#include "http/handlers/common.h"
 #include "http/json_fields.h"
 #include "http/order_json.h"
 #include "http/tracking_json.h"
@@ -18,24 +19,6 @@ namespace json = boost::json;
 namespace asio = boost::asio;
 using beast_http::status;
 using beast_http::verb;
-
-service::Actor actor_of(const Context& ctx) {
-  return service::Actor{ctx.principal->actor, std::string(role_name(ctx.principal->role)),
-                        ctx.request_id, ctx.client_addr};
-}
-
-// Rejects unknown query parameters: a typo ("phon=") must not silently widen a query.
-std::optional<Response> check_query_names(const Context& ctx,
-                                          std::initializer_list<std::string_view> known) {
-  for (const auto& [name, value] : ctx.query_map()) {
-    bool ok = false;
-    for (auto k : known) ok = ok || name == k;
-    if (!ok)
-      return error_response(ctx, status::bad_request, "invalid_argument", "unknown query parameter",
-                            name);
-  }
-  return std::nullopt;
-}
 
 std::optional<Response> bad_order_no(const Context& ctx, std::string_view no) {
   if (domain::is_valid_order_no(no)) return std::nullopt;
