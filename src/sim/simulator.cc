@@ -1042,6 +1042,7 @@ struct Simulator::Impl {
     });
     add(verb::post, "/sim/reset", [this](const Context& ctx) {
       reset_state();
+      wechat.reset();
       return Reply{http::json_response(ctx, status::ok, json::object{{"reset", true}}), {}};
     });
     add(verb::get, "/sim/stats", [this](const Context& ctx) {
@@ -1060,6 +1061,18 @@ struct Simulator::Impl {
       auto q = [&ctx](const char* name) { return ctx.query(name).value_or(""); };
       auto body = wechat.code2session(q("appid"), q("secret"), q("js_code"), q("grant_type"));
       return Reply{http::body_response(ctx, status::ok, "application/json", std::move(body)), {}};
+    });
+    add(verb::post, "/wechat/cgi-bin/stable_token", [this](const Context& ctx) {
+      auto body = wechat.stable_token(ctx.req.body());
+      return Reply{http::body_response(ctx, status::ok, "application/json", std::move(body)), {}};
+    });
+    add(verb::post, "/wechat/cgi-bin/message/subscribe/send", [this](const Context& ctx) {
+      auto body = wechat.subscribe_send(ctx.query("access_token").value_or(""), ctx.req.body());
+      return Reply{http::body_response(ctx, status::ok, "application/json", std::move(body)), {}};
+    });
+    add(verb::get, "/sim/wechat/messages", [this](const Context& ctx) {
+      return Reply{http::body_response(ctx, status::ok, "application/json", wechat.messages_json()),
+                   {}};
     });
     add(verb::get, "/sim/health", [](const Context& ctx) {
       return Reply{http::json_response(ctx, status::ok, json::object{{"ok", true}}), {}};
