@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "domain/validation.h"
 #include "notify/sms/aliyun.h"
 #include "notify/sms/tencent.h"
 #include "security/crypto.h"
@@ -234,12 +235,12 @@ TEST(SmsAliyun, PhoneNumbersNormalizedAndJoined) {
   const std::string sep(aliyun::kPhoneNumberSeparator);
   EXPECT_EQ(p.at("PhoneNumbers"), "13800138000" + sep + "15300000001" + sep + "19912345678");
 
-  EXPECT_EQ(normalize_mainland_mobile("13800138000"), "13800138000");
-  EXPECT_EQ(normalize_mainland_mobile("+8613800138000"), "13800138000");
-  EXPECT_EQ(normalize_mainland_mobile("8613800138000"), "13800138000");
+  EXPECT_EQ(domain::normalize_mobile("13800138000"), "13800138000");
+  EXPECT_EQ(domain::normalize_mobile("+8613800138000"), "13800138000");
+  EXPECT_EQ(domain::normalize_mobile("8613800138000"), "13800138000");
   for (const char* bad : {"", "1380013800", "138001380001", "12800138000", "23800138000",
                           "1380013800a", "+85213800138000", "+86 13800138000", "861380013800"}) {
-    EXPECT_EQ(normalize_mainland_mobile(bad), std::nullopt) << bad;
+    EXPECT_EQ(domain::normalize_mobile(bad), std::nullopt) << bad;
   }
 }
 

@@ -10,26 +10,15 @@
 #include <set>
 #include <stdexcept>
 
+#include "domain/validation.h"
 #include "security/crypto.h"
 
 namespace coldtrack::notify::sms {
 
 namespace json = boost::json;
 
-std::optional<std::string> normalize_mainland_mobile(std::string_view s) {
-  if (s.starts_with("+86")) {
-    s.remove_prefix(3);
-  } else if (s.size() == 13 && s.starts_with("86")) {
-    s.remove_prefix(2);
-  }
-  if (s.size() != 11 || s[0] != '1' || s[1] < '3' || s[1] > '9') return std::nullopt;
-  for (char c : s)
-    if (c < '0' || c > '9') return std::nullopt;
-  return std::string(s);
-}
-
 std::optional<std::string> to_e164_mainland(std::string_view phone) {
-  auto digits = normalize_mainland_mobile(phone);
+  auto digits = domain::normalize_mobile(phone);
   if (!digits) return std::nullopt;
   return "+86" + *digits;
 }
@@ -175,7 +164,7 @@ std::variant<Params, BuildError> build_params(const Config& config, const Messag
   std::string phones;
   std::set<std::string> seen;
   for (const auto& raw : message.phone_numbers) {
-    auto phone = normalize_mainland_mobile(raw);
+    auto phone = domain::normalize_mobile(raw);
     if (!phone) return BuildError{"phone_numbers", "must be mainland China mobile numbers"};
     // Each listed number is one billed message; a repeat is a caller bug, not a resend.
     if (!seen.insert(*phone).second) return BuildError{"phone_numbers", "must not repeat a number"};

@@ -55,10 +55,8 @@ struct Disposition {
 // any answer), with the same OutId / SessionContext. Both providers: at most once.
 inline constexpr int kMaxTransportRetries = 1;
 
-// Mainland mobile as 11 digits ("13800138000"): accepts that, "+8613800138000" or
-// "8613800138000". Same rule as domain::normalize_mobile (11 digits, 1 then 3-9).
-std::optional<std::string> normalize_mainland_mobile(std::string_view phone);
-// The same number in E.164 ("+8613800138000"), as Tencent wants it.
+// A mainland mobile in any form domain::normalize_mobile accepts, in E.164 ("+8613800138000"),
+// as Tencent wants it.
 std::optional<std::string> to_e164_mainland(std::string_view phone);
 
 // ---- Aliyun ------------------------------------------------------------------------------------
@@ -82,7 +80,7 @@ struct Config {
 };
 
 struct Message {
-  std::vector<std::string> phone_numbers;  // any form normalize_mainland_mobile accepts
+  std::vector<std::string> phone_numbers;  // any form domain::normalize_mobile accepts
   std::string template_code;               // "SMS_71390007"
   std::string template_param;              // a JSON object as text, sent verbatim
   std::string out_id;                      // optional: our notification id, for reconciliation

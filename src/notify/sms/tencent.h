@@ -33,7 +33,7 @@ struct Config {
 };
 
 struct Message {
-  std::vector<std::string> phone_numbers;    // any form normalize_mainland_mobile accepts
+  std::vector<std::string> phone_numbers;    // any form domain::normalize_mobile accepts
   std::string template_id;                   // "1110"
   std::vector<std::string> template_params;  // in template order
   std::string session_context;               // optional: our notification id, echoed back
