@@ -57,16 +57,6 @@ std::optional<eta::Eta> EtaService::predict(const store::TrackingRecord& r,
   return model()->predict(p, now);
 }
 
-std::optional<eta::Eta> EtaService::predict(const store::ShipmentWatch& w,
-                                            domain::EpochMs now) const {
-  eta::Progress p;
-  p.lane = lane(w.origin_city, w.dest_city, w.carrier, w.service);
-  p.shipped_at = w.shipped_at;
-  p.tracking_status = w.tracked ? w.status : "";
-  p.status_at = w.status_at;
-  return model()->predict(p, now);
-}
-
 std::optional<eta::Eta> EtaService::promised(const store::ShipmentWatch& w) const {
   eta::Progress p;
   p.lane = lane(w.origin_city, w.dest_city, w.carrier, w.service);

@@ -23,7 +23,6 @@ class EtaService {
   // The current prediction, sharpened by the shipment's progress; nullopt once delivered or
   // returned.
   std::optional<eta::Eta> predict(const store::TrackingRecord& r, domain::EpochMs now) const;
-  std::optional<eta::Eta> predict(const store::ShipmentWatch& w, domain::EpochMs now) const;
   // The interval as predicted at hand-over (what the customer was told). The "late" rule
   // compares against this one: the current prediction moves later as a parcel runs late.
   std::optional<eta::Eta> promised(const store::ShipmentWatch& w) const;
