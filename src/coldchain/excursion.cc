@@ -14,17 +14,8 @@ constexpr EpochMs kHour = 60 * kMinute;
 constexpr double kGasConstant = 8.3144621;  // J/(mol·K)
 constexpr double kZeroCelsiusK = 273.15;
 
-EpochMs sat_add(EpochMs a, EpochMs b) {
-  EpochMs r;
-  if (!__builtin_add_overflow(a, b, &r)) return r;
-  return b > 0 ? std::numeric_limits<EpochMs>::max() : std::numeric_limits<EpochMs>::min();
-}
-
-EpochMs sat_sub(EpochMs a, EpochMs b) {
-  EpochMs r;
-  if (!__builtin_sub_overflow(a, b, &r)) return r;
-  return b > 0 ? std::numeric_limits<EpochMs>::min() : std::numeric_limits<EpochMs>::max();
-}
+using domain::sat_add;
+using domain::sat_sub;
 
 // Frozen food: <= -18 °C; during transport a brief rise of at most 3 °C (to -15 °C) is
 // tolerated (Regulation (EC) 37/2005, Directive 89/108/EEC). Loggers measure air, which swings
@@ -211,6 +202,12 @@ std::string_view label_zh(Severity s) {
       return "紧急";
   }
   return "未知";
+}
+
+std::optional<ThawRisk> parse_thaw_risk(std::string_view code) {
+  for (auto r : {ThawRisk::kNone, ThawRisk::kLow, ThawRisk::kMedium, ThawRisk::kHigh})
+    if (to_string(r) == code) return r;
+  return std::nullopt;
 }
 
 std::string_view to_string(ThawRisk r) {

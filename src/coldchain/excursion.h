@@ -34,8 +34,8 @@ struct Profile {
   double target_max_c = 0;  // exposure counts degree-minutes above this
   std::optional<double> target_min_c;
   std::vector<Zone> zones;
-  EpochMs ignore_start_ms = 30 * 60'000;  // loading: the logger is still settling
-  EpochMs max_gap_ms = 30 * 60'000;       // a longer gap is unknown time, neither inside nor out
+  EpochMs ignore_start_ms = 30 * 60'000;    // loading: the logger is still settling
+  EpochMs max_gap_ms = 30 * 60'000;         // a longer gap is unknown time, neither inside nor out
   double mkt_delta_h_j_per_mol = 83'144.0;  // activation energy for the mean kinetic temperature
 };
 
@@ -71,6 +71,8 @@ struct ZoneSummary {
 enum class ThawRisk { kNone, kLow, kMedium, kHigh };
 std::string_view to_string(ThawRisk r);  // "none", "low", "medium", "high"
 std::string_view label_zh(ThawRisk r);   // "无", "低", "中", "高"
+// The grade from its to_string() code (as stored); nullopt for anything else.
+std::optional<ThawRisk> parse_thaw_risk(std::string_view code);
 
 // Thaw-risk grade from the worst device's exposure (°C·min above target_max_c) and time above
 // target. Loggers measure air, which swings much faster than the product core, so a routine

@@ -9,18 +9,8 @@
 namespace coldtrack::coldchain {
 namespace {
 
-// Saturating add: limits are configuration and `now` comes from a caller; neither may overflow.
-EpochMs sat_add(EpochMs a, EpochMs b) {
-  EpochMs r;
-  if (!__builtin_add_overflow(a, b, &r)) return r;
-  return b > 0 ? std::numeric_limits<EpochMs>::max() : std::numeric_limits<EpochMs>::min();
-}
-
-EpochMs sat_sub(EpochMs a, EpochMs b) {
-  EpochMs r;
-  if (!__builtin_sub_overflow(a, b, &r)) return r;
-  return b > 0 ? std::numeric_limits<EpochMs>::min() : std::numeric_limits<EpochMs>::max();
-}
+using domain::sat_add;
+using domain::sat_sub;
 
 bool is_printable_ascii(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](char c) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,19 @@
 namespace coldtrack::domain {
 
 using EpochMs = std::int64_t;
+
+// Saturating a + b and a - b: limits come from configuration and times from callers; neither
+// may overflow into a wrapped time.
+inline EpochMs sat_add(EpochMs a, EpochMs b) {
+  EpochMs r;
+  if (!__builtin_add_overflow(a, b, &r)) return r;
+  return b > 0 ? std::numeric_limits<EpochMs>::max() : std::numeric_limits<EpochMs>::min();
+}
+inline EpochMs sat_sub(EpochMs a, EpochMs b) {
+  EpochMs r;
+  if (!__builtin_sub_overflow(a, b, &r)) return r;
+  return b > 0 ? std::numeric_limits<EpochMs>::min() : std::numeric_limits<EpochMs>::max();
+}
 
 // "2026-11-25T13:05:00+08:00" (".123" inserted when the milliseconds are not zero).
 std::string format_rfc3339(EpochMs t, int utc_offset_minutes);

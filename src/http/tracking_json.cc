@@ -1,8 +1,10 @@
 #include "http/tracking_json.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "carriers/tracking.h"
+#include "coldchain/excursion.h"
 #include "domain/time.h"
 #include "service/tracking_service.h"
 
@@ -30,18 +32,9 @@ json::object eta_json(const eta::Eta& e, int tz) {
 
 namespace {
 
-int risk_rank(std::string_view r) {
-  if (r == "low") return 1;
-  if (r == "medium") return 2;
-  if (r == "high") return 3;
-  return 0;
-}
-
-std::string_view risk_label_zh(std::string_view r) {
-  if (r == "low") return "低";
-  if (r == "medium") return "中";
-  if (r == "high") return "高";
-  return "无";
+// Stored thaw-risk codes as grades; an unreadable one counts as none.
+coldchain::ThawRisk risk_of(std::string_view code) {
+  return coldchain::parse_thaw_risk(code).value_or(coldchain::ThawRisk::kNone);
 }
 
 }  // namespace
@@ -74,7 +67,7 @@ json::value cold_chain_json(const std::optional<store::ColdChainRecord>& k, int 
   o["profile"] = k->profile;
   o["readings"] = k->readings;
   o["thaw_risk"] = k->thaw_risk;
-  o["thaw_risk_label"] = risk_label_zh(k->thaw_risk);
+  o["thaw_risk_label"] = coldchain::label_zh(risk_of(k->thaw_risk));
   o["worst"] = k->worst.empty() ? json::value(nullptr) : json::value(k->worst);
   return o;
 }
@@ -91,11 +84,10 @@ json::value order_eta_json(const std::vector<store::TrackingRecord>& shipments,
 }
 
 std::string_view order_thaw_risk(const std::vector<store::TrackingRecord>& shipments) {
-  std::string_view worst = "none";
+  auto worst = coldchain::ThawRisk::kNone;
   for (const auto& s : shipments)
-    if (s.cold_chain && risk_rank(s.cold_chain->thaw_risk) > risk_rank(worst))
-      worst = s.cold_chain->thaw_risk;
-  return worst;
+    if (s.cold_chain) worst = std::max(worst, risk_of(s.cold_chain->thaw_risk));
+  return coldchain::to_string(worst);
 }
 
 json::array tracking_json(const std::vector<store::TrackingRecord>& shipments, bool mask, int tz,
