@@ -7,6 +7,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "carriers/tracking.h"
+
 namespace coldtrack::anomaly {
 namespace {
 
@@ -147,6 +149,15 @@ std::string_view kind_label_zh(std::string_view kind) {
 
 bool is_known_kind(std::string_view kind) {
   return !kind_label_zh(kind).empty();
+}
+
+std::string_view reason_label_zh(std::string_view reason) {
+  if (auto carrier = carriers::reason_label_zh(reason); !carrier.empty()) return carrier;
+  if (reason == "PAST_ETA") return "已超过预计送达时间";
+  if (reason == "SHIP_PROMISE_MISSED") return "超过承诺发货时间";
+  if (reason == "RETURNING") return "退回中";
+  if (reason == "RETURNED") return "已退回";
+  return {};
 }
 
 bool is_known_severity(std::string_view severity) {

@@ -28,6 +28,9 @@ const std::vector<std::string>& all_kinds();
 const std::vector<std::string>& shipment_kinds();
 std::string_view kind_label_zh(std::string_view kind);  // "长时间无物流更新"; "" when unknown
 bool is_known_kind(std::string_view kind);
+// The Chinese label of a finding's reason: a carrier reason code (carriers/tracking.h) or one
+// the rules give themselves (PAST_ETA, RETURNING, ...); "" when unknown.
+std::string_view reason_label_zh(std::string_view reason);
 
 // Severity codes, weakest first.
 inline constexpr std::string_view kInfo = "info";

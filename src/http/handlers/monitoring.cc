@@ -45,16 +45,6 @@ std::string_view state_label_zh(std::string_view state) {
   return "";
 }
 
-// Labels of the reasons the rules themselves give (carrier reasons come from the taxonomy).
-std::string_view reason_label_zh(std::string_view reason) {
-  if (reason == "NO_TRACE") return "发货后无物流信息";
-  if (reason == "PAST_ETA") return "已超过预计送达时间";
-  if (reason == "SHIP_PROMISE_MISSED") return "超过承诺发货时间";
-  if (reason == "RETURNING") return "退回中";
-  if (reason == "RETURNED") return "已退回";
-  return "";
-}
-
 json::value time_or_null(const std::optional<domain::EpochMs>& t, int tz) {
   return t ? json::value(domain::format_rfc3339(*t, tz)) : json::value(nullptr);
 }
@@ -83,11 +73,10 @@ json::object anomaly_json(const store::AnomalyRecord& a, int tz) {
   boost::system::error_code ec;
   auto evidence = json::parse(a.evidence, ec);
   if (ec || !evidence.is_object()) evidence = json::object{};
-  // Carrier reasons have fixed labels; a temperature zone carries its own.
-  std::string reason_zh(carriers::reason_label_zh(a.reason));
+  // Reasons have fixed labels; a temperature zone carries its own in the evidence.
+  std::string reason_zh(anomaly::reason_label_zh(a.reason));
   if (const auto* z = evidence.as_object().if_contains("zone_label"); z && z->is_string())
     reason_zh = std::string(z->as_string());
-  if (reason_zh.empty()) reason_zh = reason_label_zh(a.reason);
   o["reason_label"] = reason_zh.empty() ? json::value(nullptr) : json::value(reason_zh);
   times_to_rfc3339(evidence, tz);  // stored as epoch ms; the API speaks RFC 3339
   o["evidence"] = std::move(evidence);
