@@ -63,12 +63,13 @@ store::SubjectCheck MonitorService::evaluate(const store::ShipmentWatch& w, doma
   f.last_event_at = w.last_event_at;
   f.received_at = w.received_at;
   if (memo) {
-    auto rounded = w;
-    rounded.shipped_at = w.shipped_at - w.shipped_at % kQuarterHour;
-    const auto key = fmt::format("{}|{}|{}|{}|{}", w.origin_city, w.dest_city, w.carrier, w.service,
-                                 rounded.shipped_at);
+    const auto quarter = w.shipped_at - w.shipped_at % kQuarterHour;
+    const auto key =
+        fmt::format("{}|{}|{}|{}|{}", w.origin_city, w.dest_city, w.carrier, w.service, quarter);
     auto it = memo->latest.find(key);
     if (it == memo->latest.end()) {
+      auto rounded = w;  // copied only on a miss: once per lane and quarter hour
+      rounded.shipped_at = quarter;
       auto p = eta_.promised(rounded);
       it = memo->latest.emplace(key, p ? std::optional(p->latest) : std::nullopt).first;
     }
@@ -122,9 +123,9 @@ SweepStats MonitorService::sweep() {
   }
   // Paid but not shipped within the promise (the store returns only candidates).
   const std::vector<std::string> order_kinds = {std::string(anomaly::kNotShipped)};
+  const auto thresholds = rules_.resolve("", "ambient");
   for (std::int64_t after = 0;;) {
     const auto before = after;
-    const auto thresholds = rules_.resolve("", "ambient");
     const auto page = store_.unshipped_orders(now - thresholds.ship_promise_ms, after, page_size_);
     stats.rows_read += static_cast<std::int64_t>(page.size());
     std::vector<store::SubjectCheck> checks;
