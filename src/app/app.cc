@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "app/demo.h"
+#include "app/notifications.h"
 #include "app/periodic.h"
 #include "cache/nonce_cache.h"
 #include "cache/rate_limiter.h"
@@ -420,6 +421,8 @@ int serve(const Config& config_in, const ServeOptions& options) {
         *store, orders, wechat_http, std::move(app), config.wechat.session_ttl_s * 1000LL, now_ms);
   }
   api.customers = customers.get();
+  auto notifications = make_notifications(config, *store, pii, eta);
+  if (notifications) api.notifications = notifications->service.get();
   std::optional<carriers::kdniao::Protocol> kdniao;
   if (!config.carriers.kdniao.api_key.empty()) {
     const auto& k = config.carriers.kdniao;
@@ -455,6 +458,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
   http::add_callback_routes(router, api);
   http::add_monitoring_routes(router, api);
   http::add_customer_routes(router, api);
+  http::add_notification_routes(router, api);
 
   http::ServerOptions so;
   so.host = config.server.host;
@@ -509,6 +513,26 @@ int serve(const Config& config_in, const ServeOptions& options) {
               "resolved in {} ms",
               s.shipments, s.orders, s.rows_read, s.changes.opened, s.changes.updated,
               s.changes.resolved, s.took_ms);
+        });
+
+  // Notifications: a few batches per tick, so a backlog drains without starving the rest.
+  std::unique_ptr<Periodic> notifier;
+  if (notifications)
+    notifier = std::make_unique<Periodic>(
+        "notification worker", std::chrono::milliseconds(config.notify.tick_ms),
+        [svc = notifications->service.get()] {
+          for (int round = 0; round < 10; ++round) {
+            const auto p = svc->run_once();
+            if (p.sent + p.retried + p.fallback + p.dead + p.uncertain + p.skipped > 0)
+              spdlog::info(
+                  "notifications: {} planned, {} sent, {} retried, {} fell back, {} dead, {} "
+                  "uncertain, {} skipped",
+                  p.planned, p.sent, p.retried, p.fallback, p.dead, p.uncertain, p.skipped);
+            if (p.planned == 0 && p.sent + p.retried + p.fallback + p.dead + p.uncertain +
+                                          p.skipped ==
+                                      0)
+              break;
+          }
         });
 
   net::HttpClient carrier_http(net::HttpClient::Options{});
@@ -572,6 +596,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
   if (metrics_server) metrics_server->stop();
   if (archiver) archiver->stop();
   if (sweeper) sweeper->stop();
+  if (notifier) notifier->stop();
   eta_refresh.stop();
   if (tracking_worker) tracking_worker->stop();
   pool.join();

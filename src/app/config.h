@@ -8,6 +8,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 namespace coldtrack::app {
@@ -129,6 +131,47 @@ struct Config {
     std::string platform_serial;           // Wechatpay-Serial of the platform key below
     std::string platform_public_key_file;  // PEM ("BEGIN PUBLIC KEY") of WeChat Pay's key
   } wechatpay;
+  // Notifications: who hears about what, on which channel (docs/NOTIFICATIONS.md).
+  struct Notify {
+    bool enabled = true;
+    int tick_ms = 2000;          // how often the worker looks for work, 50..600000
+    int lease_s = 60;            // a claimed send not finished by then is uncertain, 5..3600
+    int send_timeout_ms = 10000;  // per provider call, 100..60000
+    int max_attempts = 8;        // retries before the dead letter, 1..100
+    int backoff_base_s = 30;     // first retry delay, doubling up to an hour, 1..3600
+    std::string rules;           // "" = the default rules (notify/policy.h)
+    int quiet_start_hour = 22;   // local; customer messages wait until quiet_end_hour
+    int quiet_end_hour = 8;
+    int max_per_recipient_per_hour = 3;  // 0 = no limit
+    int digest_window_s = 300;           // changes this close together become one message
+    int reminder_lead_min = 120;         // 预计送达前提醒: this long before the predicted time
+    std::string staff_webhook_url;       // secret (carries the robot key); "" = no staff alerts
+    struct Wechat {
+      std::string template_id;  // "" = no WeChat messages
+      std::string template_fields = "character_string1=order_no,phrase2=status,thing3=text,time4=time";
+      std::string page = "pages/order/detail?order_no={order_no}";
+      std::string state = "formal";  // formal | trial | developer
+    } wechat;
+    struct Sms {
+      std::string provider = "none";  // none | aliyun | tencent
+      struct Aliyun {
+        std::string endpoint = "https://dysmsapi.aliyuncs.com/";
+        std::string access_key_id;
+        std::string access_key_secret;  // secret
+        std::string sign_name;
+        std::string template_code;
+      } aliyun;
+      struct Tencent {
+        std::string endpoint = "https://sms.tencentcloudapi.com/";
+        std::string secret_id;
+        std::string secret_key;  // secret
+        std::string region = "ap-guangzhou";
+        std::string sms_sdk_app_id;
+        std::string sign_name;
+        std::string template_id;
+      } tencent;
+    } sms;
+  } notify;
   struct Display {
     std::string time_zone = "Asia/Shanghai";  // "Asia/Shanghai", "UTC" or a fixed "+HH:MM"/"-HH:MM"
     int utc_offset_minutes = 480;             // derived from time_zone, not a key
@@ -147,6 +190,10 @@ std::map<std::string, std::string> process_environment();
 
 // Every known key as a dotted path, in a stable order (for docs and `coldtrack config keys`).
 std::vector<std::string> config_keys();
+
+// "thing3=text,time4=time" -> {("thing3","text"),("time4","time")}; the string is the error.
+std::variant<std::vector<std::pair<std::string, std::string>>, std::string> parse_template_fields(
+    const std::string& text);
 
 // Converts a time-zone setting to a UTC offset in minutes; nullopt if unsupported.
 std::optional<int> parse_time_zone(const std::string& tz);

@@ -14,6 +14,7 @@
 #include "service/customer_service.h"
 #include "service/eta_service.h"
 #include "service/monitor_service.h"
+#include "service/notification_service.h"
 #include "service/order_service.h"
 #include "service/payment_service.h"
 #include "service/tracking_service.h"
@@ -42,6 +43,8 @@ struct Api {
   service::PaymentService* payments = nullptr;
   // Mini-program customers; null when WeChat login is not configured.
   service::CustomerService* customers = nullptr;
+  // The notification log and re-send; null when notifications are off.
+  service::NotificationService* notifications = nullptr;
 };
 
 // A route handler that calls `fn` with the API's dependencies.
@@ -56,6 +59,7 @@ void add_callback_routes(Router& router, Api& api);
 void add_monitoring_routes(Router& router, Api& api);
 // WeChat login and the customer's own orders (bearer token, not API signing).
 void add_customer_routes(Router& router, Api& api);
+void add_notification_routes(Router& router, Api& api);
 // Only /metrics and /healthz, for a separate metrics listener.
 void add_metrics_routes(Router& router, Api& api);
 

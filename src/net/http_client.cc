@@ -263,7 +263,15 @@ HttpResponse HttpClient::Impl::perform(CURL* h, const HttpRequest& req) {
   curl_easy_setopt(h, CURLOPT_POSTFIELDS, nullptr);
 
   if (transfer.too_large || rc == CURLE_FILESIZE_EXCEEDED) return failure(kTooLarge);
-  if (rc != CURLE_OK) return failure(curl_easy_strerror(rc));
+  if (rc != CURLE_OK) {
+    HttpResponse f = failure(curl_easy_strerror(rc));
+    // Not idempotent calls (SMS, WeChat messages) may be retried only when nothing left us.
+    long request_bytes = 0;
+    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_bytes);
+    f.request_sent = request_bytes > 0 || rc == CURLE_OPERATION_TIMEDOUT;
+    if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) f.request_sent = false;
+    return f;
+  }
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   if (status <= 0) return failure("no HTTP response");

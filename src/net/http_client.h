@@ -23,6 +23,9 @@ struct HttpResponse {
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names
   std::string error;                           // transport error text ("" on success)
+  // On a transport failure: whether the request may have reached the server (false only when
+  // it certainly did not: no connection, or nothing written).
+  bool request_sent = true;
   bool transport_failed() const { return status == 0; }
 };
 

@@ -169,6 +169,98 @@ std::string customer_text(const Event& e, domain::EpochMs reminder_lead_ms) {
   return "";
 }
 
+std::string status_phrase(std::string_view k) {
+  if (k == "order.PAID") return "已付款";
+  if (k == "order.SHIPPED") return "已发货";
+  if (k == "order.IN_TRANSIT") return "运输中";
+  if (k == "tracking.OUT_FOR_DELIVERY") return "派送中";
+  if (k == "tracking.AT_PICKUP_POINT") return "待取件";
+  if (k == "eta_soon") return "即将送达";
+  if (k == "order.DELIVERED") return "已签收";
+  if (k == "order.CANCELLED") return "已取消";
+  if (k == "order.REFUNDED") return "已退款";
+  if (k == "order.EXCEPTION") return "配送异常";
+  return "";
+}
+
+std::string_view to_string(Channel c) {
+  switch (c) {
+    case Channel::kWechat:
+      return "wechat";
+    case Channel::kSms:
+      return "sms";
+    case Channel::kStaffWebhook:
+      return "webhook";
+  }
+  return "";
+}
+
+std::optional<Channel> parse_channel(std::string_view s) {
+  if (s == "wechat") return Channel::kWechat;
+  if (s == "sms") return Channel::kSms;
+  if (s == "webhook") return Channel::kStaffWebhook;
+  return std::nullopt;
+}
+
+std::variant<std::vector<Rule>, std::string> parse_rules(std::string_view text) {
+  std::vector<Rule> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view entry = text.substr(start, end - start);
+    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+    start = end + 1;
+    if (entry.empty()) {
+      if (end == text.size()) break;
+      continue;
+    }
+    const auto bad = [&](std::string_view why) {
+      return "rule \"" + std::string(entry) + "\": " + std::string(why);
+    };
+    const auto eq = entry.find('='), colon = entry.find(':');
+    if (eq == std::string_view::npos || eq == 0 || colon == std::string_view::npos || colon < eq)
+      return bad("expected EVENT=AUDIENCE:CHANNELS");
+    Rule r;
+    r.event_kind = std::string(entry.substr(0, eq));
+    const std::string_view audience = entry.substr(eq + 1, colon - eq - 1);
+    if (audience == "customer") {
+      r.audience = Audience::kCustomer;
+    } else if (audience == "staff") {
+      r.audience = Audience::kStaff;
+    } else {
+      return bad("audience must be customer or staff");
+    }
+    std::string_view rest = entry.substr(colon + 1);
+    if (const auto at = rest.find('@'); at != std::string_view::npos) {
+      r.min_severity = std::string(rest.substr(at + 1));
+      if (severity_rank(r.min_severity) < 0)
+        return bad("severity must be info, warning, major or critical");
+      rest = rest.substr(0, at);
+    }
+    if (!rest.empty() && rest.back() == '!') {
+      r.urgent = true;
+      rest.remove_suffix(1);
+    }
+    std::size_t cs = 0;
+    while (cs <= rest.size()) {
+      std::size_t ce = rest.find('+', cs);
+      if (ce == std::string_view::npos) ce = rest.size();
+      const auto ch = parse_channel(rest.substr(cs, ce - cs));
+      if (!ch) return bad("channels are wechat, sms or webhook, joined by +");
+      const bool staff_channel = *ch == Channel::kStaffWebhook;
+      if (staff_channel != (r.audience == Audience::kStaff))
+        return bad("customers are told by wechat or sms, staff by webhook");
+      r.channels.push_back(*ch);
+      cs = ce + 1;
+    }
+    out.push_back(std::move(r));
+  }
+  if (out.empty()) return std::string("no rules");
+  return out;
+}
+
 std::string staff_text(const Event& e) {
   std::string out;
   const std::string_view label = severity_label(e.severity);

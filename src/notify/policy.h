@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "domain/time.h"
@@ -86,6 +88,19 @@ std::optional<domain::EpochMs> reminder_time(const Policy& p, domain::EpochMs et
 // Customer text, at most 20 code points (a WeChat "thing" value): "您的订单已发货". eta_soon
 // states the lead ("预计2小时内送达"). "" for kinds a customer is never told about.
 std::string customer_text(const Event& e, domain::EpochMs reminder_lead_ms = 2 * 3'600'000);
+
+// The status as a WeChat "phrase" value (at most 5 Chinese characters): "已发货", "派送中".
+// "" for kinds without one.
+std::string status_phrase(std::string_view event_kind);
+
+// Rules from configuration, replacing the defaults: comma-separated
+// "EVENT=AUDIENCE:CHANNEL[+CHANNEL...][!][@SEVERITY]", e.g.
+// "order.SHIPPED=customer:wechat+sms,order.EXCEPTION=customer:wechat+sms!,
+// anomaly.opened=staff:webhook!@major". Audiences: customer | staff; channels: wechat | sms |
+// webhook; "!" marks urgent. The string is the error, naming the entry.
+std::variant<std::vector<Rule>, std::string> parse_rules(std::string_view text);
+std::string_view to_string(Channel c);
+std::optional<Channel> parse_channel(std::string_view s);
 
 // Staff text, with the severity label when there is one: "【严重】订单 CT1001：异常".
 std::string staff_text(const Event& e);

@@ -414,6 +414,93 @@ class SubscriptionStore {
                                        EpochMs now) = 0;
 };
 
+// ---- Notifications ----------------------------------------------------------------------------
+
+// One message to one recipient on one channel. Created from an outbox event in the same
+// transaction that completes the event, so a replayed event never makes a second job.
+struct NotificationJob {
+  std::int64_t id = 0;
+  std::string idem_key;    // (event, recipient, channel): unique, the exactly-once key
+  std::string event_key;   // the outbox message key that caused it
+  std::string event_kind;  // "order.SHIPPED", "tracking.OUT_FOR_DELIVERY", "eta_soon", ...
+  std::string order_no;
+  std::string audience;   // customer | staff
+  std::string channel;    // wechat | sms | webhook
+  std::string recipient;  // openid, "phone:<blind index>" or the staff webhook's name
+  // pending | sending | sent | merged (digested into merged_into) | fallback (another channel
+  // took over) | skipped | dead (gave up, see last_error) | uncertain (the process stopped
+  // mid-send: it may have arrived, so it is never re-sent automatically)
+  std::string state = "pending";
+  bool urgent = false;
+  std::string payload;  // JSON: text, values for templates, event time
+  EpochMs event_at = 0;
+  EpochMs send_at = 0;
+  int attempts = 0;
+  EpochMs lease_until = 0;
+  std::string last_error;
+  std::string provider_ref;  // msgid / BizId / SerialNo
+  std::int64_t merged_into = 0;
+  std::int64_t fallback_of = 0;
+  EpochMs created_at = 0, updated_at = 0, sent_at = 0;
+};
+
+struct ClaimedNotification {
+  NotificationJob job;                  // now "sending"
+  std::vector<NotificationJob> merged;  // digested into it (now "merged")
+};
+
+struct NotificationOutcome {
+  std::int64_t id = 0;
+  std::string state;  // sent | pending (retry at retry_at) | dead | uncertain | skipped | fallback
+  EpochMs at = 0;
+  EpochMs retry_at = 0;
+  std::string error;
+  std::string provider_ref;
+  std::optional<NotificationJob> follow_up;  // the fallback job, inserted in the same transaction
+};
+
+struct NotificationFilter {
+  std::optional<std::string> order_no, recipient, channel, state, audience;
+  int limit = 50;
+  std::optional<std::int64_t> before_id;
+};
+
+struct NotificationPage {
+  std::vector<NotificationJob> items;  // newest first
+  std::optional<std::int64_t> next_before_id;
+};
+
+enum class ResendResult { kQueued, kNotFound, kNotResendable };
+
+class NotificationStore {
+ public:
+  virtual ~NotificationStore() = default;
+  // One transaction: inserts `jobs` (one whose idem_key exists is left alone, except a pending
+  // job with `replace_pending`, whose send_at and payload are updated) and completes outbox
+  // message `outbox_id` (0: none). Returns how many were inserted.
+  virtual int plan_notifications(std::int64_t outbox_id, const std::vector<NotificationJob>& jobs,
+                                 bool replace_pending, EpochMs now) = 0;
+  // send_at of `recipient`'s customer jobs that are sent or still to be sent, since `since`
+  // (for the per-recipient rate limit).
+  virtual std::vector<EpochMs> recipient_sends(std::string_view recipient, EpochMs since) = 0;
+  // Jobs still "sending" after their lease become "uncertain". Returns how many.
+  virtual int expire_sending(EpochMs now) = 0;
+  // Claims up to `limit` due pending jobs (send_at <= now), oldest first: each becomes
+  // "sending" with attempts + 1 and a lease until now + lease_ms, and takes along (as "merged")
+  // the other pending jobs of the same order, recipient and channel due by its send_at +
+  // digest_ms. Urgent jobs are never merged.
+  virtual std::vector<ClaimedNotification> claim_notifications(EpochMs now, int limit,
+                                                               EpochMs lease_ms,
+                                                               EpochMs digest_ms) = 0;
+  // Records what became of a claimed job (and inserts its follow-up), in one transaction.
+  virtual void finish_notification(const NotificationOutcome& outcome) = 0;
+  virtual NotificationPage list_notifications(const NotificationFilter& filter) = 0;
+  virtual std::optional<NotificationJob> get_notification(std::int64_t id) = 0;
+  // A dead or uncertain job goes back to pending, due now, with its attempts reset; audited.
+  virtual ResendResult resend_notification(std::int64_t id, EpochMs now,
+                                           const AuditRecord& audit) = 0;
+};
+
 class SessionStore {
  public:
   virtual ~SessionStore() = default;
@@ -450,7 +537,8 @@ class Store : public OrderStore,
               public MonitoringStore,
               public PaymentStore,
               public SessionStore,
-              public SubscriptionStore {
+              public SubscriptionStore,
+              public NotificationStore {
  public:
   // True when the database answers a trivial query.
   virtual bool ping() = 0;

@@ -379,7 +379,40 @@ CREATE TABLE subscriptions (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 9> kMigrations = {{
+// Notification jobs: one row per (event, recipient, channel), the exactly-once key; the worker
+// claims due rows with a lease and records every outcome on the row.
+constexpr std::string_view kNotifications = R"sql(
+CREATE TABLE notifications (
+  id INTEGER PRIMARY KEY,
+  idem_key TEXT NOT NULL UNIQUE,
+  event_key TEXT NOT NULL,
+  event_kind TEXT NOT NULL,
+  order_no TEXT NOT NULL,
+  audience TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  state TEXT NOT NULL,
+  urgent INTEGER NOT NULL DEFAULT 0,
+  payload TEXT NOT NULL,
+  event_at INTEGER NOT NULL,
+  send_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  lease_until INTEGER,
+  last_error TEXT NOT NULL DEFAULT '',
+  provider_ref TEXT NOT NULL DEFAULT '',
+  merged_into INTEGER,
+  fallback_of INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  sent_at INTEGER
+);
+CREATE INDEX notifications_due ON notifications (send_at) WHERE state = 'pending';
+CREATE INDEX notifications_sending ON notifications (lease_until) WHERE state = 'sending';
+CREATE INDEX notifications_by_order ON notifications (order_no, id);
+CREATE INDEX notifications_by_recipient ON notifications (recipient, send_at);
+)sql";
+
+constexpr std::array<Migration, 10> kMigrations = {{
     {1, "init", kInit},
     {2, "seed_reference_data", kSeed},
     {3, "idempotency_keys", kIdempotency},
@@ -389,6 +422,7 @@ constexpr std::array<Migration, 9> kMigrations = {{
     {7, "payments", kPayments},
     {8, "customer_sessions", kSessions},
     {9, "subscriptions", kSubscriptions},
+    {10, "notifications", kNotifications},
 }};
 
 }  // namespace

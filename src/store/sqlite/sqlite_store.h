@@ -100,6 +100,18 @@ class SqliteStore final : public Store {
   void mark_subscription_spent(std::string_view openid, std::string_view template_id,
                                EpochMs now) override;
 
+  int plan_notifications(std::int64_t outbox_id, const std::vector<NotificationJob>& jobs,
+                         bool replace_pending, EpochMs now) override;
+  std::vector<EpochMs> recipient_sends(std::string_view recipient, EpochMs since) override;
+  int expire_sending(EpochMs now) override;
+  std::vector<ClaimedNotification> claim_notifications(EpochMs now, int limit, EpochMs lease_ms,
+                                                       EpochMs digest_ms) override;
+  void finish_notification(const NotificationOutcome& outcome) override;
+  NotificationPage list_notifications(const NotificationFilter& filter) override;
+  std::optional<NotificationJob> get_notification(std::int64_t id) override;
+  ResendResult resend_notification(std::int64_t id, EpochMs now,
+                                   const AuditRecord& audit) override;
+
   bool ping() override;
   std::vector<std::string> explain_list(const OrderFilter& filter) override;
   void close() override;

@@ -1,0 +1,183 @@
+// /api/notifications: what was sent to whom, when, and why not; re-sending a dead letter.
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "domain/time.h"
+#include "domain/validation.h"
+#include "http/api.h"
+#include "http/blocking.h"
+#include "http/handlers/common.h"
+
+namespace coldtrack::http {
+namespace {
+
+namespace json = boost::json;
+namespace asio = boost::asio;
+using beast_http::status;
+using beast_http::verb;
+
+Response unavailable(const Context& ctx) {
+  return error_response(ctx, status::service_unavailable, "unavailable",
+                        "notifications are not enabled on this server");
+}
+
+std::optional<std::int64_t> parse_id(std::string_view text) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+std::string_view state_label_zh(std::string_view s) {
+  if (s == "pending") return "待发送";
+  if (s == "sending") return "发送中";
+  if (s == "sent") return "已发送";
+  if (s == "merged") return "已合并";
+  if (s == "fallback") return "已改用其他渠道";
+  if (s == "skipped") return "无需发送";
+  if (s == "dead") return "发送失败";
+  if (s == "uncertain") return "结果未知";
+  return "";
+}
+
+std::string_view channel_label_zh(std::string_view c) {
+  if (c == "wechat") return "微信订阅消息";
+  if (c == "sms") return "短信";
+  if (c == "webhook") return "员工群机器人";
+  return "";
+}
+
+json::value time_or_null(domain::EpochMs t, int tz) {
+  return t ? json::value(domain::format_rfc3339(t, tz)) : json::value(nullptr);
+}
+
+json::value id_or_null(std::int64_t id) { return id ? json::value(id) : json::value(nullptr); }
+
+json::object notification_json(const store::NotificationJob& j, int tz) {
+  std::string text;
+  boost::system::error_code ec;
+  const auto payload = json::parse(j.payload, ec);
+  if (!ec && payload.is_object()) {
+    if (const auto* t = payload.as_object().if_contains("text"); t && t->is_string())
+      text = t->get_string();
+  }
+  return json::object{
+      {"id", j.id},
+      {"order_no", j.order_no},
+      {"event", j.event_kind},
+      {"audience", j.audience},
+      {"channel", j.channel},
+      {"channel_label", channel_label_zh(j.channel)},
+      {"recipient", j.recipient},
+      {"state", j.state},
+      {"state_label", state_label_zh(j.state)},
+      {"urgent", j.urgent},
+      {"text", text},
+      {"attempts", j.attempts},
+      {"send_at", time_or_null(j.send_at, tz)},
+      {"sent_at", time_or_null(j.sent_at, tz)},
+      {"error", j.last_error.empty() ? json::value(nullptr) : json::value(j.last_error)},
+      {"provider_ref", j.provider_ref.empty() ? json::value(nullptr) : json::value(j.provider_ref)},
+      {"merged_into", id_or_null(j.merged_into)},
+      {"fallback_of", id_or_null(j.fallback_of)},
+      {"created_at", time_or_null(j.created_at, tz)},
+      {"updated_at", time_or_null(j.updated_at, tz)},
+  };
+}
+
+asio::awaitable<Response> list_notifications(Api& api, Context& ctx) {
+  if (!api.notifications) co_return unavailable(ctx);
+  if (auto bad = check_query_names(
+          ctx, {"order_no", "recipient", "channel", "state", "audience", "limit", "cursor"}))
+    co_return *bad;
+  store::NotificationFilter f;
+  auto fail = [&](std::string_view field, std::string_view message) {
+    return error_response(ctx, status::bad_request, "invalid_argument", message, field);
+  };
+  if (auto v = ctx.query("order_no")) {
+    if (!domain::is_valid_order_no(*v))
+      co_return fail("order_no", "must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'");
+    f.order_no = *v;
+  }
+  if (auto v = ctx.query("recipient")) {
+    if (v->empty() || v->size() > 128) co_return fail("recipient", "must be 1-128 characters");
+    f.recipient = *v;
+  }
+  if (auto v = ctx.query("channel")) {
+    if (*v != "wechat" && *v != "sms" && *v != "webhook")
+      co_return fail("channel", "must be wechat, sms or webhook");
+    f.channel = *v;
+  }
+  if (auto v = ctx.query("state")) {
+    if (state_label_zh(*v).empty())
+      co_return fail("state",
+                     "must be pending, sending, sent, merged, fallback, skipped, dead or "
+                     "uncertain");
+    f.state = *v;
+  }
+  if (auto v = ctx.query("audience")) {
+    if (*v != "customer" && *v != "staff") co_return fail("audience", "must be customer or staff");
+    f.audience = *v;
+  }
+  if (auto v = ctx.query("limit")) {
+    auto n = parse_id(*v);
+    if (!n || *n > 500) co_return fail("limit", "must be an integer from 1 to 500");
+    f.limit = static_cast<int>(*n);
+  }
+  if (auto v = ctx.query("cursor")) {
+    auto n = parse_id(*v);
+    if (!n) co_return fail("cursor", "is not a cursor returned by this API");
+    f.before_id = *n;
+  }
+  auto work = [&api, f] { return api.notifications->list(f); };
+  auto result = co_await on_pool(api.pool, std::move(work));
+  if (!result.ok()) co_return error_response(ctx, result.error());
+  json::array items;
+  for (const auto& j : result.value().items)
+    items.push_back(notification_json(j, api.utc_offset_minutes));
+  const auto& next = result.value().next_before_id;
+  co_return json_response(
+      ctx, status::ok,
+      json::object{{"items", std::move(items)},
+                   {"next_cursor", next ? json::value(std::to_string(*next)) : nullptr}});
+}
+
+asio::awaitable<Response> get_notification(Api& api, Context& ctx) {
+  if (!api.notifications) co_return unavailable(ctx);
+  auto id = parse_id(ctx.params.at("id"));
+  if (!id)
+    co_return error_response(ctx, status::bad_request, "invalid_argument",
+                             "must be a positive integer", "id");
+  auto work = [&api, id = *id] { return api.notifications->get(id); };
+  auto result = co_await on_pool(api.pool, std::move(work));
+  if (!result.ok()) co_return error_response(ctx, result.error());
+  co_return json_response(ctx, status::ok,
+                          notification_json(result.value(), api.utc_offset_minutes));
+}
+
+asio::awaitable<Response> resend_notification(Api& api, Context& ctx) {
+  if (!api.notifications) co_return unavailable(ctx);
+  auto id = parse_id(ctx.params.at("id"));
+  if (!id)
+    co_return error_response(ctx, status::bad_request, "invalid_argument",
+                             "must be a positive integer", "id");
+  auto work = [&api, id = *id, a = actor_of(ctx)] { return api.notifications->resend(id, a); };
+  auto result = co_await on_pool(api.pool, std::move(work));
+  if (!result.ok()) co_return error_response(ctx, result.error());
+  co_return json_response(ctx, status::ok,
+                          notification_json(result.value(), api.utc_offset_minutes));
+}
+
+}  // namespace
+
+void add_notification_routes(Router& router, Api& api) {
+  router.add(verb::get, "/api/notifications", Access::kSigned, Role::kViewer,
+             bind(api, list_notifications));
+  router.add(verb::get, "/api/notifications/{id}", Access::kSigned, Role::kViewer,
+             bind(api, get_notification));
+  router.add(verb::post, "/api/notifications/{id}/resend", Access::kSigned, Role::kAdmin,
+             bind(api, resend_notification));
+}
+
+}  // namespace coldtrack::http

@@ -1,0 +1,235 @@
+#include "service/notification_service.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+
+namespace coldtrack::service {
+namespace {
+
+constexpr std::array<std::string_view, 4> kTopics = {"order.status_changed",
+                                                     "tracking.status_changed", "anomaly.opened",
+                                                     "anomaly.updated"};
+constexpr domain::EpochMs kHourMs = 3'600'000;
+
+// Tracking states after which a pre-delivery reminder still makes sense.
+bool moving(std::string_view s) { return s == "IN_TRANSIT" || s == "PICKED_UP"; }
+
+}  // namespace
+
+NotificationService::NotificationService(store::Store& store, const PiiCodec& pii,
+                                         const EtaService* eta, NotificationChannels channels,
+                                         NotificationOptions options,
+                                         std::function<domain::EpochMs()> clock)
+    : store_(store),
+      pii_(pii),
+      eta_(eta),
+      channels_(channels),
+      options_(std::move(options)),
+      clock_(std::move(clock)) {}
+
+notify::ChannelsReady NotificationService::ready() const {
+  return {channels_.wechat != nullptr, channels_.sms != nullptr,
+          channels_.staff_webhook != nullptr};
+}
+
+NotificationPass NotificationService::run_once() {
+  NotificationPass pass;
+  pass.expired = store_.expire_sending(clock_());
+  if (pass.expired > 0)
+    spdlog::warn("{} notification(s) were mid-send when a sender stopped; marked uncertain",
+                 pass.expired);
+  pass.planned = plan_pending();
+  const auto d = deliver_due();
+  pass.sent = d.sent;
+  pass.retried = d.retried;
+  pass.fallback = d.fallback;
+  pass.dead = d.dead;
+  pass.uncertain = d.uncertain;
+  pass.skipped = d.skipped;
+  return pass;
+}
+
+int NotificationService::plan_pending() {
+  int planned = 0;
+  const auto ready_now = ready();
+  for (const auto topic : kTopics) {
+    const auto now = clock_();
+    for (const auto& m : store_.claim_outbox(topic, now, options_.batch, options_.lease_ms)) {
+      auto source = notify::event_from_outbox(m.topic, m.payload, m.key, now);
+      if (!source) {
+        store_.plan_notifications(m.id, {}, false, now);
+        continue;
+      }
+      notify::PlanInput in;
+      in.policy = &options_.policy;
+      in.ready = ready_now;
+      in.now = now;
+      in.recent_sends = [this, now](const std::string& recipient) {
+        return store_.recipient_sends(recipient, now - kHourMs);
+      };
+      if (auto order = store_.get_order(source->event.order_no)) {
+        in.contact = notify::OrderContact{order->openid, order->phone_index};
+      }
+      // The pre-delivery reminder follows the latest prediction while the parcel moves.
+      if (eta_ && in.contact && moving(source->tracking_status)) {
+        if (auto tracking = store_.order_tracking(source->event.order_no)) {
+          std::optional<domain::EpochMs> latest;
+          for (const auto& t : *tracking) {
+            if (t.status == "DELIVERED") continue;
+            if (auto e = eta_->predict(t, now))
+              latest = std::max(latest.value_or(0), e->most_likely);
+          }
+          if (latest) {
+            if (auto r = notify::plan_reminder(options_.policy, source->event.order_no,
+                                               *in.contact, ready_now, *latest, now))
+              planned += store_.plan_notifications(0, {*r}, true, now);
+          }
+        }
+      }
+      in.source = std::move(*source);
+      planned += store_.plan_notifications(m.id, notify::plan(in), false, now);
+    }
+  }
+  return planned;
+}
+
+NotificationPass NotificationService::deliver_due() {
+  NotificationPass pass;
+  auto claimed = store_.claim_notifications(clock_(), options_.batch, options_.lease_ms,
+                                            options_.policy.digest_window_ms);
+  for (auto& c : claimed) deliver(c, pass);
+  return pass;
+}
+
+Result<store::NotificationPage> NotificationService::list(const store::NotificationFilter& f) {
+  return store_.list_notifications(f);
+}
+
+Result<store::NotificationJob> NotificationService::get(std::int64_t id) {
+  auto j = store_.get_notification(id);
+  if (!j) return Error{ErrorCode::kNotFound, fmt::format("no notification {}", id), {}, {}};
+  return std::move(*j);
+}
+
+Result<store::NotificationJob> NotificationService::resend(std::int64_t id, const Actor& actor) {
+  store::AuditRecord audit;
+  audit.at = clock_();
+  audit.actor = actor.id;
+  audit.role = actor.role;
+  audit.action = "notification.resend";
+  audit.target = fmt::format("notification:{}", id);
+  audit.request_id = actor.request_id;
+  audit.client_addr = actor.client_addr;
+  switch (store_.resend_notification(id, audit.at, audit)) {
+    case store::ResendResult::kNotFound:
+      return Error{ErrorCode::kNotFound, fmt::format("no notification {}", id), {}, {}};
+    case store::ResendResult::kNotResendable:
+      return Error{ErrorCode::kConflict,
+                   "only a dead-lettered or uncertain notification can be sent again", {}, {}};
+    case store::ResendResult::kQueued:
+      break;
+  }
+  return get(id);
+}
+
+domain::EpochMs NotificationService::backoff(int attempts) const {
+  domain::EpochMs d = options_.backoff_base_ms;
+  for (int i = 1; i < attempts && d < options_.backoff_max_ms; ++i) d *= 2;
+  return std::min(d, options_.backoff_max_ms);
+}
+
+void NotificationService::deliver(store::ClaimedNotification& c, NotificationPass& pass) {
+  const auto& job = c.job;
+  // A digest says what is true now: the newest of the merged events.
+  const store::NotificationJob* newest = &job;
+  for (const auto& m : c.merged)
+    if (m.event_at > newest->event_at || (m.event_at == newest->event_at && m.id > newest->id))
+      newest = &m;
+  const auto payload = notify::parse_payload(newest->payload);
+
+  store::NotificationOutcome out;
+  out.id = job.id;
+  const auto finish = [&](std::string state, std::string error) {
+    out.state = std::move(state);
+    out.error = std::move(error);
+    out.at = clock_();
+    store_.finish_notification(out);
+  };
+
+  const auto order = store_.get_order(job.order_no);
+  if (newest->event_kind == "eta_soon" && order && order->status != domain::OrderStatus::kShipped &&
+      order->status != domain::OrderStatus::kInTransit) {
+    ++pass.skipped;
+    return finish("skipped", fmt::format("the order is {} already",
+                                         domain::to_string(order->status)));
+  }
+
+  notify::Sender* channel = nullptr;
+  if (job.channel == "wechat") channel = channels_.wechat;
+  if (job.channel == "sms") channel = channels_.sms;
+  if (job.channel == "webhook") channel = channels_.staff_webhook;
+
+  notify::SendReport report;
+  if (!channel) {
+    report = {notify::SendStatus::kRefused, "channel " + job.channel + " is not configured", {},
+              0};
+  } else {
+    notify::Delivery d;
+    d.job_id = job.id;
+    d.order_no = job.order_no;
+    d.recipient = job.recipient;
+    d.text = payload.text;
+    d.status = payload.status;
+    d.at = payload.at ? payload.at : newest->event_at;
+    d.attempt = job.attempts;
+    if (job.channel == "sms" && order)
+      d.phone = pii_.open(order->phone_sealed, "customer.phone").value_or("");
+    report = channel->send(d);
+  }
+
+  using S = notify::SendStatus;
+  const auto now = clock_();
+  switch (report.status) {
+    case S::kSent:
+      ++pass.sent;
+      out.provider_ref = report.provider_ref;
+      return finish("sent", "");
+    case S::kRetry:
+    case S::kRateLimited:
+      if (job.attempts >= options_.max_attempts) {
+        ++pass.dead;
+        return finish("dead", fmt::format("gave up after {} attempts: {}", job.attempts,
+                                          report.detail));
+      }
+      ++pass.retried;
+      out.retry_at = now + (report.status == S::kRateLimited ? report.retry_after_ms
+                                                              : backoff(job.attempts));
+      return finish("pending", report.detail);
+    case S::kRefused: {
+      store::NotificationJob base = job;
+      base.payload = newest->payload;  // the digest's content carries on
+      if (auto f = notify::fallback_job(base, ready(), now)) {
+        ++pass.fallback;
+        out.follow_up = std::move(*f);
+        return finish("fallback", report.detail);
+      }
+      ++pass.dead;
+      return finish("dead", report.detail + "; no other channel");
+    }
+    case S::kFailed:
+      ++pass.dead;
+      spdlog::error("notification {} ({} to {}) failed: {}", job.id, job.event_kind, job.channel,
+                    report.detail);
+      return finish("dead", report.detail);
+    case S::kUncertain:
+      ++pass.uncertain;
+      spdlog::warn("notification {} may or may not have been delivered: {}", job.id,
+                   report.detail);
+      return finish("uncertain", report.detail);
+  }
+}
+
+}  // namespace coldtrack::service

@@ -1,0 +1,77 @@
+// The notification worker. Planning: events from the outbox (order and tracking status
+// changes, anomalies) become jobs per recipient and channel, in the transaction that completes
+// the event, so a replayed event adds nothing. Delivery: due jobs are claimed with a lease,
+// digested per order and recipient, and sent; each outcome (sent, retry with backoff, fallback
+// to the next channel, dead letter with the reason, or uncertain) is recorded on the job.
+// A job found still "sending" after its lease (the process died mid-send) becomes uncertain and
+// is never re-sent automatically: neither WeChat nor the SMS providers are idempotent.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "notify/channels/channel.h"
+#include "notify/planner.h"
+#include "notify/policy.h"
+#include "service/eta_service.h"
+#include "service/order_service.h"
+#include "service/result.h"
+#include "service/pii.h"
+#include "store/store.h"
+
+namespace coldtrack::service {
+
+struct NotificationOptions {
+  notify::Policy policy;
+  int batch = 50;
+  domain::EpochMs lease_ms = 60'000;  // longer than any one send (HTTP timeouts included)
+  int max_attempts = 8;
+  domain::EpochMs backoff_base_ms = 30'000;
+  domain::EpochMs backoff_max_ms = 3'600'000;
+};
+
+// The channels that are configured (null: not available).
+struct NotificationChannels {
+  notify::Sender* wechat = nullptr;
+  notify::Sender* sms = nullptr;
+  notify::Sender* staff_webhook = nullptr;
+};
+
+struct NotificationPass {
+  int planned = 0;  // jobs created
+  int sent = 0, retried = 0, fallback = 0, dead = 0, uncertain = 0, skipped = 0, expired = 0;
+};
+
+class NotificationService {
+ public:
+  NotificationService(store::Store& store, const PiiCodec& pii, const EtaService* eta,
+                      NotificationChannels channels, NotificationOptions options,
+                      std::function<domain::EpochMs()> clock);
+
+  // One pass: expire stale leases, plan from the outbox, deliver what is due.
+  NotificationPass run_once();
+  int plan_pending();
+  NotificationPass deliver_due();
+
+  // What was sent, when, and why not (GET /api/notifications).
+  Result<store::NotificationPage> list(const store::NotificationFilter& filter);
+  Result<store::NotificationJob> get(std::int64_t id);
+  // A dead-lettered or uncertain message goes out again (audited).
+  Result<store::NotificationJob> resend(std::int64_t id, const Actor& actor);
+
+  notify::ChannelsReady ready() const;
+  const NotificationOptions& options() const { return options_; }
+
+ private:
+  void deliver(store::ClaimedNotification& claimed, NotificationPass& pass);
+  domain::EpochMs backoff(int attempts) const;
+
+  store::Store& store_;
+  const PiiCodec& pii_;
+  const EtaService* eta_;
+  NotificationChannels channels_;
+  NotificationOptions options_;
+  std::function<domain::EpochMs()> clock_;
+};
+
+}  // namespace coldtrack::service

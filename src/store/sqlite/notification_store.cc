@@ -1,0 +1,272 @@
+// SqliteStore: notification jobs (the rows behind the notification worker).
+#include <fmt/format.h>
+
+#include <set>
+
+#include "store/sqlite/db.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/writes.h"
+
+namespace coldtrack::store::sqlite {
+namespace {
+
+constexpr std::string_view kColumns =
+    "id, idem_key, event_key, event_kind, order_no, audience, channel, recipient, state, urgent, "
+    "payload, event_at, send_at, attempts, lease_until, last_error, provider_ref, merged_into, "
+    "fallback_of, created_at, updated_at, sent_at";
+
+NotificationJob read_job(const Stmt& s) {
+  NotificationJob j;
+  j.id = s.i64(0);
+  j.idem_key = s.text(1);
+  j.event_key = s.text(2);
+  j.event_kind = s.text(3);
+  j.order_no = s.text(4);
+  j.audience = s.text(5);
+  j.channel = s.text(6);
+  j.recipient = s.text(7);
+  j.state = s.text(8);
+  j.urgent = s.i64(9) != 0;
+  j.payload = s.text(10);
+  j.event_at = s.i64(11);
+  j.send_at = s.i64(12);
+  j.attempts = static_cast<int>(s.i64(13));
+  j.lease_until = s.opt_i64(14).value_or(0);
+  j.last_error = s.text(15);
+  j.provider_ref = s.text(16);
+  j.merged_into = s.opt_i64(17).value_or(0);
+  j.fallback_of = s.opt_i64(18).value_or(0);
+  j.created_at = s.i64(19);
+  j.updated_at = s.i64(20);
+  j.sent_at = s.opt_i64(21).value_or(0);
+  return j;
+}
+
+std::optional<NotificationJob> find_job(Db& db, std::int64_t id) {
+  auto s = db.prepare(fmt::format("SELECT {} FROM notifications WHERE id = ?", kColumns));
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_job(s);
+}
+
+// Returns true when a row was inserted.
+bool insert_job(Db& db, const NotificationJob& j, bool replace_pending, EpochMs now) {
+  const std::string sql = fmt::format(
+      "INSERT INTO notifications (idem_key, event_key, event_kind, order_no, audience, channel, "
+      "recipient, state, urgent, payload, event_at, send_at, fallback_of, created_at, "
+      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) "
+      "{}",
+      replace_pending ? "DO UPDATE SET send_at = excluded.send_at, payload = excluded.payload, "
+                        "event_at = excluded.event_at, updated_at = excluded.updated_at "
+                        "WHERE notifications.state = 'pending'"
+                      : "DO NOTHING");
+  auto s = db.prepare(sql);
+  s.bind(1, j.idem_key)
+      .bind(2, j.event_key)
+      .bind(3, j.event_kind)
+      .bind(4, j.order_no)
+      .bind(5, j.audience)
+      .bind(6, j.channel)
+      .bind(7, j.recipient)
+      .bind(8, j.state.empty() ? std::string("pending") : j.state)
+      .bind(9, j.urgent ? 1 : 0)
+      .bind(10, j.payload.empty() ? std::string("{}") : j.payload)
+      .bind(11, j.event_at)
+      .bind(12, j.send_at)
+      .bind(13, j.fallback_of ? std::optional<std::int64_t>(j.fallback_of) : std::nullopt)
+      .bind(14, now)
+      .bind(15, now);
+  // An upsert that updates reports one change too: tell an insert by the new row id.
+  auto max_id = db.prepare("SELECT COALESCE(MAX(id), 0) FROM notifications");
+  max_id.step();
+  const auto prev = max_id.i64(0);
+  s.run();
+  return db.changes() == 1 && db.last_insert_id() > prev;
+}
+
+}  // namespace
+
+int SqliteStore::plan_notifications(std::int64_t outbox_id,
+                                    const std::vector<NotificationJob>& jobs, bool replace_pending,
+                                    EpochMs now) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  int inserted = 0;
+  for (const auto& j : jobs) inserted += insert_job(db, j, replace_pending, now) ? 1 : 0;
+  if (outbox_id != 0) {
+    db.prepare("UPDATE outbox SET done_at = ? WHERE id = ?").bind(1, now).bind(2, outbox_id).run();
+  }
+  tx.commit();
+  return inserted;
+}
+
+std::vector<EpochMs> SqliteStore::recipient_sends(std::string_view recipient, EpochMs since) {
+  auto db = lease_reader();
+  auto s = db->prepare(
+      "SELECT COALESCE(sent_at, send_at) FROM notifications WHERE recipient = ? AND send_at >= ? "
+      "AND audience = 'customer' AND state IN ('pending', 'sending', 'sent', 'uncertain')");
+  s.bind(1, recipient).bind(2, since);
+  std::vector<EpochMs> out;
+  while (s.step()) out.push_back(s.i64(0));
+  return out;
+}
+
+int SqliteStore::expire_sending(EpochMs now) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  db.prepare(
+        "UPDATE notifications SET state = 'uncertain', last_error = 'the sender stopped before "
+        "the provider answered: it may have been delivered, so it is not sent again "
+        "automatically', updated_at = ? WHERE state = 'sending' AND lease_until < ?")
+      .bind(1, now)
+      .bind(2, now)
+      .run();
+  return db.changes();
+}
+
+std::vector<ClaimedNotification> SqliteStore::claim_notifications(EpochMs now, int limit,
+                                                                  EpochMs lease_ms,
+                                                                  EpochMs digest_ms) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  std::vector<NotificationJob> due;
+  {
+    auto s = db.prepare(fmt::format(
+        "SELECT {} FROM notifications WHERE state = 'pending' AND send_at <= ? ORDER BY send_at, "
+        "id LIMIT ?",
+        kColumns));
+    s.bind(1, now).bind(2, limit);
+    while (s.step()) due.push_back(read_job(s));
+  }
+  std::vector<ClaimedNotification> out;
+  std::set<std::int64_t> taken;
+  for (auto& j : due) {
+    if (taken.count(j.id)) continue;
+    taken.insert(j.id);
+    ClaimedNotification c;
+    if (!j.urgent && digest_ms > 0) {
+      auto s = db.prepare(fmt::format(
+          "SELECT {} FROM notifications WHERE state = 'pending' AND urgent = 0 AND order_no = ? "
+          "AND recipient = ? AND channel = ? AND id != ? AND send_at <= ? ORDER BY send_at, id",
+          kColumns));
+      s.bind(1, j.order_no)
+          .bind(2, j.recipient)
+          .bind(3, j.channel)
+          .bind(4, j.id)
+          .bind(5, j.send_at + digest_ms);
+      while (s.step()) {
+        auto m = read_job(s);
+        if (taken.count(m.id)) continue;
+        taken.insert(m.id);
+        c.merged.push_back(std::move(m));
+      }
+      for (auto& m : c.merged) {
+        db.prepare(
+              "UPDATE notifications SET state = 'merged', merged_into = ?, updated_at = ? WHERE "
+              "id = ?")
+            .bind(1, j.id)
+            .bind(2, now)
+            .bind(3, m.id)
+            .run();
+        m.state = "merged";
+        m.merged_into = j.id;
+      }
+    }
+    db.prepare(
+          "UPDATE notifications SET state = 'sending', attempts = attempts + 1, lease_until = ?, "
+          "updated_at = ? WHERE id = ?")
+        .bind(1, now + lease_ms)
+        .bind(2, now)
+        .bind(3, j.id)
+        .run();
+    j.state = "sending";
+    ++j.attempts;
+    j.lease_until = now + lease_ms;
+    c.job = std::move(j);
+    out.push_back(std::move(c));
+  }
+  tx.commit();
+  return out;
+}
+
+void SqliteStore::finish_notification(const NotificationOutcome& o) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  const bool sent = o.state == "sent";
+  db.prepare(
+        "UPDATE notifications SET state = ?, send_at = CASE WHEN ? = 'pending' THEN ? ELSE "
+        "send_at END, last_error = ?, provider_ref = CASE WHEN ? != '' THEN ? ELSE provider_ref "
+        "END, sent_at = ?, lease_until = NULL, updated_at = ? WHERE id = ? AND state = "
+        "'sending'")
+      .bind(1, o.state)
+      .bind(2, o.state)
+      .bind(3, o.retry_at)
+      .bind(4, o.error)
+      .bind(5, o.provider_ref)
+      .bind(6, o.provider_ref)
+      .bind(7, sent ? std::optional<std::int64_t>(o.at) : std::nullopt)
+      .bind(8, o.at)
+      .bind(9, o.id)
+      .run();
+  // A job no longer ours (its lease ran out and it was declared uncertain) keeps that state,
+  // and then no follow-up is made either.
+  if (db.changes() == 1 && o.follow_up) insert_job(db, *o.follow_up, false, o.at);
+  tx.commit();
+}
+
+NotificationPage SqliteStore::list_notifications(const NotificationFilter& f) {
+  std::string sql = fmt::format("SELECT {} FROM notifications WHERE 1 = 1", kColumns);
+  std::vector<std::string> args;
+  const auto add = [&](const std::optional<std::string>& v, std::string_view column) {
+    if (!v) return;
+    sql += fmt::format(" AND {} = ?", column);
+    args.push_back(*v);
+  };
+  add(f.order_no, "order_no");
+  add(f.recipient, "recipient");
+  add(f.channel, "channel");
+  add(f.state, "state");
+  add(f.audience, "audience");
+  if (f.before_id) sql += fmt::format(" AND id < {}", *f.before_id);
+  sql += fmt::format(" ORDER BY id DESC LIMIT {}", f.limit + 1);
+  auto db = lease_reader();
+  auto s = db->prepare(sql);
+  for (std::size_t i = 0; i < args.size(); ++i) s.bind(static_cast<int>(i + 1), args[i]);
+  NotificationPage page;
+  while (s.step()) page.items.push_back(read_job(s));
+  if (static_cast<int>(page.items.size()) > f.limit) {
+    page.items.pop_back();
+    page.next_before_id = page.items.back().id;
+  }
+  return page;
+}
+
+std::optional<NotificationJob> SqliteStore::get_notification(std::int64_t id) {
+  auto db = lease_reader();
+  return find_job(*db, id);
+}
+
+ResendResult SqliteStore::resend_notification(std::int64_t id, EpochMs now,
+                                              const AuditRecord& audit) {
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
+  auto job = find_job(db, id);
+  if (!job) return ResendResult::kNotFound;
+  if (job->state != "dead" && job->state != "uncertain") return ResendResult::kNotResendable;
+  db.prepare(
+        "UPDATE notifications SET state = 'pending', send_at = ?, attempts = 0, last_error = "
+        "'', updated_at = ? WHERE id = ?")
+      .bind(1, now)
+      .bind(2, now)
+      .bind(3, id)
+      .run();
+  insert_audit(db, audit);
+  tx.commit();
+  return ResendResult::kQueued;
+}
+
+}  // namespace coldtrack::store::sqlite
