@@ -122,7 +122,8 @@ std::string check_notify_rules(const std::string& v) {
 std::string check_template_fields(const std::string& v) {
   auto fields = app::parse_template_fields(v);
   if (auto* e = std::get_if<std::string>(&fields)) return *e;
-  auto def = notify::define_template("check", std::get<std::vector<std::pair<std::string, std::string>>>(fields));
+  auto def = notify::define_template(
+      "check", std::get<std::vector<std::pair<std::string, std::string>>>(fields));
   if (auto* e = std::get_if<std::string>(&def)) return *e;
   for (const auto& f : std::get<notify::TemplateDef>(def).fields) {
     static const std::set<std::string> kValues = {"order_no", "status", "text", "time", "date"};
@@ -374,7 +375,8 @@ const std::vector<Key>& table() {
         [](Config& c, std::string v) { c.wechatpay.platform_public_key_file = std::move(v); }));
     // notify
     t.push_back(bool_key("notify.enabled", [](Config& c, bool v) { c.notify.enabled = v; }));
-    t.push_back(int_key("notify.tick_ms", 50, 600000, [](Config& c, int v) { c.notify.tick_ms = v; }));
+    t.push_back(
+        int_key("notify.tick_ms", 50, 600000, [](Config& c, int v) { c.notify.tick_ms = v; }));
     t.push_back(int_key("notify.lease_s", 5, 3600, [](Config& c, int v) { c.notify.lease_s = v; }));
     t.push_back(int_key("notify.send_timeout_ms", 100, 60000,
                         [](Config& c, int v) { c.notify.send_timeout_ms = v; }));
@@ -382,10 +384,10 @@ const std::vector<Key>& table() {
                         [](Config& c, int v) { c.notify.max_attempts = v; }));
     t.push_back(int_key("notify.backoff_base_s", 1, 3600,
                         [](Config& c, int v) { c.notify.backoff_base_s = v; }));
-    t.push_back(string_key("notify.rules",
-                           "rules like order.SHIPPED=customer:wechat+sms,anomaly.opened=staff:webhook!@major",
-                           check_notify_rules,
-                           [](Config& c, std::string v) { c.notify.rules = std::move(v); }));
+    t.push_back(string_key(
+        "notify.rules",
+        "rules like order.SHIPPED=customer:wechat+sms,anomaly.opened=staff:webhook!@major",
+        check_notify_rules, [](Config& c, std::string v) { c.notify.rules = std::move(v); }));
     t.push_back(int_key("notify.quiet_start_hour", 0, 23,
                         [](Config& c, int v) { c.notify.quiet_start_hour = v; }));
     t.push_back(int_key("notify.quiet_end_hour", 0, 23,
@@ -397,10 +399,12 @@ const std::vector<Key>& table() {
     t.push_back(int_key("notify.reminder_lead_min", 1, 1440,
                         [](Config& c, int v) { c.notify.reminder_lead_min = v; }));
     t.push_back(string_key(
-        "notify.staff_webhook_url", "a URL such as https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...",
-        nullptr, [](Config& c, std::string v) { c.notify.staff_webhook_url = std::move(v); }, true));
-    t.push_back(string_key("notify.wechat.template_id", "a subscribe-message template id", nullptr,
-                           [](Config& c, std::string v) { c.notify.wechat.template_id = std::move(v); }));
+        "notify.staff_webhook_url",
+        "a URL such as https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...", nullptr,
+        [](Config& c, std::string v) { c.notify.staff_webhook_url = std::move(v); }, true));
+    t.push_back(
+        string_key("notify.wechat.template_id", "a subscribe-message template id", nullptr,
+                   [](Config& c, std::string v) { c.notify.wechat.template_id = std::move(v); }));
     t.push_back(string_key(
         "notify.wechat.template_fields",
         "key=value pairs such as character_string1=order_no,thing3=text (values: order_no, status, "
@@ -413,32 +417,43 @@ const std::vector<Key>& table() {
                          [](Config& c, std::string v) { c.notify.wechat.state = std::move(v); }));
     t.push_back(enum_key("notify.sms.provider", {"none", "aliyun", "tencent"},
                          [](Config& c, std::string v) { c.notify.sms.provider = std::move(v); }));
-    t.push_back(string_key("notify.sms.aliyun.endpoint", "a non-empty URL", check_non_empty,
-                           [](Config& c, std::string v) { c.notify.sms.aliyun.endpoint = std::move(v); }));
-    t.push_back(string_key("notify.sms.aliyun.access_key_id", "a string", nullptr,
-                           [](Config& c, std::string v) { c.notify.sms.aliyun.access_key_id = std::move(v); }));
+    t.push_back(
+        string_key("notify.sms.aliyun.endpoint", "a non-empty URL", check_non_empty,
+                   [](Config& c, std::string v) { c.notify.sms.aliyun.endpoint = std::move(v); }));
+    t.push_back(string_key(
+        "notify.sms.aliyun.access_key_id", "a string", nullptr,
+        [](Config& c, std::string v) { c.notify.sms.aliyun.access_key_id = std::move(v); }));
     t.push_back(string_key(
         "notify.sms.aliyun.access_key_secret", "a string", nullptr,
-        [](Config& c, std::string v) { c.notify.sms.aliyun.access_key_secret = std::move(v); }, true));
-    t.push_back(string_key("notify.sms.aliyun.sign_name", "the approved SMS signature", nullptr,
-                           [](Config& c, std::string v) { c.notify.sms.aliyun.sign_name = std::move(v); }));
-    t.push_back(string_key("notify.sms.aliyun.template_code", "a template code such as SMS_71390007", nullptr,
-                           [](Config& c, std::string v) { c.notify.sms.aliyun.template_code = std::move(v); }));
-    t.push_back(string_key("notify.sms.tencent.endpoint", "a non-empty URL", check_non_empty,
-                           [](Config& c, std::string v) { c.notify.sms.tencent.endpoint = std::move(v); }));
-    t.push_back(string_key("notify.sms.tencent.secret_id", "a string", nullptr,
-                           [](Config& c, std::string v) { c.notify.sms.tencent.secret_id = std::move(v); }));
+        [](Config& c, std::string v) { c.notify.sms.aliyun.access_key_secret = std::move(v); },
+        true));
+    t.push_back(
+        string_key("notify.sms.aliyun.sign_name", "the approved SMS signature", nullptr,
+                   [](Config& c, std::string v) { c.notify.sms.aliyun.sign_name = std::move(v); }));
+    t.push_back(string_key(
+        "notify.sms.aliyun.template_code", "a template code such as SMS_71390007", nullptr,
+        [](Config& c, std::string v) { c.notify.sms.aliyun.template_code = std::move(v); }));
+    t.push_back(
+        string_key("notify.sms.tencent.endpoint", "a non-empty URL", check_non_empty,
+                   [](Config& c, std::string v) { c.notify.sms.tencent.endpoint = std::move(v); }));
+    t.push_back(string_key(
+        "notify.sms.tencent.secret_id", "a string", nullptr,
+        [](Config& c, std::string v) { c.notify.sms.tencent.secret_id = std::move(v); }));
     t.push_back(string_key(
         "notify.sms.tencent.secret_key", "a string", nullptr,
         [](Config& c, std::string v) { c.notify.sms.tencent.secret_key = std::move(v); }, true));
-    t.push_back(string_key("notify.sms.tencent.region", "a region such as ap-guangzhou", check_non_empty,
-                           [](Config& c, std::string v) { c.notify.sms.tencent.region = std::move(v); }));
-    t.push_back(string_key("notify.sms.tencent.sms_sdk_app_id", "an SmsSdkAppId such as 1400006666", nullptr,
-                           [](Config& c, std::string v) { c.notify.sms.tencent.sms_sdk_app_id = std::move(v); }));
-    t.push_back(string_key("notify.sms.tencent.sign_name", "the approved SMS signature", nullptr,
-                           [](Config& c, std::string v) { c.notify.sms.tencent.sign_name = std::move(v); }));
-    t.push_back(string_key("notify.sms.tencent.template_id", "a template id such as 1110", nullptr,
-                           [](Config& c, std::string v) { c.notify.sms.tencent.template_id = std::move(v); }));
+    t.push_back(
+        string_key("notify.sms.tencent.region", "a region such as ap-guangzhou", check_non_empty,
+                   [](Config& c, std::string v) { c.notify.sms.tencent.region = std::move(v); }));
+    t.push_back(string_key(
+        "notify.sms.tencent.sms_sdk_app_id", "an SmsSdkAppId such as 1400006666", nullptr,
+        [](Config& c, std::string v) { c.notify.sms.tencent.sms_sdk_app_id = std::move(v); }));
+    t.push_back(string_key(
+        "notify.sms.tencent.sign_name", "the approved SMS signature", nullptr,
+        [](Config& c, std::string v) { c.notify.sms.tencent.sign_name = std::move(v); }));
+    t.push_back(string_key(
+        "notify.sms.tencent.template_id", "a template id such as 1110", nullptr,
+        [](Config& c, std::string v) { c.notify.sms.tencent.template_id = std::move(v); }));
     // display
     t.push_back(string_key(
         "display.time_zone",

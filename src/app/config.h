@@ -134,21 +134,22 @@ struct Config {
   // Notifications: who hears about what, on which channel (docs/NOTIFICATIONS.md).
   struct Notify {
     bool enabled = true;
-    int tick_ms = 2000;          // how often the worker looks for work, 50..600000
-    int lease_s = 60;            // a claimed send not finished by then is uncertain, 5..3600
+    int tick_ms = 2000;           // how often the worker looks for work, 50..600000
+    int lease_s = 60;             // a claimed send not finished by then is uncertain, 5..3600
     int send_timeout_ms = 10000;  // per provider call, 100..60000
-    int max_attempts = 8;        // retries before the dead letter, 1..100
-    int backoff_base_s = 30;     // first retry delay, doubling up to an hour, 1..3600
-    std::string rules;           // "" = the default rules (notify/policy.h)
-    int quiet_start_hour = 22;   // local; customer messages wait until quiet_end_hour
+    int max_attempts = 8;         // retries before the dead letter, 1..100
+    int backoff_base_s = 30;      // first retry delay, doubling up to an hour, 1..3600
+    std::string rules;            // "" = the default rules (notify/policy.h)
+    int quiet_start_hour = 22;    // local; customer messages wait until quiet_end_hour
     int quiet_end_hour = 8;
     int max_per_recipient_per_hour = 3;  // 0 = no limit
     int digest_window_s = 300;           // changes this close together become one message
-    int reminder_lead_min = 120;         // 预计送达前提醒: this long before the predicted time
-    std::string staff_webhook_url;       // secret (carries the robot key); "" = no staff alerts
+    int reminder_lead_min = 120;    // 预计送达前提醒: this long before the predicted time
+    std::string staff_webhook_url;  // secret (carries the robot key); "" = no staff alerts
     struct Wechat {
       std::string template_id;  // "" = no WeChat messages
-      std::string template_fields = "character_string1=order_no,phrase2=status,thing3=text,time4=time";
+      std::string template_fields =
+          "character_string1=order_no,phrase2=status,thing3=text,time4=time";
       std::string page = "pages/order/detail?order_no={order_no}";
       std::string state = "formal";  // formal | trial | developer
     } wechat;

@@ -129,6 +129,23 @@ int main(int argc, char** argv) {
   sim->add_option("--cainiao-secret-key", sim_opts.cainiao_secret_key, "Cainiao secret");
   sim->add_option("--kuaidi100-callback-url", sim_opts.kuaidi100_callback_url,
                   "Override the subscriptions' callbackurl");
+  sim->add_option("--wechat-appid", sim_opts.wechat_appid, "WeChat mini-program appid accepted");
+  sim->add_option("--wechat-secret", sim_opts.wechat_secret, "WeChat AppSecret accepted");
+  sim->add_option("--aliyun-access-key-id", sim_opts.aliyun_access_key_id, "Aliyun SMS key id");
+  sim->add_option("--aliyun-access-key-secret", sim_opts.aliyun_access_key_secret,
+                  "Aliyun SMS key secret");
+  sim->add_option("--tencent-secret-id", sim_opts.tencent_secret_id, "Tencent Cloud SecretId");
+  sim->add_option("--tencent-secret-key", sim_opts.tencent_secret_key, "Tencent Cloud SecretKey");
+  sim->add_option("--tencent-sms-sdk-app-id", sim_opts.tencent_sms_sdk_app_id,
+                  "Tencent SmsSdkAppId accepted");
+  sim->add_option("--wechatpay-apiv3-key", sim_opts.wechatpay_apiv3_key,
+                  "WeChat Pay APIv3 key (32 characters) for the notify player");
+  std::string sim_wechatpay_key_file;
+  sim->add_option("--wechatpay-platform-private-key-file", sim_wechatpay_key_file,
+                  "PEM file of the RSA platform private key that signs notifications")
+      ->check(CLI::ExistingFile);
+  sim->add_option("--wechatpay-platform-serial", sim_opts.wechatpay_platform_serial,
+                  "Wechatpay-Serial sent with notifications");
 
   auto* archive = cli.add_subcommand("archive", "Archive finished orders now");
   auto* backtest = cli.add_subcommand(
@@ -181,6 +198,12 @@ int main(int argc, char** argv) {
       if (sim_opts.cainiao_secret_key.empty()) sim_opts.cainiao_secret_key = c.cainiao.secret_key;
       if (sim_opts.kdniao_callback_url.empty() && !c.callback_base_url.empty())
         sim_opts.kdniao_callback_url = c.callback_base_url + "/api/callbacks/kdniao";
+      if (!sim_wechatpay_key_file.empty()) {
+        std::ifstream in(sim_wechatpay_key_file);
+        std::ostringstream pem;
+        pem << in.rdbuf();
+        sim_opts.wechatpay_platform_private_key_pem = pem.str();
+      }
       return ct::sim::run_simulator(sim_opts);
     }
     if (migrate->parsed()) {

@@ -86,7 +86,10 @@ std::unique_ptr<NotificationStack> make_notifications(const Config& config, stor
       wechat::UrlLinkSpec spec;
       std::tie(spec.path, spec.query) = split_page(page, order_no);
       auto answer = api->generate_urllink(spec);
-      if (auto* url = std::get_if<std::string>(&answer.result)) return *url;
+      // Providers refuse URLs inside variables (isv.PARAM_NOT_SUPPORT_URL): the approved
+      // template holds "https://wxaurl.cn/${link}" and the variable only the link's code.
+      if (auto* url = std::get_if<std::string>(&answer.result))
+        return url->substr(url->rfind('/') + 1);
       return std::string();
     };
   }
@@ -135,8 +138,7 @@ std::unique_ptr<NotificationStack> make_notifications(const Config& config, stor
                                     s->webhook_sender.get()},
       std::move(o), now_ms);
   spdlog::info("notifications: WeChat {}, SMS {}, staff webhook {}",
-               s->wechat_sender ? "on" : "off", n.sms.provider,
-               s->webhook_sender ? "on" : "off");
+               s->wechat_sender ? "on" : "off", n.sms.provider, s->webhook_sender ? "on" : "off");
   return s;
 }
 

@@ -41,8 +41,9 @@ std::string idem_key(std::string_view event_key, std::string_view recipient,
 }
 
 // The first ready channel of `chain` and the rest as the fallback chain.
-std::optional<std::pair<Channel, std::vector<std::string>>> pick(
-    const std::vector<Channel>& chain, const OrderContact& contact, const ChannelsReady& ready) {
+std::optional<std::pair<Channel, std::vector<std::string>>> pick(const std::vector<Channel>& chain,
+                                                                 const OrderContact& contact,
+                                                                 const ChannelsReady& ready) {
   for (std::size_t i = 0; i < chain.size(); ++i) {
     if (!ready_for(chain[i], contact, ready)) continue;
     std::vector<std::string> rest;

@@ -72,8 +72,7 @@ std::optional<store::NotificationJob> plan_reminder(const Policy& policy, std::s
 // The job that carries a customer message on, after `job` could not go out on its channel: the
 // next ready channel of its fallback chain, due now; nullopt when the chain is exhausted.
 std::optional<store::NotificationJob> fallback_job(const store::NotificationJob& job,
-                                                   const ChannelsReady& ready,
-                                                   domain::EpochMs now);
+                                                   const ChannelsReady& ready, domain::EpochMs now);
 
 // Job payload fields (JSON text in the job): text, status, at, fallback.
 struct JobPayload {

@@ -9,13 +9,14 @@
 namespace coldtrack::service {
 namespace {
 
-constexpr std::array<std::string_view, 4> kTopics = {"order.status_changed",
-                                                     "tracking.status_changed", "anomaly.opened",
-                                                     "anomaly.updated"};
+constexpr std::array<std::string_view, 4> kTopics = {
+    "order.status_changed", "tracking.status_changed", "anomaly.opened", "anomaly.updated"};
 constexpr domain::EpochMs kHourMs = 3'600'000;
 
 // Tracking states after which a pre-delivery reminder still makes sense.
-bool moving(std::string_view s) { return s == "IN_TRANSIT" || s == "PICKED_UP"; }
+bool moving(std::string_view s) {
+  return s == "IN_TRANSIT" || s == "PICKED_UP";
+}
 
 }  // namespace
 
@@ -83,8 +84,8 @@ int NotificationService::plan_pending() {
               latest = std::max(latest.value_or(0), e->most_likely);
           }
           if (latest) {
-            if (auto r = notify::plan_reminder(options_.policy, source->event.order_no,
-                                               *in.contact, ready_now, *latest, now))
+            if (auto r = notify::plan_reminder(options_.policy, source->event.order_no, *in.contact,
+                                               ready_now, *latest, now))
               planned += store_.plan_notifications(0, {*r}, true, now);
           }
         }
@@ -98,9 +99,14 @@ int NotificationService::plan_pending() {
 
 NotificationPass NotificationService::deliver_due() {
   NotificationPass pass;
-  auto claimed = store_.claim_notifications(clock_(), options_.batch, options_.lease_ms,
-                                            options_.policy.digest_window_ms);
-  for (auto& c : claimed) deliver(c, pass);
+  // One claim per send: a job is marked "sending" only just before it goes out, so a crash
+  // leaves at most the one in flight uncertain, never the rest of a batch.
+  for (int i = 0; i < options_.batch; ++i) {
+    auto claimed = store_.claim_notifications(clock_(), 1, options_.lease_ms,
+                                              options_.policy.digest_window_ms);
+    if (claimed.empty()) break;
+    deliver(claimed.front(), pass);
+  }
   return pass;
 }
 
@@ -128,7 +134,9 @@ Result<store::NotificationJob> NotificationService::resend(std::int64_t id, cons
       return Error{ErrorCode::kNotFound, fmt::format("no notification {}", id), {}, {}};
     case store::ResendResult::kNotResendable:
       return Error{ErrorCode::kConflict,
-                   "only a dead-lettered or uncertain notification can be sent again", {}, {}};
+                   "only a dead-lettered or uncertain notification can be sent again",
+                   {},
+                   {}};
     case store::ResendResult::kQueued:
       break;
   }
@@ -163,8 +171,8 @@ void NotificationService::deliver(store::ClaimedNotification& c, NotificationPas
   if (newest->event_kind == "eta_soon" && order && order->status != domain::OrderStatus::kShipped &&
       order->status != domain::OrderStatus::kInTransit) {
     ++pass.skipped;
-    return finish("skipped", fmt::format("the order is {} already",
-                                         domain::to_string(order->status)));
+    return finish("skipped",
+                  fmt::format("the order is {} already", domain::to_string(order->status)));
   }
 
   notify::Sender* channel = nullptr;
@@ -174,8 +182,7 @@ void NotificationService::deliver(store::ClaimedNotification& c, NotificationPas
 
   notify::SendReport report;
   if (!channel) {
-    report = {notify::SendStatus::kRefused, "channel " + job.channel + " is not configured", {},
-              0};
+    report = {notify::SendStatus::kRefused, "channel " + job.channel + " is not configured", {}, 0};
   } else {
     notify::Delivery d;
     d.job_id = job.id;
@@ -201,12 +208,12 @@ void NotificationService::deliver(store::ClaimedNotification& c, NotificationPas
     case S::kRateLimited:
       if (job.attempts >= options_.max_attempts) {
         ++pass.dead;
-        return finish("dead", fmt::format("gave up after {} attempts: {}", job.attempts,
-                                          report.detail));
+        return finish("dead",
+                      fmt::format("gave up after {} attempts: {}", job.attempts, report.detail));
       }
       ++pass.retried;
-      out.retry_at = now + (report.status == S::kRateLimited ? report.retry_after_ms
-                                                              : backoff(job.attempts));
+      out.retry_at =
+          now + (report.status == S::kRateLimited ? report.retry_after_ms : backoff(job.attempts));
       return finish("pending", report.detail);
     case S::kRefused: {
       store::NotificationJob base = job;
@@ -226,8 +233,7 @@ void NotificationService::deliver(store::ClaimedNotification& c, NotificationPas
       return finish("dead", report.detail);
     case S::kUncertain:
       ++pass.uncertain;
-      spdlog::warn("notification {} may or may not have been delivered: {}", job.id,
-                   report.detail);
+      spdlog::warn("notification {} may or may not have been delivered: {}", job.id, report.detail);
       return finish("uncertain", report.detail);
   }
 }

@@ -15,8 +15,8 @@
 #include "notify/policy.h"
 #include "service/eta_service.h"
 #include "service/order_service.h"
-#include "service/result.h"
 #include "service/pii.h"
+#include "service/result.h"
 #include "store/store.h"
 
 namespace coldtrack::service {

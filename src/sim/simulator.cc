@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -22,21 +23,27 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "carriers/cainiao/cainiao.h"
 #include "carriers/kdniao/kdniao.h"
 #include "carriers/kuaidi100/kuaidi100.h"
+#include "http/blocking.h"
 #include "http/context.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "net/http_client.h"
 #include "security/crypto.h"
 #include "sim/payloads.h"
 #include "sim/push_client.h"
 #include "sim/script.h"
+#include "sim/sms_sim.h"
 #include "sim/temperature.h"
 #include "sim/wechat_sim.h"
+#include "sim/wechatpay_sim.h"
 
 namespace coldtrack::sim {
 namespace {
@@ -1043,6 +1050,8 @@ struct Simulator::Impl {
     add(verb::post, "/sim/reset", [this](const Context& ctx) {
       reset_state();
       wechat.reset();
+      sms.reset();
+      webhooks.reset();
       return Reply{http::json_response(ctx, status::ok, json::object{{"reset", true}}), {}};
     });
     add(verb::get, "/sim/stats", [this](const Context& ctx) {
@@ -1067,9 +1076,16 @@ struct Simulator::Impl {
       return Reply{http::body_response(ctx, status::ok, "application/json", std::move(body)), {}};
     });
     add(verb::post, "/wechat/cgi-bin/message/subscribe/send", [this](const Context& ctx) {
-      auto body = wechat.subscribe_send(ctx.query("access_token").value_or(""), ctx.req.body());
-      return Reply{http::body_response(ctx, status::ok, "application/json", std::move(body)), {}};
+      std::int64_t hold_ms = 0;
+      auto body =
+          wechat.subscribe_send(ctx.query("access_token").value_or(""), ctx.req.body(), &hold_ms);
+      return Reply{http::body_response(ctx, status::ok, "application/json", std::move(body)),
+                   std::chrono::milliseconds(hold_ms)};
     });
+    add_wechat_extra_routes(add);
+    add_sms_routes(add);
+    add_webhook_routes(add);
+    add_wechatpay_routes(add);
     add(verb::get, "/sim/wechat/messages", [this](const Context& ctx) {
       return Reply{http::body_response(ctx, status::ok, "application/json", wechat.messages_json()),
                    {}};
@@ -1077,6 +1093,212 @@ struct Simulator::Impl {
     add(verb::get, "/sim/health", [](const Context& ctx) {
       return Reply{http::json_response(ctx, status::ok, json::object{{"ok", true}}), {}};
     });
+  }
+
+  using AddRoute = std::function<void(verb, std::string, std::function<Reply(const Context&)>)>;
+
+  static Reply json_reply(const Context& ctx, std::string body) {
+    return Reply{http::body_response(ctx, status::ok, "application/json", std::move(body)), {}};
+  }
+
+  // {"fault": one of `names`, "count"?: 1..1000000}: the index of the fault and the count, or
+  // the control error to answer.
+  std::variant<std::pair<std::size_t, int>, Response> parse_fault(
+      const Context& ctx, const json::object& body, std::initializer_list<std::string_view> names) {
+    const std::string fault = text(body, "fault");
+    std::size_t i = 0;
+    for (std::string_view n : names) {
+      if (n == fault) break;
+      ++i;
+    }
+    if (i == names.size()) {
+      std::string list;
+      for (std::string_view n : names) list += (list.empty() ? "" : ", ") + std::string(n);
+      return control_error(ctx, "fault must be one of " + list, "fault");
+    }
+    std::int64_t count = 1;
+    if (const json::value* c = body.if_contains("count")) {
+      if (!c->is_int64() && !c->is_uint64())
+        return control_error(ctx, "count must be an integer", "count");
+      count = c->is_int64() ? c->get_int64() : static_cast<std::int64_t>(c->get_uint64());
+      if (count < 1 || count > 1000000)
+        return control_error(ctx, "count must be between 1 and 1000000", "count");
+    }
+    return std::pair{i, static_cast<int>(count)};
+  }
+
+  Reply held_timeout(const Context& ctx) {
+    return Reply{make_response(ctx, status::gateway_timeout, "", ""), options.fault_delay};
+  }
+
+  void add_wechat_extra_routes(const AddRoute& add) {
+    add(verb::post, "/wechat/wxa/generate_urllink", [this](const Context& ctx) {
+      return json_reply(ctx, wechat.generate_urllink(ctx.query("access_token").value_or(""),
+                                                     ctx.req.body(), wall_now_ms() / 1000));
+    });
+    add(verb::post, "/wechat/wxa/sec/order/upload_shipping_info", [this](const Context& ctx) {
+      return json_reply(
+          ctx, wechat.upload_shipping_info(ctx.query("access_token").value_or(""), ctx.req.body()));
+    });
+    add(verb::post, "/wechat/wxa/sec/order/is_trade_managed", [this](const Context& ctx) {
+      return json_reply(
+          ctx, wechat.is_trade_managed(ctx.query("access_token").value_or(""), ctx.req.body()));
+    });
+    add(verb::get, "/sim/wechat/urllinks",
+        [this](const Context& ctx) { return json_reply(ctx, wechat.urllinks_json()); });
+    add(verb::get, "/sim/wechat/shipping",
+        [this](const Context& ctx) { return json_reply(ctx, wechat.shipping_json()); });
+    add(verb::post, "/sim/wechat/faults", [this](const Context& ctx) {
+      const std::optional<json::object> body = parse_object(ctx.req.body());
+      if (!body) return Reply{control_error(ctx, "body must be a JSON object", "body"), {}};
+      auto parsed = parse_fault(ctx, *body, {"43101", "45011", "47003", "-1", "40001", "slow"});
+      if (auto* err = std::get_if<Response>(&parsed)) return Reply{std::move(*err), {}};
+      const auto [fault, count] = std::get<std::pair<std::size_t, int>>(parsed);
+      std::int64_t delay_ms = 3000;
+      if (const json::value* d = body->if_contains("delay_ms")) {
+        if (!d->is_int64() || d->get_int64() < 0 || d->get_int64() > 600'000)
+          return Reply{control_error(ctx, "delay_ms must be an integer 0..600000", "delay_ms"), {}};
+        delay_ms = d->get_int64();
+      }
+      wechat.add_send_fault(static_cast<WechatLogin::SendFault>(fault), count, delay_ms);
+      return Reply{http::json_response(ctx, status::ok,
+                                       json::object{{"fault", text(*body, "fault")},
+                                                    {"count", count},
+                                                    {"pending", wechat.pending_send_faults()}}),
+                   {}};
+    });
+  }
+
+  Reply sms_reply(const Context& ctx, SmsGateway::Answer a) {
+    if (a.hold) return held_timeout(ctx);
+    return Reply{
+        make_response(ctx, static_cast<status>(a.status), a.content_type, std::move(a.body)), {}};
+  }
+
+  void add_sms_routes(const AddRoute& add) {
+    const auto aliyun = [this](const Context& ctx) {
+      return sms_reply(ctx, sms.aliyun(std::string(http::beast_http::to_string(ctx.req.method())),
+                                       ctx.raw_query, ctx.req.body()));
+    };
+    const auto tencent = [this](const Context& ctx) {
+      std::map<std::string, std::string> headers;
+      for (const auto& f : ctx.req) {
+        std::string name(f.name_string());
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        headers.emplace(std::move(name), std::string(f.value()));
+      }
+      return sms_reply(ctx, sms.tencent(ctx.path, headers, ctx.req.body()));
+    };
+    for (const char* path : {"/aliyun-sms/", "/aliyun-sms"}) {
+      add(verb::get, path, aliyun);
+      add(verb::post, path, aliyun);
+    }
+    add(verb::post, "/tencent-sms/", tencent);
+    add(verb::post, "/tencent-sms", tencent);
+    add(verb::get, "/sim/sms/messages",
+        [this](const Context& ctx) { return json_reply(ctx, sms.messages_json()); });
+    add(verb::post, "/sim/sms/faults", [this](const Context& ctx) {
+      const std::optional<json::object> body = parse_object(ctx.req.body());
+      if (!body) return Reply{control_error(ctx, "body must be a JSON object", "body"), {}};
+      const std::string provider = text(*body, "provider");
+      if (provider != "aliyun" && provider != "tencent")
+        return Reply{control_error(ctx, "provider must be aliyun or tencent", "provider"), {}};
+      const auto p =
+          provider == "aliyun" ? SmsGateway::Provider::kAliyun : SmsGateway::Provider::kTencent;
+      auto parsed = parse_fault(
+          ctx, *body, {"rate_limit", "permanent", "internal_error", "signature_expire", "timeout"});
+      if (auto* err = std::get_if<Response>(&parsed)) return Reply{std::move(*err), {}};
+      const auto [fault, count] = std::get<std::pair<std::size_t, int>>(parsed);
+      if (!sms.add_fault(p, static_cast<SmsGateway::Fault>(fault), count))
+        return Reply{control_error(ctx, "signature_expire is a Tencent fault", "fault"), {}};
+      return Reply{http::json_response(ctx, status::ok,
+                                       json::object{{"provider", provider},
+                                                    {"fault", text(*body, "fault")},
+                                                    {"count", count},
+                                                    {"pending", sms.pending_faults(p)}}),
+                   {}};
+    });
+  }
+
+  void add_webhook_routes(const AddRoute& add) {
+    // Literal paths first: the router takes the first match, so they win over {name}.
+    add(verb::get, "/sim/webhook/messages",
+        [this](const Context& ctx) { return json_reply(ctx, webhooks.messages_json()); });
+    add(verb::post, "/sim/webhook/faults", [this](const Context& ctx) {
+      const std::optional<json::object> body = parse_object(ctx.req.body());
+      if (!body) return Reply{control_error(ctx, "body must be a JSON object", "body"), {}};
+      auto parsed = parse_fault(ctx, *body, {"error", "rate_limit", "timeout"});
+      if (auto* err = std::get_if<Response>(&parsed)) return Reply{std::move(*err), {}};
+      const auto [fault, count] = std::get<std::pair<std::size_t, int>>(parsed);
+      webhooks.add_fault(static_cast<WebhookSink::Fault>(fault), count);
+      return Reply{http::json_response(ctx, status::ok,
+                                       json::object{{"fault", text(*body, "fault")},
+                                                    {"count", count},
+                                                    {"pending", webhooks.pending_faults()}}),
+                   {}};
+    });
+    const auto post = [this](const Context& ctx, std::string_view robot) {
+      WebhookSink::Answer a = webhooks.post(robot, ctx.req.body());
+      if (a.hold) return held_timeout(ctx);
+      return json_reply(ctx, std::move(a.body));
+    };
+    add(verb::post, "/sim/webhook/{name}",
+        [post](const Context& ctx) { return post(ctx, ctx.params.at("name")); });
+    add(verb::post, "/wecom/cgi-bin/webhook/send", [post](const Context& ctx) {
+      const std::string key = ctx.query("key").value_or("");
+      if (key.empty())
+        return json_reply(ctx, R"({"errcode":93000,"errmsg":"invalid webhook url"})");
+      return post(ctx, key);
+    });
+  }
+
+  // ---- WeChat Pay notify player ---------------------------------------------------------------
+
+  void add_wechatpay_routes(const AddRoute& add) {
+    // Delivery blocks (HTTP with retries), so it runs on the pool, never on an I/O thread.
+    router.add(verb::post, "/sim/wechatpay/notify", http::Access::kPublic, http::Role::kViewer,
+               [this](Context& ctx) { return wechatpay_notify(ctx); });
+    add(verb::get, "/sim/wechatpay/platform_key", [this](const Context& ctx) {
+      if (!wechatpay.enabled())
+        return Reply{control_error(ctx, "WeChat Pay is not configured", "wechatpay"), {}};
+      return Reply{
+          http::json_response(ctx, status::ok,
+                              json::object{{"serial", wechatpay.serial()},
+                                           {"public_key_pem", wechatpay.public_key_pem()}}),
+          {}};
+    });
+  }
+
+  asio::awaitable<Response> wechatpay_notify(Context& ctx) {
+    if (!wechatpay.enabled())
+      co_return control_error(ctx,
+                              "WeChat Pay is not configured (wechatpay_apiv3_key, "
+                              "wechatpay_platform_private_key_pem, wechatpay_platform_serial)",
+                              "wechatpay");
+    auto parsed = WechatPayNotifier::parse_request(ctx.req.body());
+    if (auto* e = std::get_if<WechatPayNotifier::RequestError>(&parsed))
+      co_return control_error(ctx, e->message, e->field);
+    WechatPayNotifier::Request request = std::get<WechatPayNotifier::Request>(std::move(parsed));
+    auto task = http::on_pool(*pool, [this, request] {
+      return wechatpay.deliver(
+          request, [] { return wall_now_ms() / 1000; },
+          [this](const std::string& url, const WechatPayNotifier::Signed& n) {
+            net::HttpRequest req;
+            req.url = url;
+            req.body = n.body;
+            for (const auto& [name, value] : n.headers) req.headers[name] = value;
+            req.timeout = std::chrono::milliseconds(5000);  // WeChat Pay's limit (§1)
+            const net::HttpResponse res = pay_client.send(req);
+            return WechatPayNotifier::PostResult{res.status, res.error};
+          },
+          [this](std::chrono::milliseconds d) {
+            std::unique_lock lock(mu);
+            cv.wait_for(lock, d, [this] { return stopping.load(); });
+          });
+    });
+    json::object report = co_await std::move(task);
+    co_return http::json_response(ctx, status::ok, report);
   }
 
   // ---- Loggers (temperature.h): one thread per feed, like the blocking push thread ------------
@@ -1170,6 +1392,14 @@ struct Simulator::Impl {
 
   SimOptions options;
   WechatLogin wechat{options.wechat_appid, options.wechat_secret};
+  SmsGateway sms{SmsGateway::Keys{options.aliyun_access_key_id, options.aliyun_access_key_secret,
+                                  options.tencent_secret_id, options.tencent_secret_key,
+                                  options.tencent_sms_sdk_app_id}};
+  WebhookSink webhooks;
+  WechatPayNotifier wechatpay{options.wechatpay_apiv3_key,
+                              options.wechatpay_platform_private_key_pem,
+                              options.wechatpay_platform_serial};
+  net::HttpClient pay_client{net::HttpClient::Options{}};
   kdn::Protocol kdniao;
   kdn::Protocol kdniao_wrong;  // signs bad_signature pushes
   // The adapter's default (placeholder) query API name, the only msg_type answered.
@@ -1293,7 +1523,12 @@ int run_simulator(const SimOptions& options) {
             << "  carriers.kuaidi100.query_url:     " << url << "/kuaidi100/poll/query.do\n"
             << "  carriers.kuaidi100.subscribe_url: " << url << "/kuaidi100/poll\n"
             << "  carriers.cainiao.gateway_url:     " << url << "/cainiao/gateway/link.do\n"
-            << "  control: " << url << "/sim/{faults,reset,stats,advance,loggers}\n"
+            << "  wechat base_url:                  " << url << "/wechat\n"
+            << "  sms aliyun endpoint:              " << url << "/aliyun-sms/\n"
+            << "  sms tencent endpoint:             " << url << "/tencent-sms/\n"
+            << "  staff webhook:                    " << url << "/sim/webhook/{name}\n"
+            << "  control: " << url
+            << "/sim/{faults,reset,stats,advance,loggers,wechat/*,sms/*,webhook/*,wechatpay/*}\n"
             << "  time scale " << options.time_scale << "x, seed " << options.seed << std::endl;
   if (options.kdniao_api_key.empty() || options.kuaidi100_key.empty())
     spdlog::warn("sim: a provider key is empty; every signed call to it will be refused");

@@ -51,6 +51,65 @@
 //                      "done","count","batches_sent","readings_sent","failures","last_status"}]}
 //                      stop() cancels running feeds (an attempt in flight finishes) and joins
 //
+// WeChat (base URL <sim>/wechat, sim/wechat_sim.h; all answers HTTP 200 with WeChat's JSON):
+//   GET  /wechat/sns/jscode2session                      login (wechat.md §1)
+//   POST /wechat/cgi-bin/stable_token                    access token (§2)
+//   POST /wechat/cgi-bin/message/subscribe/send?access_token=   subscribe message (§3)
+//   POST /wechat/wxa/generate_urllink?access_token=      URL Link (§4) -> {"errcode":0,
+//                                                        "errmsg":"ok","url_link":"https://wxaurl.cn/X"}
+//   POST /wechat/wxa/sec/order/upload_shipping_info?access_token=   (wechat-shipping.md) one
+//                                                        upload + one re-upload per order key
+//   POST /wechat/wxa/sec/order/is_trade_managed?access_token=       -> is_trade_managed 1
+//   GET  /sim/wechat/messages  {"messages":[{"msgid","touser","template_id","page","data"}]}
+//   GET  /sim/wechat/urllinks  {"links":[{"url_link","path","query","env_version","expire_at_s"}]}
+//   GET  /sim/wechat/shipping  {"uploads":[{<accepted upload body>,"upload_no":1|2}]}
+//   POST /sim/wechat/faults    {"fault":"43101"|"45011"|"47003"|"-1"|"40001"|"slow","count"?:1,
+//                              "delay_ms"?:3000}: the next `count` subscribe sends answer that
+//                              errcode; "slow" accepts and records the message, then holds the
+//                              answer delay_ms -> {"fault","count","pending"}
+//
+// SMS gateways (sim/sms_sim.h, protocols/sms.md Part C):
+//   GET|POST /aliyun-sms/      Aliyun SendSms (query or form), keys aliyun_access_key_*
+//   POST /tencent-sms/         Tencent SendSms (TC3 over the path, Host, Content-Type and body
+//                              received), keys tencent_secret_*, tencent_sms_sdk_app_id
+//   GET  /sim/sms/messages     {"messages":[{"provider":"aliyun","phone","sign_name",
+//                              "template_code","template_param":{..},"out_id","biz_id",
+//                              "request_id","received_at_ms"} | {"provider":"tencent","phone",
+//                              "sign_name","template_id","template_params":[..],
+//                              "session_context","serial_no","request_id","received_at_ms"}]}
+//                              (one entry per accepted number, in order)
+//   POST /sim/sms/faults       {"provider":"aliyun"|"tencent","fault":"rate_limit"|"permanent"|
+//                              "internal_error"|"signature_expire"(tencent)|"timeout",
+//                              "count"?:1} -> {"provider","fault","count","pending"}; faults
+//                              apply to the next authenticated requests of that provider
+//                              (timeout: held fault_delay, then 504; nothing is sent)
+//
+// Staff webhook sink (WeCom group robot shape, sim/wechat_sim.h WebhookSink):
+//   POST /sim/webhook/{name}   (or the WeCom path POST /wecom/cgi-bin/webhook/send?key={name})
+//                              {"msgtype":"text","text":{"content","mentioned_list"?,
+//                              "mentioned_mobile_list"?}} | {"msgtype":"markdown","markdown":
+//                              {"content"}} -> {"errcode":0,"errmsg":"ok"}; malformed ->
+//                              {"errcode":40008,"errmsg":"invalid message type"}
+//   GET  /sim/webhook/messages {"messages":[{"robot","msgtype","content","mentioned_list",
+//                              "mentioned_mobile_list"}]}
+//   POST /sim/webhook/faults   {"fault":"error"|"rate_limit"|"timeout","count"?:1}
+//                              -> {"fault","count","pending"} (error: errcode -1, rate_limit:
+//                              45009, timeout: held fault_delay then 504)
+// "faults" and "messages" are therefore not usable as robot names.
+//
+// WeChat Pay notify player (sim/wechatpay_sim.h; needs the wechatpay_* options):
+//   POST /sim/wechatpay/notify {"notify_url","out_trade_no","amount_fen","appid","mchid",
+//                              "payer_openid","transaction_id"?,"mode"?:"normal"|"duplicate"|
+//                              "wrong_amount"|"stale_timestamp"|"bad_signature","attempts"?:3,
+//                              "retry_delay_ms"?:200} -> after the attempts (5 s timeout each):
+//                              {"delivered","notification_id","transaction_id","out_trade_no",
+//                              "mode","attempts":[{"attempt","status","error","tampered",
+//                              "duplicate"}]}; feature off or bad input -> 400
+//   GET  /sim/wechatpay/platform_key  {"serial","public_key_pem"} for ColdTrack's configuration
+//
+// POST /sim/reset also clears the WeChat, SMS and webhook records, limits and faults (issued
+// WeChat tokens stay valid).
+//
 // Faults queue per provider and each one is used up by the next event it applies to:
 //   timeout       query/subscribe: held for SimOptions::fault_delay, then HTTP 504, empty body;
 //                 push: the attempt is dropped (counts as failed, retried with backoff)
@@ -72,6 +131,9 @@
 //   --kuaidi100-customer C --kuaidi100-key K --kuaidi100-salt S --kuaidi100-callback-url URL
 //   --cainiao-app-key K --cainiao-secret-key S
 //   --fault-delay-ms 15000 --push-timeout-ms 20000
+//   --aliyun-access-key-id --aliyun-access-key-secret --tencent-secret-id --tencent-secret-key
+//   --tencent-sms-sdk-app-id --wechat-appid --wechat-secret
+//   --wechatpay-apiv3-key --wechatpay-platform-private-key-file PEM --wechatpay-platform-serial
 //   -c/--config FILE: default the keys from carriers.{kdniao,kuaidi100,cainiao}.* and the
 //   callback URLs from carriers.callback_base_url + /api/callbacks/{kdniao,kuaidi100}
 #pragma once
@@ -101,6 +163,17 @@ struct SimOptions {
   std::string kdniao_callback_url, kuaidi100_callback_url;
   // WeChat (base URL <sim>/wechat): the mini-program's credentials it accepts.
   std::string wechat_appid = "wx0000000000000001", wechat_secret = "sim-wechat-secret";
+  // SMS gateways (sim/sms_sim.h): the keys they accept (endpoints <sim>/aliyun-sms/ and
+  // <sim>/tencent-sms/).
+  std::string aliyun_access_key_id = "sim-aliyun-id";
+  std::string aliyun_access_key_secret = "sim-aliyun-secret";
+  std::string tencent_secret_id = "sim-tencent-id";
+  std::string tencent_secret_key = "sim-tencent-key";
+  std::string tencent_sms_sdk_app_id = "1400000001";
+  // WeChat Pay notify player (sim/wechatpay_sim.h); any of the three empty = feature off.
+  std::string wechatpay_apiv3_key;                 // 32 ASCII bytes, as configured in ColdTrack
+  std::string wechatpay_platform_private_key_pem;  // RSA; ColdTrack holds the public half
+  std::string wechatpay_platform_serial;
   double time_scale = 60.0; /* simulated seconds per real second; 0 = only /sim/advance */
   std::uint64_t seed = 1;
   // How long a "timeout" fault holds a call before answering 504 (longer than ColdTrack's

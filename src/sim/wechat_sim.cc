@@ -3,8 +3,12 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <set>
 #include <utility>
 
+#include "domain/time.h"
 #include "security/crypto.h"
 
 namespace coldtrack::sim {
@@ -143,18 +147,60 @@ int WechatLogin::check_token_locked(std::string_view token, std::int64_t now) co
 
 // ---- subscribe message send -------------------------------------------------------------------
 
-std::string WechatLogin::subscribe_send(std::string_view access_token, std::string_view body) {
+std::string WechatLogin::token_error(std::string_view token) {
+  std::lock_guard lock(mu_);
+  switch (check_token_locked(token, now_ms())) {
+    case 40001:
+      return error(40001, "invalid credential, access_token is invalid or not latest");
+    case 42001:
+      return error(42001, "access_token expired");
+    default:
+      return {};
+  }
+}
+
+void WechatLogin::add_send_fault(SendFault fault, int count, std::int64_t delay_ms) {
+  if (count < 1) return;
+  std::lock_guard lock(mu_);
+  faults_.push_back(QueuedFault{fault, count, delay_ms});
+}
+
+int WechatLogin::pending_send_faults() const {
+  std::lock_guard lock(mu_);
+  int n = 0;
+  for (const QueuedFault& f : faults_) n += f.remaining;
+  return n;
+}
+
+std::string WechatLogin::subscribe_send(std::string_view access_token, std::string_view body,
+                                        std::int64_t* hold_ms) {
+  if (hold_ms) *hold_ms = 0;
+  std::optional<QueuedFault> fault;
   {
     std::lock_guard lock(mu_);
-    switch (check_token_locked(access_token, now_ms())) {
-      case 40001:
-        return error(40001, "invalid credential, access_token is invalid or not latest");
-      case 42001:
-        return error(42001, "access_token expired");
-      default:
-        break;
+    if (!faults_.empty()) {
+      fault = faults_.front();
+      if (--faults_.front().remaining <= 0) faults_.pop_front();
     }
   }
+  if (fault) {
+    switch (fault->fault) {
+      case SendFault::k43101:
+        return error(43101, "user refuse to accept the msg");
+      case SendFault::k45011:
+        return error(45011, "api minute-quota reach limit");
+      case SendFault::k47003:
+        return error(47003, "argument invalid! data invalid");
+      case SendFault::kSystemError:
+        return error(-1, "system error");
+      case SendFault::k40001:
+        return error(40001, "invalid credential, access_token is invalid or not latest");
+      case SendFault::kSlow:
+        if (hold_ms) *hold_ms = fault->delay_ms;
+        break;  // checked and recorded as usual
+    }
+  }
+  if (auto refused = token_error(access_token); !refused.empty()) return refused;
   std::error_code ec;
   json::value v = json::parse(json::string_view(body.data(), body.size()), ec);
   if (ec || !v.is_object()) return error(47001, "data format error");
@@ -219,6 +265,305 @@ void WechatLogin::reset() {
   std::lock_guard lock(mu_);
   // Tokens survive a reset: a ColdTrack server holding one keeps working.
   used_.clear();
+  messages_.clear();
+  faults_.clear();
+  links_.clear();
+  upload_times_.clear();
+  uploads_.clear();
+}
+
+// ---- URL Link (wechat.md §4) -------------------------------------------------------------------
+
+namespace {
+
+bool is_urllink_query_char(char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  return std::string_view("!#$&'()*+,/:;=?@-._~%").find(c) != std::string_view::npos;
+}
+
+std::optional<std::int64_t> int_field(const json::object& obj, std::string_view key) {
+  const json::value* v = obj.if_contains(key);
+  if (v == nullptr) return std::nullopt;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+    return static_cast<std::int64_t>(v->get_uint64());
+  return std::nullopt;
+}
+
+// Twelve characters of [A-Za-z0-9], like wxaurl.cn's link ids.
+std::string link_id() {
+  static constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string id;
+  for (unsigned char b : security::random_bytes(12)) id.push_back(kAlphabet[b % kAlphabet.size()]);
+  return id;
+}
+
+}  // namespace
+
+std::string WechatLogin::generate_urllink(std::string_view access_token, std::string_view body,
+                                          std::int64_t now_unix_s) {
+  if (auto refused = token_error(access_token); !refused.empty()) return refused;
+  std::error_code ec;
+  json::value v = json::parse(json::string_view(body.data(), body.size()), ec);
+  if (ec || !v.is_object()) return error(47001, "data format error");
+  const json::object& req = v.as_object();
+  Link link;
+  link.path = string_or_empty(req, "path");
+  link.query = string_or_empty(req, "query");
+  if (link.path.find('?') != std::string::npos) return error(40165, "invalid weapp pagepath");
+  if (link.query.size() > 1024) return error(40212, "invalid query");
+  for (char c : link.query)
+    if (!is_urllink_query_char(c)) return error(40212, "invalid query");
+  link.env_version = req.contains("env_version") ? string_or_empty(req, "env_version") : "release";
+  if (link.env_version != "release" && link.env_version != "trial" && link.env_version != "develop")
+    return error(85402, "invalid env_version");
+  const std::int64_t max_life_s = 30 * 86'400;
+  const std::int64_t expire_type =
+      req.contains("expire_type") ? int_field(req, "expire_type").value_or(-1) : 0;
+  if (expire_type == 1) {
+    const auto days = int_field(req, "expire_interval");
+    if (!days || *days < 1 || *days > 30) return error(85401, "invalid expire_interval");
+    link.expire_at_s = now_unix_s + *days * 86'400;
+  } else if (expire_type == 0) {
+    if (req.contains("expire_time")) {
+      const auto at = int_field(req, "expire_time");
+      if (!at || *at <= now_unix_s || *at > now_unix_s + max_life_s)
+        return error(85401, "invalid expire_time");
+      link.expire_at_s = *at;
+    } else {
+      link.expire_at_s = now_unix_s + kUrlLinkDefaultLifeS;
+    }
+  } else {
+    return error(47001, "data format error");
+  }
+  link.url_link = "https://wxaurl.cn/" + link_id();
+  std::lock_guard lock(mu_);
+  links_.push_back(link);
+  return json::serialize(
+      json::object{{"errcode", 0}, {"errmsg", "ok"}, {"url_link", link.url_link}});
+}
+
+std::string WechatLogin::urllinks_json() const {
+  std::lock_guard lock(mu_);
+  json::array list;
+  for (const Link& l : links_)
+    list.push_back(json::object{{"url_link", l.url_link},
+                                {"path", l.path},
+                                {"query", l.query},
+                                {"env_version", l.env_version},
+                                {"expire_at_s", l.expire_at_s}});
+  return json::serialize(json::object{{"links", std::move(list)}});
+}
+
+// ---- Shipping information (wechat-shipping.md) -------------------------------------------------
+
+std::string WechatLogin::upload_shipping_info(std::string_view access_token,
+                                              std::string_view body) {
+  if (auto refused = token_error(access_token); !refused.empty()) return refused;
+  std::error_code ec;
+  json::value v = json::parse(json::string_view(body.data(), body.size()), ec);
+  if (ec || !v.is_object()) return error(47001, "data format error");
+  json::object& req = v.as_object();
+  const auto param_error = [](std::string_view what) {
+    return error(kShippingParamError, "invalid param: " + std::string(what));
+  };
+
+  // order_key: which payment; the key the re-upload rule counts by.
+  const json::value* ok = req.if_contains("order_key");
+  if (ok == nullptr || !ok->is_object()) return param_error("order_key");
+  const json::object& order_key = ok->as_object();
+  std::string key, order_id;
+  const auto type = int_field(order_key, "order_number_type");
+  if (type == 1) {
+    const std::string mchid = string_or_empty(order_key, "mchid");
+    order_id = string_or_empty(order_key, "out_trade_no");
+    if (mchid.empty() || order_id.empty()) return param_error("order_key.out_trade_no");
+    key = "1:" + mchid + ":" + order_id;
+  } else if (type == 2) {
+    order_id = string_or_empty(order_key, "transaction_id");
+    if (order_id.empty()) return param_error("order_key.transaction_id");
+    key = "2:" + order_id;
+  } else {
+    return param_error("order_key.order_number_type");
+  }
+  if (order_id.starts_with("missing")) return error(kShippingNoSuchPayment, "支付单不存在");
+
+  const auto logistics = int_field(req, "logistics_type");
+  if (!logistics || *logistics < 1 || *logistics > 4)
+    return error(kShippingBadLogisticsType, "物流类型有误");
+  const auto mode = int_field(req, "delivery_mode");
+  if (mode != 1 && mode != 2) return error(kShippingBadDeliveryMode, "发货模式非法");
+  const bool express = *logistics == 1;
+  const bool split = mode == 2;
+  if (split && !express) return error(kShippingSplitNotExpress, "非快递发货时不允许分拆发货");
+  const json::value* all = req.if_contains("is_all_delivered");
+  if (split && (all == nullptr || !all->is_bool()))
+    return error(kShippingSplitNeedsAllDelivered, "分拆发货模式下必须填写 is_all_delivered 字段");
+
+  const json::value* list = req.if_contains("shipping_list");
+  if (list == nullptr || !list->is_array() || list->as_array().empty())
+    return param_error("shipping_list");
+  const json::array& parcels = list->as_array();
+  if (parcels.size() > 10) return error(kShippingListTooLong, "物流信息列表太长");
+  if (!split && parcels.size() != 1)
+    return error(kShippingUnifiedNeedsOne, "统一发货模式下，物流信息列表长度必须为 1");
+  std::set<std::string> tracking_nos;
+  for (const json::value& item : parcels) {
+    if (!item.is_object()) return param_error("shipping_list");
+    const json::object& p = item.as_object();
+    const std::string desc = string_or_empty(p, "item_desc");
+    if (desc.empty()) return error(kShippingItemDescEmpty, "商品描述 item_desc 字段不能为空");
+    if (code_points(desc) > kItemDescMaxChars)
+      return error(kShippingItemDescTooLong, "商品描述 item_desc 字段太长");
+    const std::string tracking = string_or_empty(p, "tracking_no");
+    const std::string company = string_or_empty(p, "express_company");
+    if (express && (tracking.empty() || company.empty()))
+      return param_error("shipping_list.tracking_no/express_company");
+    if (!tracking.empty() && !tracking_nos.insert(tracking).second)
+      return param_error("shipping_list.tracking_no duplicated");
+    if (company == "SF") {
+      const json::value* c = p.if_contains("contact");
+      if (c == nullptr || !c->is_object() ||
+          string_or_empty(c->as_object(), "receiver_contact").empty())
+        return param_error("shipping_list.contact.receiver_contact");
+    }
+  }
+  const json::value* payer = req.if_contains("payer");
+  if (payer == nullptr || !payer->is_object() ||
+      string_or_empty(payer->as_object(), "openid").empty())
+    return param_error("payer.openid");
+  const auto upload_time = domain::parse_rfc3339(string_or_empty(req, "upload_time"));
+  if (!upload_time) return error(kShippingBadUploadTime, "上传时间非法，请按照 RFC 3339 格式填写");
+
+  std::lock_guard lock(mu_);
+  auto& times = upload_times_[key];
+  if (times.size() >= 2) return error(kShippingReuploadUsed, "支付单已使用重新发货机会");
+  if (!times.empty() && *upload_time <= times.back())
+    return error(kShippingBadUploadTime, "上传时间非法，必须晚于上次上传时间");
+  times.push_back(*upload_time);
+  req["upload_no"] = times.size();
+  uploads_.push_back(json::serialize(req));
+  return error(0, "ok");
+}
+
+std::string WechatLogin::is_trade_managed(std::string_view access_token, std::string_view body) {
+  if (auto refused = token_error(access_token); !refused.empty()) return refused;
+  std::error_code ec;
+  json::value v = json::parse(json::string_view(body.data(), body.size()), ec);
+  if (ec || !v.is_object()) return error(47001, "data format error");
+  if (string_or_empty(v.as_object(), "appid") != appid_) return error(40013, "invalid appid");
+  // 1/0 as wechat-shipping.md writes it.
+  return json::serialize(json::object{{"errcode", 0}, {"errmsg", "ok"}, {"is_trade_managed", 1}});
+}
+
+std::string WechatLogin::shipping_json() const {
+  std::lock_guard lock(mu_);
+  json::array list;
+  for (const std::string& u : uploads_) list.push_back(json::parse(u));
+  return json::serialize(json::object{{"uploads", std::move(list)}});
+}
+
+// ---- WebhookSink -------------------------------------------------------------------------------
+
+WebhookSink::Answer WebhookSink::post(std::string_view robot, std::string_view body) {
+  Answer a;
+  {
+    std::lock_guard lock(mu_);
+    if (!faults_.empty()) {
+      const Fault f = faults_.front().first;
+      if (--faults_.front().second <= 0) faults_.pop_front();
+      switch (f) {
+        case Fault::kError:
+          a.body = error(-1, "system error");
+          return a;
+        case Fault::kRateLimit:
+          a.body = error(45009, "api freq out of limit");
+          return a;
+        case Fault::kTimeout:
+          a.status = 504;
+          a.hold = true;
+          return a;
+      }
+    }
+  }
+  std::error_code ec;
+  json::value v = json::parse(json::string_view(body.data(), body.size()), ec);
+  a.body = error(40008, "invalid message type");
+  if (ec || !v.is_object()) return a;
+  Message m;
+  m.robot = robot;
+  m.msgtype = string_or_empty(v.as_object(), "msgtype");
+  if (m.msgtype != "text" && m.msgtype != "markdown") return a;
+  const json::value* part = v.as_object().if_contains(m.msgtype);
+  if (part == nullptr || !part->is_object()) return a;
+  const json::object& o = part->as_object();
+  const json::value* content = o.if_contains("content");
+  if (content != nullptr && !content->is_string()) return a;
+  m.content = string_or_empty(o, "content");
+  if (m.content.empty()) {
+    a.body = error(44004, "empty content");
+    return a;
+  }
+  if (m.content.size() > (m.msgtype == "text" ? kMaxTextBytes : kMaxMarkdownBytes)) {
+    a.body = error(40058, "content exceed max length");
+    return a;
+  }
+  if (m.msgtype == "text") {
+    for (auto [name, out] : {std::pair{"mentioned_list", &m.mentioned_list},
+                             std::pair{"mentioned_mobile_list", &m.mentioned_mobile_list}}) {
+      const json::value* l = o.if_contains(name);
+      if (l == nullptr) continue;
+      if (!l->is_array()) return a;
+      for (const json::value& item : l->as_array()) {
+        if (!item.is_string()) return a;
+        out->emplace_back(item.get_string());
+      }
+    }
+  }
+  std::lock_guard lock(mu_);
+  messages_.push_back(std::move(m));
+  a.body = error(0, "ok");
+  return a;
+}
+
+void WebhookSink::add_fault(Fault fault, int count) {
+  if (count < 1) return;
+  std::lock_guard lock(mu_);
+  faults_.emplace_back(fault, count);
+}
+
+int WebhookSink::pending_faults() const {
+  std::lock_guard lock(mu_);
+  int n = 0;
+  for (const auto& f : faults_) n += f.second;
+  return n;
+}
+
+std::vector<WebhookSink::Message> WebhookSink::messages() const {
+  std::lock_guard lock(mu_);
+  return messages_;
+}
+
+std::string WebhookSink::messages_json() const {
+  std::lock_guard lock(mu_);
+  json::array list;
+  for (const Message& m : messages_) {
+    json::array mentioned, mobiles;
+    for (const auto& s : m.mentioned_list) mentioned.emplace_back(s);
+    for (const auto& s : m.mentioned_mobile_list) mobiles.emplace_back(s);
+    list.push_back(json::object{{"robot", m.robot},
+                                {"msgtype", m.msgtype},
+                                {"content", m.content},
+                                {"mentioned_list", std::move(mentioned)},
+                                {"mentioned_mobile_list", std::move(mobiles)}});
+  }
+  return json::serialize(json::object{{"messages", std::move(list)}});
+}
+
+void WebhookSink::reset() {
+  std::lock_guard lock(mu_);
+  faults_.clear();
   messages_.clear();
 }
 

@@ -3,9 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 
+#include "carriers/kdniao/kdniao.h"
+#include "domain/time.h"
 #include "harness.h"
 #include "security/crypto.h"
 
@@ -110,6 +115,40 @@ inline std::string masked_phone(const std::string& phone) {
 // A random waybill number.
 inline std::string unique_waybill(const std::string& prefix = "SF") {
   return prefix + security::random_hex(6);
+}
+
+// Polls `pred` every 50 ms until it holds or `timeout` passes.
+inline bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (pred()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+// A signed Kdniao push (form body) for one SF `waybill` in `state`/`state_ex`, with one trace at
+// `at_ms`, as Kdniao's account `ebusiness_id` with `api_key` sends it.
+inline std::string kdniao_push(const std::string& ebusiness_id, const std::string& api_key,
+                               const std::string& waybill, const std::string& state,
+                               const std::string& state_ex, std::int64_t at_ms) {
+  auto t = domain::format_rfc3339(at_ms, 480).substr(0, 19);
+  t[10] = ' ';
+  json::object data{{"EBusinessID", ebusiness_id},
+                    {"ShipperCode", "SF"},
+                    {"LogisticCode", waybill},
+                    {"Success", true},
+                    {"Reason", ""},
+                    {"State", state},
+                    {"StateEx", state_ex},
+                    {"Traces", json::array{json::object{{"AcceptTime", t},
+                                                        {"AcceptStation", "快件状态更新"},
+                                                        {"Location", "杭州市"},
+                                                        {"Action", state_ex}}}}};
+  json::object push{
+      {"EBusinessID", ebusiness_id}, {"PushTime", t}, {"Count", "1"}, {"Data", json::array{data}}};
+  carriers::kdniao::Protocol p({ebusiness_id, api_key, "", "", "8002", "8008", ""});
+  return p.build_push_form(json::serialize(push));
 }
 
 }  // namespace coldtrack::it

@@ -20,15 +20,6 @@ constexpr std::int64_t kHour = 3'600'000;
 constexpr const char* kEbusinessId = "1299001";
 constexpr const char* kKdniaoKey = "monitoring-it-kdniao-key";
 
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (pred()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-}
-
 std::string at_text(std::int64_t ms) {
   return domain::format_rfc3339(ms, 480);
 }
@@ -98,25 +89,8 @@ class Monitoring : public SharedServerTest<Monitoring> {
   // A signed Kdniao push for `waybill` with one trace `minutes_ago`.
   std::string kdniao_push(const std::string& waybill, const std::string& state,
                           const std::string& state_ex, int minutes_ago) {
-    auto t = at_text(now_ms() - minutes_ago * 60'000LL).substr(0, 19);
-    t[10] = ' ';
-    json::object data{{"EBusinessID", kEbusinessId},
-                      {"ShipperCode", "SF"},
-                      {"LogisticCode", waybill},
-                      {"Success", true},
-                      {"Reason", ""},
-                      {"State", state},
-                      {"StateEx", state_ex},
-                      {"Traces", json::array{json::object{{"AcceptTime", t},
-                                                          {"AcceptStation", "快件状态更新"},
-                                                          {"Location", "杭州市"},
-                                                          {"Action", state_ex}}}}};
-    json::object push{{"EBusinessID", kEbusinessId},
-                      {"PushTime", t},
-                      {"Count", "1"},
-                      {"Data", json::array{data}}};
-    carriers::kdniao::Protocol p({kEbusinessId, kKdniaoKey, "", "", "8002", "8008", ""});
-    return p.build_push_form(json::serialize(push));
+    return it::kdniao_push(kEbusinessId, kKdniaoKey, waybill, state, state_ex,
+                           now_ms() - minutes_ago * 60'000LL);
   }
 };
 

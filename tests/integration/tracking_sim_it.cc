@@ -53,14 +53,6 @@ unsigned short free_port() {
 }
 
 // Polls `pred` every 20 ms until it holds or `timeout` passes; returns whether it held.
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
-  const auto deadline = SteadyClock::now() + timeout;
-  for (;;) {
-    if (pred()) return true;
-    if (SteadyClock::now() >= deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-}
 
 // A random SF waybill whose scripted route ends in a plain delivery (pickup, two hubs, out for
 // delivery, signed), so every scenario knows the steps it will see.

@@ -52,7 +52,9 @@ json::value time_or_null(domain::EpochMs t, int tz) {
   return t ? json::value(domain::format_rfc3339(t, tz)) : json::value(nullptr);
 }
 
-json::value id_or_null(std::int64_t id) { return id ? json::value(id) : json::value(nullptr); }
+json::value id_or_null(std::int64_t id) {
+  return id ? json::value(id) : json::value(nullptr);
+}
 
 json::object notification_json(const store::NotificationJob& j, int tz) {
   std::string text;

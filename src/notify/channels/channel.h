@@ -14,10 +14,10 @@ namespace coldtrack::notify {
 struct Delivery {
   std::int64_t job_id = 0;  // our notification id: OutId / SessionContext for reconciliation
   std::string order_no;
-  std::string recipient;  // WeChat: the openid
-  std::string phone;      // SMS: normalized mainland mobile ("" when unknown)
-  std::string text;       // ≤ 20 code points for customers; staff text may be longer
-  std::string status;     // status phrase (≤ 5 Chinese characters), customers only
+  std::string recipient;   // WeChat: the openid
+  std::string phone;       // SMS: normalized mainland mobile ("" when unknown)
+  std::string text;        // ≤ 20 code points for customers; staff text may be longer
+  std::string status;      // status phrase (≤ 5 Chinese characters), customers only
   domain::EpochMs at = 0;  // when it happened
   int attempt = 1;
 };

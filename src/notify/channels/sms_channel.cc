@@ -82,8 +82,7 @@ SendReport AliyunSmsChannel::send(const Delivery& d) {
   auto res = send_with_transport_retry(
       http_,
       [&] {
-        return sms::aliyun::build_send_sms(config_, m, security::random_hex(16),
-                                           clock_() / 1000);
+        return sms::aliyun::build_send_sms(config_, m, security::random_hex(16), clock_() / 1000);
       },
       &failed);
   if (!res) return failed;
@@ -111,13 +110,12 @@ SendReport TencentSmsChannel::send(const Delivery& d) {
   for (int round = 0; round < 2; ++round) {
     SendReport failed;
     auto res = send_with_transport_retry(
-        http_, [&] { return sms::tencent::build_send_sms(config_, m, clock_() / 1000); },
-        &failed);
+        http_, [&] { return sms::tencent::build_send_sms(config_, m, clock_() / 1000); }, &failed);
     if (!res) return failed;
     const auto r = sms::tencent::parse_send_sms_response(res->status, res->body, m.phone_numbers);
     if (!r.error_code.empty()) {
-      auto rep = report(r.request, fmt::format("Tencent {}: {}", r.error_code, r.error_message),
-                        "");
+      auto rep =
+          report(r.request, fmt::format("Tencent {}: {}", r.error_code, r.error_message), "");
       if (rep.status == SendStatus::kRetry && round == 0) continue;
       return rep;
     }

@@ -14,7 +14,9 @@
 
 namespace coldtrack::notify {
 
-// A URL Link (https://wxaurl.cn/...) that opens the order in the mini-program; "" if none.
+// The code of a URL Link (the "AbCdEf" of https://wxaurl.cn/AbCdEf) that opens the order in the
+// mini-program; "" if none. Only the code: providers refuse URLs inside template variables, so
+// the approved template text carries "https://wxaurl.cn/${link}" itself.
 using LinkMaker = std::function<std::string(const std::string& order_no)>;
 
 // Template variables, both providers: order_no, status (the message text) and link. Aliyun

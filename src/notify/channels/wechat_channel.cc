@@ -58,8 +58,8 @@ SendReport WechatChannel::send(const Delivery& d) {
     return {SendStatus::kSent, "", ok->msgid, 0};
   }
   const auto& e = std::get<wechat::ApiError>(answer.result);
-  const std::string why = fmt::format("WeChat {} {}: {}", wechat::to_string(e.kind), e.errcode,
-                                      e.message);
+  const std::string why =
+      fmt::format("WeChat {} {}: {}", wechat::to_string(e.kind), e.errcode, e.message);
   using K = wechat::ErrorKind;
   switch (e.kind) {
     case K::kQuotaSpent:
