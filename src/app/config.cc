@@ -413,6 +413,8 @@ const std::vector<Key>& table() {
         [](Config& c, std::string v) { c.notify.wechat.template_fields = std::move(v); }));
     t.push_back(string_key("notify.wechat.page", "a mini-program page path", nullptr,
                            [](Config& c, std::string v) { c.notify.wechat.page = std::move(v); }));
+    t.push_back(bool_key("notify.wechat.upload_shipping",
+                         [](Config& c, bool v) { c.notify.wechat.upload_shipping = v; }));
     t.push_back(enum_key("notify.wechat.state", {"formal", "trial", "developer"},
                          [](Config& c, std::string v) { c.notify.wechat.state = std::move(v); }));
     t.push_back(enum_key("notify.sms.provider", {"none", "aliyun", "tencent"},

@@ -152,6 +152,7 @@ struct Config {
           "character_string1=order_no,phrase2=status,thing3=text,time4=time";
       std::string page = "pages/order/detail?order_no={order_no}";
       std::string state = "formal";  // formal | trial | developer
+      bool upload_shipping = true;   // upload WeChat-paid orders' waybills (发货信息管理)
     } wechat;
     struct Sms {
       std::string provider = "none";  // none | aliyun | tencent

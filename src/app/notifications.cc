@@ -6,6 +6,7 @@
 #include "notify/channels/sms_channel.h"
 #include "notify/channels/webhook_channel.h"
 #include "notify/channels/wechat_channel.h"
+#include "service/shipping_uploader.h"
 
 namespace coldtrack::app {
 namespace {
@@ -124,6 +125,10 @@ std::unique_ptr<NotificationStack> make_notifications(const Config& config, stor
     s->sms_sender = std::make_unique<notify::TencentSmsChannel>(std::move(c), t.template_id,
                                                                 *s->http, link, now_ms);
   }
+  // WeChat holds WeChat Pay money until the shipment is uploaded: do it for every such order.
+  if (s->wechat && n.wechat.upload_shipping && !config.wechatpay.apiv3_key.empty())
+    s->shipping_uploader = std::make_unique<service::ShippingUploader>(
+        store, pii, *s->wechat, config.display.utc_offset_minutes, now_ms);
   if (!n.staff_webhook_url.empty())
     s->webhook_sender = std::make_unique<notify::WebhookChannel>(n.staff_webhook_url, *s->http);
 
@@ -135,10 +140,11 @@ std::unique_ptr<NotificationStack> make_notifications(const Config& config, stor
   s->service = std::make_unique<service::NotificationService>(
       store, pii, &eta,
       service::NotificationChannels{s->wechat_sender.get(), s->sms_sender.get(),
-                                    s->webhook_sender.get()},
+                                    s->webhook_sender.get(), s->shipping_uploader.get()},
       std::move(o), now_ms);
-  spdlog::info("notifications: WeChat {}, SMS {}, staff webhook {}",
-               s->wechat_sender ? "on" : "off", n.sms.provider, s->webhook_sender ? "on" : "off");
+  spdlog::info("notifications: WeChat {}, SMS {}, staff webhook {}, shipping-info upload {}",
+               s->wechat_sender ? "on" : "off", n.sms.provider, s->webhook_sender ? "on" : "off",
+               s->shipping_uploader ? "on" : "off");
   return s;
 }
 

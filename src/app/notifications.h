@@ -14,7 +14,7 @@ namespace coldtrack::app {
 struct NotificationStack {
   std::unique_ptr<net::HttpClient> http;
   std::unique_ptr<wechat::ApiClient> wechat;
-  std::unique_ptr<notify::Sender> wechat_sender, sms_sender, webhook_sender;
+  std::unique_ptr<notify::Sender> wechat_sender, sms_sender, webhook_sender, shipping_uploader;
   std::unique_ptr<service::NotificationService> service;
 };
 

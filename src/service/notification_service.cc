@@ -90,11 +90,34 @@ int NotificationService::plan_pending() {
           }
         }
       }
+      const bool shipped = source->event.kind == "order.SHIPPED";
       in.source = std::move(*source);
-      planned += store_.plan_notifications(m.id, notify::plan(in), false, now);
+      auto jobs = notify::plan(in);
+      if (shipped && channels_.wechat_shipping) {
+        if (auto job = shipping_upload_job(in.source, now)) jobs.push_back(std::move(*job));
+      }
+      planned += store_.plan_notifications(m.id, jobs, false, now);
     }
   }
   return planned;
+}
+
+std::optional<store::NotificationJob> NotificationService::shipping_upload_job(
+    const notify::SourceEvent& e, domain::EpochMs now) {
+  const auto payment = store_.payment_for(e.event.order_no);
+  if (!payment || payment->provider != "wechatpay") return std::nullopt;
+  store::NotificationJob j;
+  j.event_key = e.key;
+  j.event_kind = "wechat.shipping_upload";
+  j.order_no = e.event.order_no;
+  j.audience = "wechat";
+  j.channel = "wechat_shipping";
+  j.recipient = payment->transaction_id;
+  j.event_at = e.event.at;
+  j.send_at = now;
+  j.payload = notify::to_json({"上传发货信息到微信", "", e.event.at, {}});
+  j.idem_key = fmt::format("{}|{}|{}", j.event_key, j.recipient, j.channel);
+  return j;
 }
 
 NotificationPass NotificationService::deliver_due() {
@@ -179,6 +202,7 @@ void NotificationService::deliver(store::ClaimedNotification& c, NotificationPas
   if (job.channel == "wechat") channel = channels_.wechat;
   if (job.channel == "sms") channel = channels_.sms;
   if (job.channel == "webhook") channel = channels_.staff_webhook;
+  if (job.channel == "wechat_shipping") channel = channels_.wechat_shipping;
 
   notify::SendReport report;
   if (!channel) {

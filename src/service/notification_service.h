@@ -35,6 +35,7 @@ struct NotificationChannels {
   notify::Sender* wechat = nullptr;
   notify::Sender* sms = nullptr;
   notify::Sender* staff_webhook = nullptr;
+  notify::Sender* wechat_shipping = nullptr;  // shipping-info upload of WeChat-paid orders
 };
 
 struct NotificationPass {
@@ -65,6 +66,9 @@ class NotificationService {
  private:
   void deliver(store::ClaimedNotification& claimed, NotificationPass& pass);
   domain::EpochMs backoff(int attempts) const;
+  // The shipping-info upload of a WeChat-paid order that has just shipped.
+  std::optional<store::NotificationJob> shipping_upload_job(const notify::SourceEvent& e,
+                                                            domain::EpochMs now);
 
   store::Store& store_;
   const PiiCodec& pii_;

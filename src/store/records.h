@@ -81,6 +81,7 @@ struct CarrierRecord {
   std::string code, name_zh, kdniao_code, kuaidi100_code;
   bool needs_phone = false;
   bool cold_chain = false;
+  std::string wechat_code;  // WeChat's delivery_id (shipping-info upload); "" = not known
 };
 
 struct CategoryRecord {
@@ -122,6 +123,13 @@ struct PaymentRecord {
   std::int64_t amount_fen = 0;
   std::string payer_openid;
   EpochMs success_time = 0, received_at = 0;
+};
+
+// What was uploaded to WeChat's shipping-info service for one payment.
+struct ShippingLedgerRecord {
+  int used = 0;
+  std::optional<EpochMs> last_upload_time;
+  bool unresolved = false;
 };
 
 // One temperature reading as stored (idempotent by shipment + device + time).

@@ -383,6 +383,12 @@ class PaymentStore {
   // event, outbox message and audit row; the same provider transaction again changes nothing;
   // any other state is a conflict (money for a cancelled order needs a person).
   virtual PaymentResult record_payment(const PaymentRecord& payment, const AuditRecord& audit) = 0;
+  // The order's payment, if one was recorded.
+  virtual std::optional<PaymentRecord> payment_for(std::string_view order_no) = 0;
+  // WeChat shipping-info uploads of one payment (see wechat::UploadLedger).
+  virtual ShippingLedgerRecord shipping_ledger(std::string_view transaction_id) = 0;
+  virtual void save_shipping_ledger(std::string_view transaction_id,
+                                    const ShippingLedgerRecord& ledger, EpochMs now) = 0;
 };
 
 struct CustomerSession {

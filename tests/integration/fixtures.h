@@ -9,6 +9,8 @@
 #include <string>
 #include <thread>
 
+#include <openssl/pem.h>
+
 #include "carriers/kdniao/kdniao.h"
 #include "domain/time.h"
 #include "harness.h"
@@ -149,6 +151,32 @@ inline std::string kdniao_push(const std::string& ebusiness_id, const std::strin
       {"EBusinessID", ebusiness_id}, {"PushTime", t}, {"Count", "1"}, {"Data", json::array{data}}};
   carriers::kdniao::Protocol p({ebusiness_id, api_key, "", "", "8002", "8008", ""});
   return p.build_push_form(json::serialize(push));
+}
+
+// A throw-away RSA-2048 key pair for this test run, as PEM.
+struct KeyPair {
+  std::string private_pem, public_pem;
+};
+
+inline KeyPair generate_key() {
+  EVP_PKEY* key = EVP_RSA_gen(2048);
+  if (!key) throw std::runtime_error("EVP_RSA_gen failed");
+  auto to_pem = [key](bool priv) {
+    BIO* bio = BIO_new(BIO_s_mem());
+    if (priv) {
+      PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+    } else {
+      PEM_write_bio_PUBKEY(bio, key);
+    }
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio, &data);
+    std::string out(data, static_cast<std::size_t>(n));
+    BIO_free(bio);
+    return out;
+  };
+  KeyPair k{to_pem(true), to_pem(false)};
+  EVP_PKEY_free(key);
+  return k;
 }
 
 }  // namespace coldtrack::it

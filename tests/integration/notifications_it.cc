@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "fixtures.h"
@@ -23,6 +25,14 @@ constexpr const char* kSecret = "notify-it-secret";
 constexpr const char* kTemplate = "TPL_ORDER_STATUS";
 constexpr const char* kEbusinessId = "1299077";
 constexpr const char* kKdniaoKey = "notify-it-kdniao-key";
+constexpr const char* kMchId = "1900000077";
+constexpr const char* kApiV3Key = "notifyit0123456789abcdef01234567";
+constexpr const char* kPaySerial = "NOTIFY-IT-SERIAL";
+
+const KeyPair& pay_key() {
+  static const KeyPair k = generate_key();
+  return k;
+}
 
 unsigned short free_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -49,6 +59,9 @@ class Notifications : public ::testing::Test {
     so.port = free_port();
     so.wechat_appid = kAppId;
     so.wechat_secret = kSecret;
+    so.wechatpay_apiv3_key = kApiV3Key;
+    so.wechatpay_platform_private_key_pem = pay_key().private_pem;
+    so.wechatpay_platform_serial = kPaySerial;
     sim_ = std::make_unique<sim::Simulator>(so);
     sim_->start();
     server_ = std::make_unique<ServerProcess>(env());
@@ -64,7 +77,17 @@ class Notifications : public ::testing::Test {
   // asks for them.
   static std::map<std::string, std::string> env(std::map<std::string, std::string> extra = {}) {
     const auto base = sim_->base_url();
+    static const std::string key_file = [] {
+      auto p = std::filesystem::temp_directory_path() /
+               ("coldtrack_it_notify_pay_" + std::to_string(::getpid()) + ".pem");
+      std::ofstream(p) << pay_key().public_pem;
+      return p.string();
+    }();
     std::map<std::string, std::string> e{
+        {"COLDTRACK_WECHATPAY_MCHID", kMchId},
+        {"COLDTRACK_WECHATPAY_APIV3_KEY", kApiV3Key},
+        {"COLDTRACK_WECHATPAY_PLATFORM_SERIAL", kPaySerial},
+        {"COLDTRACK_WECHATPAY_PLATFORM_PUBLIC_KEY_FILE", key_file},
         {"COLDTRACK_WECHAT_APPID", kAppId},
         {"COLDTRACK_WECHAT_SECRET", kSecret},
         {"COLDTRACK_WECHAT_API_BASE_URL", base + "/wechat"},
@@ -293,6 +316,72 @@ TEST_F(Notifications, StaffHearOfACarrierProblemOnTheirRobot) {
   const auto staff = notifications(s(), "order_no=" + no + "&audience=staff");
   ASSERT_FALSE(staff.empty());
   EXPECT_EQ(str(staff[0].as_object(), "channel"), "webhook");
+}
+
+TEST_F(Notifications, AWechatPaidOrderHasItsWaybillUploadedToWechatOnce) {
+  const auto [token, openid] = session(s(), "payer");
+  const auto no = unique_order_no("PAY");
+  auto body = order_body(no, "13812345678");
+  body["customer"].as_object()["openid"] = openid;
+  must_create(s(), body);
+  // WeChat Pay tells us (signed, encrypted) that the customer paid.
+  http::Client c("127.0.0.1", sim_->port());
+  const auto paid = c.request(
+      "POST", "/sim/wechatpay/notify",
+      to_string(json::object{{"notify_url", "http://127.0.0.1:" + std::to_string(s().port()) +
+                                                "/api/callbacks/wechatpay"},
+                             {"out_trade_no", no},
+                             {"amount_fen", 4000},
+                             {"appid", kAppId},
+                             {"mchid", kMchId},
+                             {"payer_openid", openid}}));
+  ASSERT_EQ(paid.status, 200) << paid.body;
+  ASSERT_TRUE(eventually([&] { return order_status(s(), no) == "PAID"; }, 5s)) << paid.body;
+  const auto transaction_id = str(boost::json::parse(paid.body).as_object(), "transaction_id");
+  const auto waybill = ship(s(), no);
+
+  const auto uploads = [&] {
+    std::vector<json::object> out;
+    for (const auto& u : sim_list("/sim/wechat/shipping", "uploads")) {
+      const auto& o = u.as_object();
+      if (o.at("order_key").as_object().contains("transaction_id") &&
+          str(o.at("order_key").as_object(), "transaction_id") == transaction_id)
+        out.push_back(o);
+    }
+    return out;
+  };
+  ASSERT_TRUE(eventually([&] { return uploads().size() == 1; }, 10s))
+      << to_string(notifications(s(), "order_no=" + no));
+  const auto u = uploads()[0];
+  const auto parcel = u.at("shipping_list").as_array().at(0).as_object();
+  EXPECT_EQ(str(parcel, "tracking_no"), waybill);
+  EXPECT_EQ(str(parcel, "express_company"), "SF");
+  EXPECT_FALSE(str(parcel, "item_desc").empty());
+  // SF needs the receiver's phone, masked; nothing more leaves.
+  EXPECT_EQ(str(parcel.at("contact").as_object(), "receiver_contact"), "138****5678");
+  EXPECT_EQ(str(u.at("payer").as_object(), "openid"), openid);
+
+  // The order shows the upload; it is done once.
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto r = s().get("/api/orders/" + no, s().viewer());
+        return r.status == 200 && r.json().as_object().at("wechat_shipping").is_object() &&
+               str(r.json().as_object().at("wechat_shipping").as_object(), "state") == "sent";
+      },
+      5s));
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(uploads().size(), 1u);
+  const auto job = notifications(s(), "order_no=" + no + "&channel=wechat_shipping");
+  ASSERT_EQ(job.size(), 1u);
+  EXPECT_EQ(str(job[0].as_object(), "provider_ref"), transaction_id);
+  // An order paid otherwise has nothing to upload.
+  const auto [t2, openid2] = session(s(), "cash");
+  const auto cash = paid_order(s(), openid2, unique_phone());
+  ship(s(), cash);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_TRUE(notifications(s(), "order_no=" + cash + "&channel=wechat_shipping").empty());
+  auto r = s().get("/api/orders/" + cash, s().viewer());
+  EXPECT_TRUE(r.json().as_object().at("wechat_shipping").is_null());
 }
 
 TEST_F(Notifications, FilterErrorsNameTheField) {

@@ -22,32 +22,6 @@ constexpr const char* kMchId = "1900000001";
 constexpr const char* kApiV3Key = "0123456789abcdef0123456789abcdef";
 constexpr const char* kSerial = "IT-SERIAL-0001";
 
-// A throw-away RSA-2048 key pair for this test run, as PEM.
-struct KeyPair {
-  std::string private_pem, public_pem;
-};
-
-KeyPair generate_key() {
-  EVP_PKEY* key = EVP_RSA_gen(2048);
-  if (!key) throw std::runtime_error("EVP_RSA_gen failed");
-  auto to_pem = [key](bool priv) {
-    BIO* bio = BIO_new(BIO_s_mem());
-    if (priv) {
-      PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
-    } else {
-      PEM_write_bio_PUBKEY(bio, key);
-    }
-    char* data = nullptr;
-    const long n = BIO_get_mem_data(bio, &data);
-    std::string out(data, static_cast<std::size_t>(n));
-    BIO_free(bio);
-    return out;
-  };
-  KeyPair k{to_pem(true), to_pem(false)};
-  EVP_PKEY_free(key);
-  return k;
-}
-
 const KeyPair& platform_key() {
   static const KeyPair k = generate_key();
   return k;

@@ -8,28 +8,13 @@
 #include "http/api.h"
 #include "http/blocking.h"
 #include "http/handlers/common.h"
+#include "http/notification_json.h"
 
 namespace coldtrack::http {
-namespace {
 
 namespace json = boost::json;
-namespace asio = boost::asio;
-using beast_http::status;
-using beast_http::verb;
 
-Response unavailable(const Context& ctx) {
-  return error_response(ctx, status::service_unavailable, "unavailable",
-                        "notifications are not enabled on this server");
-}
-
-std::optional<std::int64_t> parse_id(std::string_view text) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || v <= 0) return std::nullopt;
-  return v;
-}
-
-std::string_view state_label_zh(std::string_view s) {
+std::string_view notification_state_label_zh(std::string_view s) {
   if (s == "pending") return "待发送";
   if (s == "sending") return "发送中";
   if (s == "sent") return "已发送";
@@ -45,9 +30,11 @@ std::string_view channel_label_zh(std::string_view c) {
   if (c == "wechat") return "微信订阅消息";
   if (c == "sms") return "短信";
   if (c == "webhook") return "员工群机器人";
+  if (c == "wechat_shipping") return "微信发货信息";
   return "";
 }
 
+namespace {
 json::value time_or_null(domain::EpochMs t, int tz) {
   return t ? json::value(domain::format_rfc3339(t, tz)) : json::value(nullptr);
 }
@@ -55,6 +42,7 @@ json::value time_or_null(domain::EpochMs t, int tz) {
 json::value id_or_null(std::int64_t id) {
   return id ? json::value(id) : json::value(nullptr);
 }
+}  // namespace
 
 json::object notification_json(const store::NotificationJob& j, int tz) {
   std::string text;
@@ -73,7 +61,7 @@ json::object notification_json(const store::NotificationJob& j, int tz) {
       {"channel_label", channel_label_zh(j.channel)},
       {"recipient", j.recipient},
       {"state", j.state},
-      {"state_label", state_label_zh(j.state)},
+      {"state_label", notification_state_label_zh(j.state)},
       {"urgent", j.urgent},
       {"text", text},
       {"attempts", j.attempts},
@@ -86,6 +74,37 @@ json::object notification_json(const store::NotificationJob& j, int tz) {
       {"created_at", time_or_null(j.created_at, tz)},
       {"updated_at", time_or_null(j.updated_at, tz)},
   };
+}
+
+json::value wechat_shipping_json(const std::optional<store::NotificationJob>& upload, int tz) {
+  if (!upload) return nullptr;
+  return json::object{
+      {"state", upload->state},
+      {"state_label", notification_state_label_zh(upload->state)},
+      {"attempts", upload->attempts},
+      {"uploaded_at", time_or_null(upload->sent_at, tz)},
+      {"error",
+       upload->last_error.empty() ? json::value(nullptr) : json::value(upload->last_error)},
+  };
+}
+
+namespace {
+
+namespace json = boost::json;
+namespace asio = boost::asio;
+using beast_http::status;
+using beast_http::verb;
+
+Response unavailable(const Context& ctx) {
+  return error_response(ctx, status::service_unavailable, "unavailable",
+                        "notifications are not enabled on this server");
+}
+
+std::optional<std::int64_t> parse_id(std::string_view text) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v <= 0) return std::nullopt;
+  return v;
 }
 
 asio::awaitable<Response> list_notifications(Api& api, Context& ctx) {
@@ -107,19 +126,20 @@ asio::awaitable<Response> list_notifications(Api& api, Context& ctx) {
     f.recipient = *v;
   }
   if (auto v = ctx.query("channel")) {
-    if (*v != "wechat" && *v != "sms" && *v != "webhook")
-      co_return fail("channel", "must be wechat, sms or webhook");
+    if (channel_label_zh(*v).empty())
+      co_return fail("channel", "must be wechat, sms, webhook or wechat_shipping");
     f.channel = *v;
   }
   if (auto v = ctx.query("state")) {
-    if (state_label_zh(*v).empty())
+    if (notification_state_label_zh(*v).empty())
       co_return fail("state",
                      "must be pending, sending, sent, merged, fallback, skipped, dead or "
                      "uncertain");
     f.state = *v;
   }
   if (auto v = ctx.query("audience")) {
-    if (*v != "customer" && *v != "staff") co_return fail("audience", "must be customer or staff");
+    if (*v != "customer" && *v != "staff" && *v != "wechat")
+      co_return fail("audience", "must be customer, staff or wechat");
     f.audience = *v;
   }
   if (auto v = ctx.query("limit")) {

@@ -9,6 +9,7 @@
 #include "http/blocking.h"
 #include "http/handlers/common.h"
 #include "http/json_fields.h"
+#include "http/notification_json.h"
 #include "http/order_json.h"
 #include "http/tracking_json.h"
 
@@ -56,10 +57,19 @@ asio::awaitable<Response> get_order(Api& api, Context& ctx) {
   struct Found {
     service::Result<domain::Order> order;
     std::optional<std::vector<store::TrackingRecord>> tracking;
+    std::optional<store::NotificationJob> shipping_upload;
   };
   auto work = [&api, no, reveal, a = actor_of(ctx)] {
-    Found f{api.orders.get(no, reveal, a), std::nullopt};
+    Found f{api.orders.get(no, reveal, a), std::nullopt, std::nullopt};
     if (f.order.ok()) f.tracking = api.tracking.order_tracking(no);
+    if (f.order.ok() && api.notifications) {
+      store::NotificationFilter nf;
+      nf.order_no = no;
+      nf.channel = "wechat_shipping";
+      nf.limit = 1;
+      auto page = api.store.list_notifications(nf);
+      if (!page.items.empty()) f.shipping_upload = std::move(page.items.front());
+    }
     return f;
   };
   auto found = co_await on_pool(api.pool, std::move(work));
@@ -71,6 +81,8 @@ asio::awaitable<Response> get_order(Api& api, Context& ctx) {
   j["eta"] = api.eta ? order_eta_json(tracking, *api.eta, api.orders.now(), api.utc_offset_minutes)
                      : json::value(nullptr);
   j["thaw_risk"] = order_thaw_risk(tracking);
+  // 微信发货信息: WeChat holds the payment until the waybill is uploaded there.
+  j["wechat_shipping"] = wechat_shipping_json(found.shipping_upload, api.utc_offset_minutes);
   co_return json_response(ctx, status::ok, j);
 }
 

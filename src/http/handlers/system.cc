@@ -65,11 +65,11 @@ asio::awaitable<Response> track(Api& api, Context& ctx) {
     co_return error_response(ctx, status::not_found, "not_found",
                              "no order matches this order number and phone");
   auto body = order_json(*found.first, View::kPublic, api.utc_offset_minutes);
-  body["tracking"] = tracking_json(found.second, /*mask=*/true, api.utc_offset_minutes, api.eta,
-                                   api.orders.now());
-  body["eta"] = api.eta ? order_eta_json(found.second, *api.eta, api.orders.now(),
-                                         api.utc_offset_minutes)
-                        : json::value(nullptr);
+  body["tracking"] =
+      tracking_json(found.second, /*mask=*/true, api.utc_offset_minutes, api.eta, api.orders.now());
+  body["eta"] =
+      api.eta ? order_eta_json(found.second, *api.eta, api.orders.now(), api.utc_offset_minutes)
+              : json::value(nullptr);
   co_return json_response(ctx, status::ok, body);
 }
 
@@ -138,6 +138,7 @@ asio::awaitable<Response> carriers(Api& api, Context& ctx) {
         {"kdniao_code", c.kdniao_code.empty() ? json::value(nullptr) : json::value(c.kdniao_code)},
         {"kuaidi100_code",
          c.kuaidi100_code.empty() ? json::value(nullptr) : json::value(c.kuaidi100_code)},
+        {"wechat_code", c.wechat_code.empty() ? json::value(nullptr) : json::value(c.wechat_code)},
         {"needs_phone", c.needs_phone},
         {"cold_chain", c.cold_chain}});
   }
@@ -168,16 +169,19 @@ asio::awaitable<Response> put_carrier(Api& api, Context& ctx) {
     out = v->as_bool();
     return true;
   };
-  if (!(r.only({"name", "kdniao_code", "kuaidi100_code", "needs_phone", "cold_chain"}) &&
+  if (!(r.only({"name", "kdniao_code", "kuaidi100_code", "wechat_code", "needs_phone",
+                "cold_chain"}) &&
         r.str("name", c.name_zh, true) && r.str("kdniao_code", c.kdniao_code, false) &&
-        r.str("kuaidi100_code", c.kuaidi100_code, false) && flag("needs_phone", needs_phone) &&
+        r.str("kuaidi100_code", c.kuaidi100_code, false) &&
+        r.str("wechat_code", c.wechat_code, false) && flag("needs_phone", needs_phone) &&
         flag("cold_chain", cold_chain)))
     co_return error_response(ctx, r.error());
   if (!domain::is_clean_text(c.name_zh, 32))
     co_return error_response(ctx, status::bad_request, "invalid_argument",
                              "must be 1-32 characters of text", "name");
   for (auto [field, value] :
-       {std::pair{"kdniao_code", &c.kdniao_code}, std::pair{"kuaidi100_code", &c.kuaidi100_code}}) {
+       {std::pair{"kdniao_code", &c.kdniao_code}, std::pair{"kuaidi100_code", &c.kuaidi100_code},
+        std::pair{"wechat_code", &c.wechat_code}}) {
     if (!value->empty() && !domain::is_valid_order_no(*value))  // same alphabet, 1-64
       co_return error_response(ctx, status::bad_request, "invalid_argument",
                                "must be empty or 1-64 characters of A-Z, a-z, 0-9, '_' or '-'",
@@ -205,6 +209,8 @@ asio::awaitable<Response> put_carrier(Api& api, Context& ctx) {
                     c.kdniao_code.empty() ? json::value(nullptr) : json::value(c.kdniao_code)},
                    {"kuaidi100_code", c.kuaidi100_code.empty() ? json::value(nullptr)
                                                                : json::value(c.kuaidi100_code)},
+                   {"wechat_code",
+                    c.wechat_code.empty() ? json::value(nullptr) : json::value(c.wechat_code)},
                    {"needs_phone", c.needs_phone},
                    {"cold_chain", c.cold_chain}});
 }

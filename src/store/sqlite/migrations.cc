@@ -412,7 +412,27 @@ CREATE INDEX notifications_by_order ON notifications (order_no, id);
 CREATE INDEX notifications_by_recipient ON notifications (recipient, send_at);
 )sql";
 
-constexpr std::array<Migration, 10> kMigrations = {{
+// WeChat shipping-info upload: WeChat's own carrier ids (get_delivery_list) as one more column of
+// the carrier table, and each payment's upload ledger (one upload + one re-upload).
+// (unverified) The ids below are our reading of get_delivery_list, which wechat-shipping.md does
+// not reproduce; admins correct them with PUT /api/carriers/{code}.
+constexpr std::string_view kWechatShipping = R"sql(
+ALTER TABLE carriers ADD COLUMN wechat_code TEXT NOT NULL DEFAULT '';
+UPDATE carriers SET wechat_code = CASE code
+  WHEN 'SF' THEN 'SF' WHEN 'ZTO' THEN 'ZTO' WHEN 'YTO' THEN 'YTO' WHEN 'STO' THEN 'STO'
+  WHEN 'YUNDA' THEN 'YD' WHEN 'JD' THEN 'JD' WHEN 'EMS' THEN 'EMS' WHEN 'CHINA_POST' THEN 'YZPY'
+  WHEN 'JT' THEN 'JTSD' WHEN 'DEPPON' THEN 'DBL' WHEN 'BEST' THEN 'HTKY' WHEN 'UC' THEN 'UC'
+  WHEN 'ZJS' THEN 'ZJS' WHEN 'TTKD' THEN 'HHTT' ELSE '' END;
+CREATE TABLE wechat_shipping_ledger (
+  transaction_id TEXT PRIMARY KEY,
+  used INTEGER NOT NULL,
+  last_upload_time INTEGER,
+  unresolved INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 11> kMigrations = {{
     {1, "init", kInit},
     {2, "seed_reference_data", kSeed},
     {3, "idempotency_keys", kIdempotency},
@@ -423,6 +443,7 @@ constexpr std::array<Migration, 10> kMigrations = {{
     {8, "customer_sessions", kSessions},
     {9, "subscriptions", kSubscriptions},
     {10, "notifications", kNotifications},
+    {11, "wechat_shipping", kWechatShipping},
 }};
 
 }  // namespace

@@ -269,4 +269,42 @@ ResendResult SqliteStore::resend_notification(std::int64_t id, EpochMs now,
   return ResendResult::kQueued;
 }
 
+std::optional<PaymentRecord> SqliteStore::payment_for(std::string_view order_no) {
+  auto db = lease_reader();
+  auto s = db->prepare(
+      "SELECT order_no, provider, transaction_id, notify_id, amount_fen, payer_openid, "
+      "success_time, received_at FROM payments WHERE order_no = ? ORDER BY id DESC LIMIT 1");
+  s.bind(1, order_no);
+  if (!s.step()) return std::nullopt;
+  return PaymentRecord{s.text(0), s.text(1), s.text(2), s.text(3),
+                       s.i64(4),  s.text(5), s.i64(6),  s.i64(7)};
+}
+
+ShippingLedgerRecord SqliteStore::shipping_ledger(std::string_view transaction_id) {
+  auto db = lease_reader();
+  auto s = db->prepare(
+      "SELECT used, last_upload_time, unresolved FROM wechat_shipping_ledger WHERE "
+      "transaction_id = ?");
+  s.bind(1, transaction_id);
+  if (!s.step()) return {};
+  return {static_cast<int>(s.i64(0)), s.opt_i64(1), s.i64(2) != 0};
+}
+
+void SqliteStore::save_shipping_ledger(std::string_view transaction_id,
+                                       const ShippingLedgerRecord& l, EpochMs now) {
+  std::lock_guard lock(write_mu_);
+  writer_
+      ->prepare(
+          "INSERT INTO wechat_shipping_ledger (transaction_id, used, last_upload_time, "
+          "unresolved, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (transaction_id) DO UPDATE "
+          "SET used = excluded.used, last_upload_time = excluded.last_upload_time, unresolved = "
+          "excluded.unresolved, updated_at = excluded.updated_at")
+      .bind(1, transaction_id)
+      .bind(2, l.used)
+      .bind(3, l.last_upload_time)
+      .bind(4, l.unresolved ? 1 : 0)
+      .bind(5, now)
+      .run();
+}
+
 }  // namespace coldtrack::store::sqlite

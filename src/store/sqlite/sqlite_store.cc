@@ -750,10 +750,11 @@ std::vector<CarrierRecord> SqliteStore::carriers() {
   auto db = lease_reader();
   auto s = db->prepare(
       "SELECT code, name_zh, COALESCE(kdniao_code, ''), COALESCE(kuaidi100_code, ''), "
-      "needs_phone, cold_chain FROM carriers ORDER BY cold_chain, code");
+      "needs_phone, cold_chain, wechat_code FROM carriers ORDER BY cold_chain, code");
   std::vector<CarrierRecord> out;
   while (s.step())
-    out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4) != 0, s.i64(5) != 0});
+    out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4) != 0, s.i64(5) != 0,
+                   s.text(6)});
   return out;
 }
 
@@ -768,10 +769,11 @@ bool SqliteStore::upsert_carrier(const CarrierRecord& c, const AuditRecord& audi
     existed = s.step();
   }
   auto s = db.prepare(
-      "INSERT INTO carriers (code, name_zh, kdniao_code, kuaidi100_code, needs_phone, cold_chain) "
-      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name_zh = excluded.name_zh, "
-      "kdniao_code = excluded.kdniao_code, kuaidi100_code = excluded.kuaidi100_code, needs_phone "
-      "= excluded.needs_phone, cold_chain = excluded.cold_chain");
+      "INSERT INTO carriers (code, name_zh, kdniao_code, kuaidi100_code, needs_phone, cold_chain, "
+      "wechat_code) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name_zh = "
+      "excluded.name_zh, kdniao_code = excluded.kdniao_code, kuaidi100_code = "
+      "excluded.kuaidi100_code, needs_phone = excluded.needs_phone, cold_chain = "
+      "excluded.cold_chain, wechat_code = excluded.wechat_code");
   s.bind(1, c.code).bind(2, c.name_zh);
   if (c.kdniao_code.empty())
     s.bind_null(3);
@@ -781,7 +783,7 @@ bool SqliteStore::upsert_carrier(const CarrierRecord& c, const AuditRecord& audi
     s.bind_null(4);
   else
     s.bind(4, c.kuaidi100_code);
-  s.bind(5, c.needs_phone ? 1 : 0).bind(6, c.cold_chain ? 1 : 0).run();
+  s.bind(5, c.needs_phone ? 1 : 0).bind(6, c.cold_chain ? 1 : 0).bind(7, c.wechat_code).run();
   insert_audit(db, audit);
   tx.commit();
   return !existed;

@@ -89,6 +89,10 @@ class SqliteStore final : public Store {
   void save_cold_chain(const ColdChainRecord& record) override;
 
   PaymentResult record_payment(const PaymentRecord& payment, const AuditRecord& audit) override;
+  std::optional<PaymentRecord> payment_for(std::string_view order_no) override;
+  ShippingLedgerRecord shipping_ledger(std::string_view transaction_id) override;
+  void save_shipping_ledger(std::string_view transaction_id, const ShippingLedgerRecord& ledger,
+                            EpochMs now) override;
   void insert_session(const CustomerSession& session) override;
   std::optional<CustomerSession> find_session(std::string_view token_hash, EpochMs now) override;
   std::vector<Subscription> add_subscriptions(std::string_view openid,
