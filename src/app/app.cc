@@ -14,6 +14,7 @@
 #include <iostream>
 #include <thread>
 
+#include "app/caches.h"
 #include "app/demo.h"
 #include "app/notifications.h"
 #include "app/periodic.h"
@@ -171,6 +172,9 @@ int archive_now(const Config& config) {
 
 namespace {
 
+// The subscribe-message template the demo's simulated mini-program uses.
+constexpr const char* kDemoTemplate = "DEMO_ORDER_STATUS";
+
 // Demo only: with no carrier credentials configured, run the carrier simulator in-process and
 // point both providers at it, so a new user sees parcels move (time runs 600x faster there).
 std::unique_ptr<sim::Simulator> start_demo_simulator(Config& config) {
@@ -214,12 +218,31 @@ std::unique_ptr<sim::Simulator> start_demo_simulator(Config& config) {
     config.wechat.secret = so.wechat_secret;
     config.wechat.api_base_url = base + "/wechat";
   }
+  // Customer and staff messages go to the simulator too: WeChat subscribe messages (when it
+  // plays WeChat), Aliyun SMS and a staff group robot, so the demo shows them flowing.
+  auto& n = config.notify;
+  if (config.wechat.api_base_url == base + "/wechat" && n.wechat.template_id.empty())
+    n.wechat.template_id = kDemoTemplate;
+  if (n.sms.provider == "none") {
+    n.sms.provider = "aliyun";
+    n.sms.aliyun.endpoint = base + "/aliyun-sms/";
+    n.sms.aliyun.access_key_id = so.aliyun_access_key_id;
+    n.sms.aliyun.access_key_secret = so.aliyun_access_key_secret;
+    n.sms.aliyun.sign_name = "冷链小店";
+    n.sms.aliyun.template_code = "SMS_DEMO0001";
+  }
+  if (n.staff_webhook_url.empty()) n.staff_webhook_url = base + "/sim/webhook/staff";
+  n.digest_window_s = std::min(n.digest_window_s, 30);
+  // Messages flow at any hour in the demo; set notify.quiet_* to other hours to see them wait.
+  if (n.quiet_start_hour == 22 && n.quiet_end_hour == 8) n.quiet_start_hour = n.quiet_end_hour = 0;
   spdlog::info("demo: carrier simulator (Kdniao and Kuaidi100 protocols) at {}", base);
   return simulator;
 }
 
 // Demo only: a few parcels shipped just now, so their tracking moves while the user watches.
-std::vector<std::string> create_live_demo_orders(service::OrderService& orders, std::int64_t now) {
+std::vector<std::string> create_live_demo_orders(service::OrderService& orders,
+                                                 store::SubscriptionStore& subscriptions,
+                                                 std::int64_t now) {
   struct Live {
     const char* carrier;
     const char* prefix;
@@ -234,13 +257,18 @@ std::vector<std::string> create_live_demo_orders(service::OrderService& orders, 
     domain::NewOrder o;
     o.order_no = fmt::format(
         "LIVE{}{:02}", std::string(day.substr(0, 4)) + day.substr(5, 2) + day.substr(8, 2), n);
-    o.customer = {"测试用户", fmt::format("170000099{:02}", n), ""};
+    // Two customers use the mini-program and accepted status messages; two only left a phone
+    // (they are told by SMS).
+    const std::string openid = n <= 2 ? fmt::format("oDemoCustomer{:015}", n) : "";
+    o.customer = {"测试用户", fmt::format("170000099{:02}", n), openid};
     o.address = {"浙江省", "杭州市", "西湖区", "演示路88号"};
     o.items = {{"DJ-SX-1KG", "三鲜水饺 1kg", "frozen", 2, 3990}};
     o.amount_fen = 7980;
     o.remark = "演示数据";
     auto created = orders.create(o, actor);
     if (!created.ok() || !created.value().created) continue;  // already there (restart)
+    if (!openid.empty())
+      subscriptions.add_subscriptions(openid, std::vector<std::string>(8, kDemoTemplate), now);
     orders.change_status(o.order_no, domain::OrderStatus::kPaid, std::nullopt, "", actor);
     orders.add_shipment(
         o.order_no, l.carrier,
@@ -389,11 +417,12 @@ int serve(const Config& config_in, const ServeOptions& options) {
   }
   spdlog::info("delivery-time model learned from {} delivered shipments", eta.refresh());
   std::vector<std::string> live_orders;
-  if (simulator) live_orders = create_live_demo_orders(orders, now_ms());
+  if (simulator) live_orders = create_live_demo_orders(orders, *store, now_ms());
 
   boost::asio::thread_pool pool(static_cast<std::size_t>(config.server.worker_threads));
-  cache::MemoryNonceStore nonces;
-  cache::MemoryRateLimiter track_limiter(config.track.rate_limit_per_minute);
+  Caches caches(config);  // cache.backend: in-process, or Redis with an in-process fallback
+  cache::NonceStore& nonces = caches.nonces();
+  cache::RateLimiter& track_limiter = caches.track_limiter();
   http::Authenticator auth(*store, pii, nonces, config.security.signature_window_s);
   http::Metrics metrics;
   const bool separate_metrics = !config.server.metrics_listen.empty();
@@ -520,17 +549,24 @@ int serve(const Config& config_in, const ServeOptions& options) {
   if (notifications)
     notifier = std::make_unique<Periodic>(
         "notification worker", std::chrono::milliseconds(config.notify.tick_ms),
-        [svc = notifications->service.get()] {
+        [svc = notifications->service.get(), &metrics] {
           for (int round = 0; round < 10; ++round) {
             const auto p = svc->run_once();
+            for (auto [outcome, n] : {std::pair{"planned", p.planned},
+                                      {"sent", p.sent},
+                                      {"retried", p.retried},
+                                      {"fallback", p.fallback},
+                                      {"dead", p.dead},
+                                      {"uncertain", p.uncertain + p.expired},
+                                      {"skipped", p.skipped}})
+              if (n > 0) metrics.notifications(outcome, n);
             if (p.sent + p.retried + p.fallback + p.dead + p.uncertain + p.skipped > 0)
               spdlog::info(
                   "notifications: {} planned, {} sent, {} retried, {} fell back, {} dead, {} "
                   "uncertain, {} skipped",
                   p.planned, p.sent, p.retried, p.fallback, p.dead, p.uncertain, p.skipped);
-            if (p.planned == 0 && p.sent + p.retried + p.fallback + p.dead + p.uncertain +
-                                          p.skipped ==
-                                      0)
+            if (p.planned == 0 &&
+                p.sent + p.retried + p.fallback + p.dead + p.uncertain + p.skipped == 0)
               break;
           }
         });
@@ -577,8 +613,13 @@ int serve(const Config& config_in, const ServeOptions& options) {
                      "  curl -s {0}/healthz\n"
                      "  ./build/coldtrack client GET '/api/anomalies?state=open&limit=5'\n"
                      "A mini-program customer (the simulator plays WeChat):\n"
-                     "  curl -s -X POST {0}/api/auth/wechat -d '{{\"code\":\"alice-1\"}}'\n",
-                     url, demo_key->first, demo_key->second)
+                     "  curl -s -X POST {0}/api/auth/wechat -d '{{\"code\":\"alice-1\"}}'\n"
+                     "Messages sent to customers and staff, and why not:\n"
+                     "  ./build/coldtrack client GET '/api/notifications?limit=10'\n"
+                     "  curl -s {3}/sim/wechat/messages; curl -s {3}/sim/sms/messages; "
+                     "curl -s {3}/sim/webhook/messages\n",
+                     url, demo_key->first, demo_key->second,
+                     simulator ? simulator->base_url() : std::string("(no simulator)"))
               << std::endl;
     for (const auto& no : live_orders)
       std::cout << "Live parcel (moves every few seconds): ./build/coldtrack client GET "

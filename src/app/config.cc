@@ -23,6 +23,7 @@
 #include <variant>
 
 #include "anomaly/rules.h"
+#include "cache/redis_client.h"
 #include "eta/eta.h"
 
 namespace coldtrack::app {
@@ -187,6 +188,13 @@ std::string check_listen(const std::string& v) {
     return "an IPv6 host must be written in brackets, e.g. [::1]:9090";
   }
   if (!parse_port(std::string_view(v).substr(colon + 1))) return "the port is not in 0..65535";
+  return "";
+}
+
+// The URL may carry a password, so the reason never quotes it (parse_redis_url guarantees that).
+std::string check_redis_url(const std::string& v) {
+  auto parsed = cache::parse_redis_url(v);
+  if (auto* e = std::get_if<std::string>(&parsed)) return *e;
   return "";
 }
 
@@ -396,6 +404,8 @@ const std::vector<Key>& table() {
                         [](Config& c, int v) { c.notify.max_per_recipient_per_hour = v; }));
     t.push_back(int_key("notify.digest_window_s", 0, 86400,
                         [](Config& c, int v) { c.notify.digest_window_s = v; }));
+    t.push_back(int_key("notify.max_event_age_h", 0, 8760,
+                        [](Config& c, int v) { c.notify.max_event_age_h = v; }));
     t.push_back(int_key("notify.reminder_lead_min", 1, 1440,
                         [](Config& c, int v) { c.notify.reminder_lead_min = v; }));
     t.push_back(string_key(
@@ -456,6 +466,17 @@ const std::vector<Key>& table() {
     t.push_back(string_key(
         "notify.sms.tencent.template_id", "a template id such as 1110", nullptr,
         [](Config& c, std::string v) { c.notify.sms.tencent.template_id = std::move(v); }));
+    // cache
+    t.push_back(enum_key("cache.backend", {"memory", "redis"},
+                         [](Config& c, std::string v) { c.cache.backend = std::move(v); }));
+    t.push_back(string_key(
+        "cache.redis.url", "a URL redis://[[user]:password@]host[:port][/db]", check_redis_url,
+        [](Config& c, std::string v) { c.cache.redis.url = std::move(v); }, /*secret=*/true));
+    t.push_back(
+        string_key("cache.redis.key_prefix", "a string", nullptr,
+                   [](Config& c, std::string v) { c.cache.redis.key_prefix = std::move(v); }));
+    t.push_back(int_key("cache.redis.timeout_ms", 10, 60000,
+                        [](Config& c, int v) { c.cache.redis.timeout_ms = v; }));
     // display
     t.push_back(string_key(
         "display.time_zone",

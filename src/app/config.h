@@ -145,6 +145,7 @@ struct Config {
     int max_per_recipient_per_hour = 3;  // 0 = no limit
     int digest_window_s = 300;           // changes this close together become one message
     int reminder_lead_min = 120;    // 预计送达前提醒: this long before the predicted time
+    int max_event_age_h = 24;  // older changes (imported history, backlog) are not announced
     std::string staff_webhook_url;  // secret (carries the robot key); "" = no staff alerts
     struct Wechat {
       std::string template_id;  // "" = no WeChat messages
@@ -174,6 +175,15 @@ struct Config {
       } tencent;
     } sms;
   } notify;
+  // Caches shared between replicas: replay nonces and rate limits (docs/BACKENDS.md).
+  struct Cache {
+    std::string backend = "memory";  // memory | redis
+    struct Redis {
+      std::string url = "redis://127.0.0.1:6379/0";  // redis://[:password@]host[:port][/db]
+      std::string key_prefix = "coldtrack:";
+      int timeout_ms = 250;  // connect and per command, 10..60000
+    } redis;
+  } cache;
   struct Display {
     std::string time_zone = "Asia/Shanghai";  // "Asia/Shanghai", "UTC" or a fixed "+HH:MM"/"-HH:MM"
     int utc_offset_minutes = 480;             // derived from time_zone, not a key

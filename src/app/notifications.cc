@@ -44,6 +44,7 @@ notify::Policy notification_policy(const Config& config) {
   p.max_per_recipient_per_hour = n.max_per_recipient_per_hour;
   p.digest_window_ms = n.digest_window_s * 1000LL;
   p.reminder_lead_ms = n.reminder_lead_min * 60'000LL;
+  p.max_event_age_ms = n.max_event_age_h * 3'600'000LL;
   return p;
 }
 

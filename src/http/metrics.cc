@@ -38,6 +38,10 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                    .Name("coldtrack_temperature_readings_total")
                    .Help("Temperature readings received, by result")
                    .Register(*registry_);
+  notifications_ = &prometheus::BuildCounter()
+                        .Name("coldtrack_notifications_total")
+                        .Help("Notification jobs, by outcome")
+                        .Register(*registry_);
 }
 
 void Metrics::anomaly_sweep(double seconds, int opened, int updated, int resolved) {
@@ -49,6 +53,10 @@ void Metrics::anomaly_sweep(double seconds, int opened, int updated, int resolve
 
 void Metrics::temperature_readings(std::string_view result, int n) {
   readings_->Add({{"result", std::string(result)}}).Increment(n);
+}
+
+void Metrics::notifications(std::string_view outcome, int n) {
+  notifications_->Add({{"outcome", std::string(outcome)}}).Increment(n);
 }
 
 void Metrics::carrier_breaker(std::string_view provider, int state) {

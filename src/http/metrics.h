@@ -30,6 +30,8 @@ class Metrics {
   void anomaly_sweep(double seconds, int opened, int updated, int resolved);
   // Temperature readings by result (stored, duplicate, rejected).
   void temperature_readings(std::string_view result, int n);
+  // Notification jobs by outcome: planned, sent, retried, fallback, dead, uncertain, skipped.
+  void notifications(std::string_view outcome, int n);
   std::string serialize() const;
   prometheus::Registry& registry() { return *registry_; }
 
@@ -47,6 +49,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>* sweep_seconds_;
   prometheus::Family<prometheus::Counter>* anomalies_;
   prometheus::Family<prometheus::Counter>* readings_;
+  prometheus::Family<prometheus::Counter>* notifications_;
   std::mutex mu_;
   std::unordered_map<std::string, Series> series_;
 };

@@ -138,6 +138,7 @@ std::vector<store::NotificationJob> plan(const PlanInput& in) {
       j.send_at = send_time(policy, *rule, in.now);
     } else {
       if (!in.contact) continue;
+      if (policy.max_event_age_ms > 0 && in.now - e.at > policy.max_event_age_ms) continue;
       const std::string text = customer_text(e, policy.reminder_lead_ms);
       if (text.empty()) continue;
       auto chosen = pick(rule->channels, *in.contact, in.ready);

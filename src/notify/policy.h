@@ -43,6 +43,9 @@ struct Policy {
   int max_per_recipient_per_hour = 3;  // customer rate limit; <= 0 disables it
   domain::EpochMs digest_window_ms = 10 * 60'000;
   domain::EpochMs reminder_lead_ms = 2 * 3'600'000;  // 预计送达前提醒
+  // A customer is not told about a change older than this when it is first seen (history
+  // imported or caught up after an outage is not news); 0 = no limit.
+  domain::EpochMs max_event_age_ms = 24 * 3'600'000;
 };
 
 // Customer (WeChat, then SMS): order.SHIPPED, tracking.OUT_FOR_DELIVERY,

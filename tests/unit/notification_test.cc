@@ -89,6 +89,12 @@ TEST(NotificationPlanner, WithoutAnOpenidTheCustomerGetsAnSms) {
                   .empty());
 }
 
+TEST(NotificationPlanner, OldNewsIsNotAnnouncedToCustomers) {
+  const auto p = notify::default_policy();  // 24 h
+  EXPECT_TRUE(notify::plan(input(p, order_event("DELIVERED", kNoon - 25 * kHour), kNoon)).empty());
+  EXPECT_EQ(notify::plan(input(p, order_event("DELIVERED", kNoon - 23 * kHour), kNoon)).size(), 1u);
+}
+
 TEST(NotificationPlanner, PaidAndInTransitAreNotAnnounced) {
   const auto p = notify::default_policy();
   EXPECT_TRUE(notify::plan(input(p, order_event("PAID", kNoon), kNoon)).empty());

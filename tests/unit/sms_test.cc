@@ -315,6 +315,9 @@ TEST(SmsAliyun, ClassifiesEachDocumentedErrorCode) {
            // Unlisted codes: a response with a Code is never retried (A.6).
            Case{"isp.SYSTEM_ERROR", Outcome::kPermanent, false},
            Case{"ok", Outcome::kPermanent, false},
+           // Server-side failures may or may not have sent it: uncertain, not retried either.
+           Case{"InternalError", Outcome::kUncertain, false},
+           Case{"ServiceUnavailable", Outcome::kUncertain, false},
        }) {
     json::object body{{"RequestId", "R1"}, {"Code", c.code}, {"Message", "m"}};
     const auto r = aliyun::parse_send_sms_response(400, json::serialize(body));

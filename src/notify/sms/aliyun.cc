@@ -225,6 +225,10 @@ BuildResult build_send_sms(const Config& config, const Message& message,
 Disposition classify(std::string_view code) {
   for (const auto& rule : kCodeRules)
     if (rule.code == code) return rule.disposition;
+  // A server-side failure carries a Code too, but says nothing about whether the message went
+  // out (sms.md: 5xx and internal errors are ambiguous): uncertain, never retried.
+  if (code.starts_with("InternalError") || code.starts_with("ServiceUnavailable"))
+    return {Outcome::kUncertain, false};
   return {Outcome::kPermanent, false};
 }
 
