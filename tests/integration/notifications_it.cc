@@ -297,6 +297,78 @@ TEST_F(Notifications, WithoutASubscriptionOrWhenWechatRefusesTheCustomerGetsAnSm
   EXPECT_NE(subs.body.find("\"remaining\":0"), std::string::npos) << subs.body;
 }
 
+TEST_F(Notifications, AnExpiredAccessTokenIsRefreshedAndTheMessageSentOnce) {
+  const auto [token, openid] = session(s(), "token");
+  subscribe(s(), token, 2);
+  const auto no = paid_order(s(), openid, unique_phone());
+  sim_post("/sim/wechat/faults", json::object{{"fault", "40001"}, {"count", 1}});
+  ship(s(), no);
+  ASSERT_TRUE(eventually([&] { return wechat_messages(openid).size() == 1; }, 10s))
+      << to_string(notifications(s(), "order_no=" + no));
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(wechat_messages(openid).size(), 1u);
+  const auto items = notifications(s(), "order_no=" + no);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(str(items[0].as_object(), "state"), "sent");
+  EXPECT_EQ(items[0].as_object().at("attempts").as_int64(), 1);  // one job attempt, two calls
+}
+
+TEST_F(Notifications, AnSmsRateLimitDefersTheMessageInsteadOfHammering) {
+  const auto [token, openid] = session(s(), "smslimit");
+  const auto phone = unique_phone();
+  const auto no = paid_order(s(), openid, phone);
+  sim_post("/sim/sms/faults",
+           json::object{{"provider", "aliyun"}, {"fault", "rate_limit"}, {"count", 1}});
+  ship(s(), no);
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto items = notifications(s(), "order_no=" + no + "&channel=sms");
+        return !items.empty() && items[0].as_object().at("attempts").as_int64() == 1 &&
+               str(items[0].as_object(), "state") == "pending";
+      },
+      10s))
+      << to_string(notifications(s(), "order_no=" + no));
+  const auto job = notifications(s(), "order_no=" + no + "&channel=sms")[0].as_object();
+  EXPECT_NE(str(job, "error").find("BUSINESS_LIMIT_CONTROL"), std::string::npos)
+      << str(job, "error");
+  const auto send_at = domain::parse_rfc3339(str(job, "send_at"));
+  ASSERT_TRUE(send_at);
+  EXPECT_GT(*send_at, now_ms() + 50 * 60'000);  // an hour later, not in a tight loop
+  EXPECT_TRUE(sms_messages(phone).empty());
+}
+
+TEST_F(Notifications, TencentSmsCarriesTheNotificationIdAsSessionContext) {
+  ServerProcess tencent(
+      env({{"COLDTRACK_NOTIFY_SMS_PROVIDER", "tencent"},
+           {"COLDTRACK_NOTIFY_SMS_TENCENT_ENDPOINT", sim_->base_url() + "/tencent-sms/"},
+           {"COLDTRACK_NOTIFY_SMS_TENCENT_SECRET_ID", "sim-tencent-id"},
+           {"COLDTRACK_NOTIFY_SMS_TENCENT_SECRET_KEY", "sim-tencent-key"},
+           {"COLDTRACK_NOTIFY_SMS_TENCENT_SMS_SDK_APP_ID", "1400000001"},
+           {"COLDTRACK_NOTIFY_SMS_TENCENT_SIGN_NAME", "冷链小店"},
+           {"COLDTRACK_NOTIFY_SMS_TENCENT_TEMPLATE_ID", "1110"}}));
+  tencent.start();
+  const auto [token, openid] = session(tencent, "tencent");
+  const auto phone = unique_phone();
+  const auto no = paid_order(tencent, openid, phone);
+  // The first request is refused as expired (not processed): re-signed and sent once more.
+  sim_post("/sim/sms/faults",
+           json::object{{"provider", "tencent"}, {"fault", "signature_expire"}, {"count", 1}});
+  ship(tencent, no);
+  ASSERT_TRUE(eventually([&] { return sms_messages(phone).size() == 1; }, 10s))
+      << to_string(notifications(tencent, "order_no=" + no));
+  const auto m = sms_messages(phone)[0];
+  EXPECT_EQ(str(m, "provider"), "tencent");
+  EXPECT_EQ(str(m, "template_id"), "1110");
+  const auto params = m.at("template_params").as_array();
+  ASSERT_EQ(params.size(), 3u);
+  EXPECT_EQ(str(params[0]), no);
+  EXPECT_EQ(str(params[1]), "您的订单已发货");
+  const auto sms = notifications(tencent, "order_no=" + no + "&channel=sms")[0].as_object();
+  EXPECT_EQ(str(sms, "state"), "sent");
+  EXPECT_EQ(str(m, "session_context"), std::to_string(sms.at("id").as_int64()));
+  EXPECT_EQ(str(sms, "provider_ref"), str(m, "serial_no"));
+}
+
 TEST_F(Notifications, StaffHearOfACarrierProblemOnTheirRobot) {
   const auto [token, openid] = session(s(), "staffcase");
   const auto no = paid_order(s(), openid, unique_phone());
