@@ -34,10 +34,10 @@ class RedisServer {
       throw std::runtime_error(
           "redis-server not found in PATH; install it (apt-get install redis-server, or "
           "scripts/install-deps.sh) or set COLDTRACK_REDIS_SERVER to its path");
-    log_ = (std::filesystem::temp_directory_path() /
-            ("coldtrack-redis-" + std::to_string(::getpid()) + "-" + std::to_string(port_) +
-             ".log"))
-               .string();
+    log_ =
+        (std::filesystem::temp_directory_path() /
+         ("coldtrack-redis-" + std::to_string(::getpid()) + "-" + std::to_string(port_) + ".log"))
+            .string();
     start();
   }
   ~RedisServer() {
@@ -56,9 +56,9 @@ class RedisServer {
   void start() {
     if (pid_ > 0) return;
     const std::string port = std::to_string(port_);
-    std::vector<std::string> args = {binary_,  "--port",       port,  "--bind",
-                                     "127.0.0.1", "--save",   "",    "--appendonly",
-                                     "no",       "--daemonize", "no", "--loglevel", "warning"};
+    std::vector<std::string> args = {
+        binary_,        "--port", port,          "--bind", "127.0.0.1",  "--save", "",
+        "--appendonly", "no",     "--daemonize", "no",     "--loglevel", "warning"};
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork failed");
     if (pid_ == 0) {

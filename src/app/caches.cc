@@ -13,8 +13,8 @@ struct Caches::Redis {
         cache::MemoryRateLimiter& memory_limiter)
       : client(options(config)),
         nonces(client, config.cache.redis.key_prefix + "nonce:"),
-        limiter(client, config.cache.redis.key_prefix + "rate:track:",
-                config.track.rate_limit_per_minute),
+        limiter(client,
+                config.cache.redis.key_prefix + "rate:track:", config.track.rate_limit_per_minute),
         failover_nonces(nonces, memory_nonces),
         failover_limiter(limiter, memory_limiter) {}
 

@@ -145,7 +145,7 @@ struct Config {
     int max_per_recipient_per_hour = 3;  // 0 = no limit
     int digest_window_s = 300;           // changes this close together become one message
     int reminder_lead_min = 120;    // 预计送达前提醒: this long before the predicted time
-    int max_event_age_h = 24;  // older changes (imported history, backlog) are not announced
+    int max_event_age_h = 24;       // older changes (imported history, backlog) are not announced
     std::string staff_webhook_url;  // secret (carries the robot key); "" = no staff alerts
     struct Wechat {
       std::string template_id;  // "" = no WeChat messages

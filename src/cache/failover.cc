@@ -38,8 +38,8 @@ bool OutageGate::down() const {
   return down_;
 }
 
-bool FailoverNonceStore::remember(std::string_view key, std::string_view nonce,
-                                  std::int64_t now_ms, std::int64_t expires_ms) {
+bool FailoverNonceStore::remember(std::string_view key, std::string_view nonce, std::int64_t now_ms,
+                                  std::int64_t expires_ms) {
   // The fallback mirrors every nonce this replica sees, so a replay to this replica is refused
   // even if it spans an outage (accepted before, replayed during; or during, then after).
   if (!fallback_.remember(key, nonce, now_ms, expires_ms)) return false;

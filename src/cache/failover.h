@@ -44,7 +44,8 @@ class RemoteRateLimiter {
 // of one per request. Logs one warning when an outage starts and one line when it ends.
 class OutageGate {
  public:
-  OutageGate(std::string what, std::chrono::milliseconds retry) : what_(std::move(what)), retry_(retry) {}
+  OutageGate(std::string what, std::chrono::milliseconds retry)
+      : what_(std::move(what)), retry_(retry) {}
   bool should_try();
   void succeeded();
   void failed(const std::string& error);
@@ -66,6 +67,7 @@ class FailoverNonceStore final : public NonceStore {
   FailoverNonceStore(RemoteNonceStore& primary, NonceStore& fallback,
                      std::chrono::milliseconds retry = std::chrono::seconds(3))
       : primary_(primary), fallback_(fallback), gate_("replay nonces", retry) {}
+  bool blocking() const override { return true; }
   bool remember(std::string_view key, std::string_view nonce, std::int64_t now_ms,
                 std::int64_t expires_ms) override;
   bool on_fallback() const { return gate_.down(); }
@@ -81,6 +83,7 @@ class FailoverRateLimiter final : public RateLimiter {
   FailoverRateLimiter(RemoteRateLimiter& primary, RateLimiter& fallback,
                       std::chrono::milliseconds retry = std::chrono::seconds(3))
       : primary_(primary), fallback_(fallback), gate_("rate limits", retry) {}
+  bool blocking() const override { return true; }
   std::optional<int> acquire(std::string_view client, std::int64_t now_ms) override;
   bool on_fallback() const { return gate_.down(); }
 

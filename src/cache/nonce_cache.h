@@ -16,6 +16,9 @@ class NonceStore {
   // Records (key, nonce) until `expires_ms`. False when it was already recorded and not expired.
   virtual bool remember(std::string_view key, std::string_view nonce, std::int64_t now_ms,
                         std::int64_t expires_ms) = 0;
+  // True when remember() may wait on the network: callers on an I/O thread then move it to
+  // the worker pool.
+  virtual bool blocking() const { return false; }
 };
 
 class MemoryNonceStore final : public NonceStore {

@@ -16,6 +16,8 @@ class RateLimiter {
   virtual ~RateLimiter() = default;
   // nullopt: allowed. Otherwise: seconds until the next request would be allowed.
   virtual std::optional<int> acquire(std::string_view client, std::int64_t now_ms) = 0;
+  // True when acquire() may wait on the network (see NonceStore::blocking).
+  virtual bool blocking() const { return false; }
 };
 
 class MemoryRateLimiter final : public RateLimiter {

@@ -4,12 +4,12 @@
 
 #include <boost/url/parse.hpp>
 
+#include <pthread.h>
+#include <sys/time.h>
 #include <charconv>
 #include <csignal>
 #include <ctime>
 #include <optional>
-#include <pthread.h>
-#include <sys/time.h>
 
 namespace coldtrack::cache {
 namespace {
@@ -38,8 +38,8 @@ RedisReply convert(const redisReply& r) {
       break;
     case REDIS_REPLY_STRING:
     case REDIS_REPLY_STATUS:
-      out.type = r.type == REDIS_REPLY_STRING ? RedisReply::Type::kString
-                                              : RedisReply::Type::kStatus;
+      out.type =
+          r.type == REDIS_REPLY_STRING ? RedisReply::Type::kString : RedisReply::Type::kStatus;
       out.str.assign(r.str, r.len);
       break;
     case REDIS_REPLY_ARRAY:
@@ -121,7 +121,9 @@ std::variant<RedisUrl, std::string> parse_redis_url(std::string_view text) {
   return out;
 }
 
-void RedisClient::ContextFree::operator()(redisContext* c) const { redisFree(c); }
+void RedisClient::ContextFree::operator()(redisContext* c) const {
+  redisFree(c);
+}
 
 RedisClient::RedisClient(Options options) : options_(std::move(options)) {
   idle_.resize(std::max<std::size_t>(1, options_.pool_size));
@@ -148,7 +150,8 @@ std::variant<RedisClient::Context, RedisError> RedisClient::connect() const {
   if (redisSetTimeout(c.get(), tv) != REDIS_OK) return network_error(c.get(), "set timeout");
   redisEnableKeepAlive(c.get());
   // AUTH and SELECT run once per connection; their errors name the step, never the password.
-  auto setup = [&](std::vector<std::string> argv, std::string_view step) -> std::optional<RedisError> {
+  auto setup = [&](std::vector<std::string> argv,
+                   std::string_view step) -> std::optional<RedisError> {
     std::vector<const char*> ptrs;
     std::vector<std::size_t> lens;
     for (const auto& a : argv) {
@@ -159,8 +162,8 @@ std::variant<RedisClient::Context, RedisError> RedisClient::connect() const {
         redisCommandArgv(c.get(), static_cast<int>(argv.size()), ptrs.data(), lens.data())));
     if (!r) return network_error(c.get(), step);
     if (r->type == REDIS_REPLY_ERROR)
-      return RedisError{"redis " + describe() + ": " + std::string(step) + " refused: " +
-                        std::string(r->str, r->len)};
+      return RedisError{"redis " + describe() + ": " + std::string(step) +
+                        " refused: " + std::string(r->str, r->len)};
     return std::nullopt;
   };
   const auto& url = options_.url;

@@ -38,6 +38,8 @@ class Authenticator {
   std::optional<KeyInfo> load(const std::string& key);
   // Checks headers, timestamp, signature and nonce for a request made with `info`.
   std::optional<AuthFailure> verify(const Context& ctx, const KeyInfo& info, std::int64_t now_ms);
+  // Whether verify() may wait on the network (a shared nonce store): run it on the pool then.
+  bool verify_blocks() const { return nonces_.blocking(); }
 
  private:
   store::ApiKeyStore& keys_;

@@ -231,10 +231,20 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
             auto load = [this, key] { return auth_->load(key); };
             info = co_await on_pool(pool_, std::move(load));
           }
+          std::optional<AuthFailure> failure;
+          if (info && auth_->verify_blocks()) {
+            // A shared nonce store answers over the network: never wait on an I/O thread.
+            auto check = [this, &ctx, &info, now = clock_()] {
+              return auth_->verify(ctx, *info, now);
+            };
+            failure = co_await on_pool(pool_, std::move(check));
+          } else if (info) {
+            failure = auth_->verify(ctx, *info, clock_());
+          }
           if (!info) {
             denied = error_response(ctx, beast_http::status::unauthorized, "unauthenticated",
                                     "unknown or revoked API key");
-          } else if (auto failure = auth_->verify(ctx, *info, clock_())) {
+          } else if (failure) {
             denied = error_response(ctx, beast_http::status::unauthorized, "unauthenticated",
                                     failure->message);
           } else if (info->role < m.route->min_role) {

@@ -101,7 +101,9 @@ TEST_F(RedisIt, SignedRequestsWorkWhileRedisIsDown) {
   redis_->start();  // same port, empty
   // Within the retry interval (3 s) the server goes back to Redis: new nonces land there.
   EXPECT_TRUE(eventually(
-      [&] { return send(s, sign_now(s.viewer())).status == 200 && redis_keys("coldtrack:nonce:*") > 0; },
+      [&] {
+        return send(s, sign_now(s.viewer())).status == 200 && redis_keys("coldtrack:nonce:*") > 0;
+      },
       10s));
   expect_replay_refused(send(s, during));  // the fallback still remembers the outage's nonces
   const auto log = s.stderr_text();

@@ -207,6 +207,14 @@ TEST(NotificationPolicyRules, ParsesAndExplainsMistakes) {
 
 // ---- Store ------------------------------------------------------------------------------------
 
+// A filter on one field.
+store::NotificationFilter where(std::optional<std::string> store::NotificationFilter::*field,
+                                const std::string& value) {
+  store::NotificationFilter f;
+  f.*field = value;
+  return f;
+}
+
 fs::path unique_db() {
   static std::atomic<int> counter{0};
   return fs::temp_directory_path() / ("coldtrack_notify_" + std::to_string(::getpid()) + "_" +
@@ -272,7 +280,9 @@ TEST_F(NotificationStoreTest, ClaimDigestsCloseChangesOfOneOrderButNeverUrgentOn
   EXPECT_EQ(claimed[0].merged[0].idem_key, "ofd");
   EXPECT_EQ(store_->get_notification(claimed[0].merged[0].id)->merged_into, claimed[0].job.id);
   // Not due yet and outside the window: still pending.
-  EXPECT_EQ(store_->list_notifications({.state = "pending"}).items.size(), 1u);
+  EXPECT_EQ(
+      store_->list_notifications(where(&store::NotificationFilter::state, "pending")).items.size(),
+      1u);
 }
 
 TEST_F(NotificationStoreTest, ALeaseThatRunsOutMakesTheSendUncertainAndItsOutcomeIsIgnored) {
@@ -309,7 +319,7 @@ TEST_F(NotificationStoreTest, FinishingWithAFollowUpInsertsItInTheSameStep) {
   f.fallback_of = claimed[0].job.id;
   o.follow_up = f;
   store_->finish_notification(o);
-  const auto sms = store_->list_notifications({.channel = "sms"});
+  const auto sms = store_->list_notifications(where(&store::NotificationFilter::channel, "sms"));
   ASSERT_EQ(sms.items.size(), 1u);
   EXPECT_EQ(sms.items[0].fallback_of, claimed[0].job.id);
   EXPECT_EQ(sms.items[0].state, "pending");
@@ -380,7 +390,8 @@ TEST_F(NotificationWorkerTest, EachAnnouncedChangeIsSentOnceEvenWhenRunAgain) {
   EXPECT_EQ(wechat_.sent[0].status, "已发货");
   EXPECT_EQ(worker_->run_once().sent, 0);
   EXPECT_EQ(wechat_.sent.size(), 1u);
-  const auto sent = store_->list_notifications({.order_no = "CT100"});
+  const auto sent =
+      store_->list_notifications(where(&store::NotificationFilter::order_no, "CT100"));
   ASSERT_EQ(sent.items.size(), 1u);
   EXPECT_EQ(sent.items[0].state, "sent");
   EXPECT_EQ(sent.items[0].provider_ref, "ref-" + std::to_string(sent.items[0].id));
@@ -397,11 +408,14 @@ TEST_F(NotificationWorkerTest, AWechatRefusalFallsBackToSmsWithThePhone) {
   ASSERT_EQ(sms_.sent.size(), 1u);
   EXPECT_EQ(sms_.sent[0].phone, "13800000001");
   EXPECT_EQ(sms_.sent[0].text, "您的订单已发货");
-  const auto wechat = store_->list_notifications({.channel = "wechat"}).items;
+  const auto wechat =
+      store_->list_notifications(where(&store::NotificationFilter::channel, "wechat")).items;
   ASSERT_EQ(wechat.size(), 1u);
   EXPECT_EQ(wechat[0].state, "fallback");
   EXPECT_EQ(wechat[0].last_error, "WeChat quota_spent 43101");
-  EXPECT_EQ(store_->list_notifications({.channel = "sms"}).items[0].state, "sent");
+  EXPECT_EQ(
+      store_->list_notifications(where(&store::NotificationFilter::channel, "sms")).items[0].state,
+      "sent");
 }
 
 TEST_F(NotificationWorkerTest, RetriesBackOffThenDeadLetterWithTheReason) {

@@ -20,7 +20,9 @@
 namespace coldtrack::cache {
 
 // For readable assertion failures (found by ADL, so not in the unnamed namespace).
-void PrintTo(const CacheError& e, std::ostream* os) { *os << "CacheError{" << e.message << "}"; }
+void PrintTo(const CacheError& e, std::ostream* os) {
+  *os << "CacheError{" << e.message << "}";
+}
 
 namespace {
 
@@ -314,20 +316,20 @@ TEST_F(RedisCacheTest, FailsOverToMemoryAndBack) {
   EXPECT_TRUE(nonces.on_fallback());
   EXPECT_FALSE(nonces.remember("ak", "during", kT0, kT0 + kWindow)) << "replay in the outage";
   EXPECT_FALSE(nonces.remember("ak", "before", kT0, kT0 + kWindow)) << "replay of an earlier one";
-  for (int i = 0; i < 20; ++i) nonces.remember("ak", "more" + std::to_string(i), kT0, kT0 + kWindow);
+  for (int i = 0; i < 20; ++i)
+    nonces.remember("ak", "more" + std::to_string(i), kT0, kT0 + kWindow);
   EXPECT_EQ(limiter.acquire("1.2.3.4", kT0), std::nullopt);
   EXPECT_TRUE(limiter.on_fallback());
   EXPECT_EQ(log.count("replay nonces: Redis unavailable"), 1) << "one warning per outage";
   EXPECT_EQ(log.count("rate limits: Redis unavailable"), 1);
 
-  server_->start();  // same port, empty
+  server_->start();                    // same port, empty
   std::this_thread::sleep_for(150ms);  // past the retry interval
   EXPECT_TRUE(nonces.remember("ak", "after", kT0, kT0 + kWindow));
   EXPECT_FALSE(nonces.on_fallback()) << "back on Redis";
   auto other_client = client();
   RedisNonceStore other_replica(*other_client, "coldtrack:nonce:");
-  EXPECT_EQ(other_replica.try_remember("ak", "after", kT0, kT0 + kWindow),
-            CacheResult<bool>(false))
+  EXPECT_EQ(other_replica.try_remember("ak", "after", kT0, kT0 + kWindow), CacheResult<bool>(false))
       << "the nonce went to Redis";
   EXPECT_EQ(limiter.acquire("1.2.3.4", kT0), std::nullopt);
   EXPECT_FALSE(limiter.on_fallback());

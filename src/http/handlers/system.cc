@@ -38,7 +38,17 @@ asio::awaitable<Response> metrics(Api& api, Context& ctx) {
 // Public tracking: the same 404 for an unknown order and a wrong phone, so order numbers
 // cannot be probed; rate limited per client address.
 asio::awaitable<Response> track(Api& api, Context& ctx) {
-  if (auto retry = api.track_limiter.acquire(ctx.client_addr, api.orders.now())) {
+  std::optional<int> retry;
+  if (api.track_limiter.blocking()) {
+    // A shared limiter answers over the network: never wait on an I/O thread.
+    auto take = [&api, client = ctx.client_addr, now = api.orders.now()] {
+      return api.track_limiter.acquire(client, now);
+    };
+    retry = co_await on_pool(api.pool, std::move(take));
+  } else {
+    retry = api.track_limiter.acquire(ctx.client_addr, api.orders.now());
+  }
+  if (retry) {
     auto res = error_response(ctx, status::too_many_requests, "rate_limited",
                               "too many tracking requests; retry later");
     res.set(beast_http::field::retry_after, std::to_string(*retry));
