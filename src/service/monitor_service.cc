@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <unordered_map>
 
 namespace coldtrack::service {
@@ -121,17 +122,26 @@ SweepStats MonitorService::sweep() {
     after = page.back().shipment_id;
     if (static_cast<int>(page.size()) < page_size_) break;
   }
-  // Paid but not shipped within the promise (the store returns only candidates).
+  // Paid but not shipped within the promise of the order's strictest category (the store
+  // returns the candidates for the shortest promise of any class).
   const std::vector<std::string> order_kinds = {std::string(anomaly::kNotShipped)};
-  const auto thresholds = rules_.resolve("", "ambient");
+  std::map<std::string, anomaly::Thresholds, std::less<>> by_class;
+  domain::EpochMs shortest = 0;
+  for (const char* c : {"frozen", "chilled", "ambient"}) {
+    by_class[c] = rules_.resolve("", c);
+    const auto promise = by_class[c].ship_promise_ms;
+    shortest = shortest == 0 ? promise : std::min(shortest, promise);
+  }
   for (std::int64_t after = 0;;) {
     const auto before = after;
-    const auto page = store_.unshipped_orders(now - thresholds.ship_promise_ms, after, page_size_);
+    const auto page = store_.unshipped_orders(now - shortest, after, page_size_);
     stats.rows_read += static_cast<std::int64_t>(page.size());
     std::vector<store::SubjectCheck> checks;
     for (const auto& o : page) {
       ++stats.orders;
       store::SubjectCheck check{"order:" + o.order_no, order_kinds, {}};
+      const auto it = by_class.find(o.temp_class);
+      const auto& thresholds = it != by_class.end() ? it->second : by_class["ambient"];
       if (auto f = anomaly::evaluate_unshipped(o.paid_at, thresholds, now))
         check.findings.push_back({f->kind, check.subject, o.order_no, std::nullopt, "", f->severity,
                                   f->reason, f->evidence});

@@ -282,6 +282,7 @@ struct UnshippedOrder {
   std::string order_no;
   EpochMs paid_at = 0;
   std::vector<std::string> open_kinds;
+  std::string temp_class;  // the strictest item category: frozen | chilled | ambient
 };
 
 // A delivered shipment, for learning transit times.

@@ -28,6 +28,8 @@ class Monitoring : public SharedServerTest<Monitoring> {
  public:
   static std::map<std::string, std::string> extra_env() {
     return {{"COLDTRACK_ANOMALIES_SWEEP_INTERVAL_S", "1"},
+            // The shop promises to ship frozen goods within 6 hours (others: the 48 h default).
+            {"COLDTRACK_ANOMALIES_OVERRIDES", "frozen.ship_promise_h=6"},
             {"COLDTRACK_CARRIERS_KDNIAO_EBUSINESS_ID", kEbusinessId},
             {"COLDTRACK_CARRIERS_KDNIAO_API_KEY", kKdniaoKey},
             // Pushes only: the worker must not poll the real Kdniao from tests.
@@ -190,6 +192,16 @@ TEST_F(Monitoring, LateAgainstThePromiseAndPaidButNotShipped) {
       << to_string(of_kind(unshipped, "not_shipped"));
   const auto a = of_kind(unshipped, "not_shipped")[0].as_object();
   EXPECT_EQ(str(a, "resolved_by"), "system:monitor");
+
+  // The promise per category: frozen paid 8 hours ago is late, ambient paid as long ago is not.
+  const auto [frozen, f0] = order(8, -1, "SF", "frozen");
+  const auto [ambient, a0] = order(8, -1, "SF", "ambient");
+  ASSERT_TRUE(eventually([&] { return of_kind(frozen, "not_shipped").size() == 1; }, 10s));
+  const auto evidence = of_kind(frozen, "not_shipped")[0].as_object().at("evidence");
+  EXPECT_NE(to_string(evidence).find("\"promise_hours\":6"), std::string::npos)
+      << to_string(evidence);
+  std::this_thread::sleep_for(1500ms);  // a sweep later
+  EXPECT_TRUE(of_kind(ambient, "not_shipped").empty());
 }
 
 TEST_F(Monitoring, CarrierProblemIsRaisedOnThePushAndClearsWhenTrackingRecovers) {

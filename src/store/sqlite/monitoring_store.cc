@@ -170,7 +170,10 @@ std::vector<UnshippedOrder> SqliteStore::unshipped_orders(EpochMs paid_before,
   auto s = db->prepare(
       "SELECT o.id, o.order_no, (SELECT MAX(e.at) FROM order_events e WHERE e.order_id = o.id "
       "AND e.status = 'PAID') AS paid_at, (SELECT group_concat(a.kind) FROM anomalies a WHERE "
-      "a.subject = 'order:' || o.order_no AND a.state != 'resolved') FROM orders o "
+      "a.subject = 'order:' || o.order_no AND a.state != 'resolved'), CASE "
+      "WHEN o.items_json LIKE '%\"category\":\"frozen\"%' THEN 'frozen' "
+      "WHEN o.items_json LIKE '%\"category\":\"chilled\"%' THEN 'chilled' ELSE 'ambient' END "
+      "FROM orders o "
       "WHERE o.status = 'PAID' AND o.id > ? ORDER BY o.id LIMIT ?");
   s.bind(1, after_id).bind(2, limit);
   std::vector<UnshippedOrder> out;
@@ -179,7 +182,7 @@ std::vector<UnshippedOrder> SqliteStore::unshipped_orders(EpochMs paid_before,
     const auto paid_at = s.opt_i64(2).value_or(0);
     auto kinds = split_kinds(s.text(3));
     if (paid_at >= paid_before && kinds.empty()) continue;
-    out.push_back(UnshippedOrder{s.text(1), paid_at, std::move(kinds)});
+    out.push_back(UnshippedOrder{s.text(1), paid_at, std::move(kinds), s.text(4)});
   }
   return out;
 }
