@@ -315,6 +315,7 @@ struct ReconcileResult {
 
 struct AnomalyFilter {
   std::optional<std::string> state, kind, severity, carrier, order_no;
+  std::optional<std::int64_t> shipment_id;
   std::optional<EpochMs> from, to;  // opened_at
   int limit = 50;
   std::optional<std::int64_t> before_id;

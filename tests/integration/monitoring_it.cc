@@ -215,6 +215,14 @@ TEST_F(Monitoring, CarrierProblemIsRaisedOnThePushAndClearsWhenTrackingRecovers)
   ASSERT_EQ(push("4", "404", 30).status, 200);  // 拒收: the customer refused the parcel
   // Raised by the push itself, not only by the next sweep.
   ASSERT_TRUE(eventually([&] { return of_kind(no, "carrier_problem").size() == 1; }, 5s));
+  // Found by its shipment too; another shipment has none; a bad id is a clear 400.
+  const auto by_shipment = anomalies("shipment_id=" + std::to_string(shipment));
+  ASSERT_EQ(by_shipment.size(), 1u) << to_string(by_shipment);
+  EXPECT_EQ(str(by_shipment[0].as_object(), "kind"), "carrier_problem");
+  EXPECT_TRUE(anomalies("shipment_id=" + std::to_string(shipment + 100000)).empty());
+  auto bad = s().get("/api/anomalies?shipment_id=x", s().viewer());
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.error_field(), "shipment_id");
   auto a = of_kind(no, "carrier_problem")[0].as_object();
   EXPECT_EQ(str(a, "reason"), "REJECTED");
   EXPECT_EQ(str(a, "reason_label"), "拒收");

@@ -85,8 +85,8 @@ json::object anomaly_json(const store::AnomalyRecord& a, int tz) {
 
 asio::awaitable<Response> list_anomalies(Api& api, Context& ctx) {
   if (!api.monitor) co_return unavailable(ctx);
-  if (auto bad = check_query_names(ctx, {"state", "kind", "severity", "carrier", "order_no", "from",
-                                         "to", "limit", "cursor"}))
+  if (auto bad = check_query_names(ctx, {"state", "kind", "severity", "carrier", "order_no",
+                                         "shipment_id", "from", "to", "limit", "cursor"}))
     co_return *bad;
   store::AnomalyFilter f;
   auto fail = [&](std::string_view field, std::string_view message) {
@@ -117,6 +117,11 @@ asio::awaitable<Response> list_anomalies(Api& api, Context& ctx) {
     if (!domain::is_valid_order_no(*v))
       co_return fail("order_no", "must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'");
     f.order_no = *v;
+  }
+  if (auto v = ctx.query("shipment_id")) {
+    auto n = parse_id(*v);
+    if (!n) co_return fail("shipment_id", "must be a positive integer");
+    f.shipment_id = *n;
   }
   for (const char* name : {"from", "to"}) {
     if (auto v = ctx.query(name)) {

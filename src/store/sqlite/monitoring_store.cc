@@ -314,6 +314,7 @@ AnomalyPage SqliteStore::list_anomalies(const AnomalyFilter& f) {
   if (f.severity) add(" AND severity = ?", *f.severity);
   if (f.carrier) add(" AND carrier = ?", *f.carrier);
   if (f.order_no) add(" AND order_no = ?", *f.order_no);
+  if (f.shipment_id) add(" AND subject = ?", fmt::format("shipment:{}", *f.shipment_id));
   if (f.from) add(" AND opened_at >= ?", *f.from);
   if (f.to) add(" AND opened_at < ?", *f.to);
   if (f.before_id) add(" AND id < ?", *f.before_id);
