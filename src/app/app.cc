@@ -16,6 +16,7 @@
 
 #include "app/caches.h"
 #include "app/demo.h"
+#include "app/leased.h"
 #include "app/notifications.h"
 #include "app/periodic.h"
 #include "cache/nonce_cache.h"
@@ -512,15 +513,19 @@ int serve(const Config& config_in, const ServeOptions& options) {
     spdlog::info("metrics on http://{}:{}/metrics", mo.host, mport);
   }
   // Archives finished orders and forgets day-old idempotency keys every archive.interval_s.
-  std::unique_ptr<Periodic> archiver;
+  // The archiver and the sweeper run on one replica at a time: each holds a lease in the store.
+  const std::string replica = make_replica_id();
+  spdlog::info("replica id {}", replica);
+  std::unique_ptr<LeasedPeriodic> archiver;
   if (config.archive.enabled)
-    archiver = std::make_unique<Periodic>(
-        "archive run", std::chrono::seconds(config.archive.interval_s),
+    archiver = std::make_unique<LeasedPeriodic>(
+        *store, "archive run", replica, std::chrono::seconds(config.archive.interval_s),
         [&orders, &store, cfg = config.archive] {
           if (int n = orders.archive(cfg.after_days, cfg.batch_size); n > 0)
             spdlog::info("archived {} finished orders", n);
           store->purge_idempotent(now_ms() - 24 * 3600 * 1000);
-        });
+        },
+        now_ms);
   Periodic eta_refresh("delivery-time model refresh", std::chrono::seconds(config.eta.refresh_s),
                        [&eta, first = true]() mutable {
                          if (first) {  // learned at start-up already
@@ -529,10 +534,10 @@ int serve(const Config& config_in, const ServeOptions& options) {
                          }
                          eta.refresh();
                        });
-  std::unique_ptr<Periodic> sweeper;
+  std::unique_ptr<LeasedPeriodic> sweeper;
   if (config.anomalies.enabled)
-    sweeper = std::make_unique<Periodic>(
-        "anomaly sweep", std::chrono::seconds(config.anomalies.sweep_interval_s),
+    sweeper = std::make_unique<LeasedPeriodic>(
+        *store, "anomaly sweep", replica, std::chrono::seconds(config.anomalies.sweep_interval_s),
         [&monitor, &metrics] {
           const auto s = monitor.sweep();
           metrics.anomaly_sweep(static_cast<double>(s.took_ms) / 1000.0, s.changes.opened,
@@ -542,7 +547,8 @@ int serve(const Config& config_in, const ServeOptions& options) {
               "resolved in {} ms",
               s.shipments, s.orders, s.rows_read, s.changes.opened, s.changes.updated,
               s.changes.resolved, s.took_ms);
-        });
+        },
+        now_ms);
 
   // Notifications: a few batches per tick, so a backlog drains without starving the rest.
   std::unique_ptr<Periodic> notifier;

@@ -229,7 +229,9 @@ struct OutboxMessage {
 
 class TrackingStore {
  public:
-  // Shipments whose next poll is due (live orders only), oldest due first.
+  // Shipments whose next poll is due (live orders only), oldest due first, claimed: their
+  // next_poll_at moves a few minutes ahead in the same transaction, so another replica does not
+  // poll them too (update_polling sets the real next time; a crashed poller's claim expires).
   virtual std::vector<PollTarget> due_shipments(EpochMs now, int limit) = 0;
   // The shipment named by an "order.shipment_added" message.
   virtual std::optional<PollTarget> poll_target(std::string_view order_no, std::string_view carrier,
@@ -535,6 +537,26 @@ class IdempotencyStore {
   virtual int purge_idempotent(EpochMs before) = 0;
 };
 
+// Named leases for work that one replica at a time must do (the anomaly sweep, the archiver),
+// when several processes share one database. Times come from the caller's clock; replicas on
+// one machine (or with synced clocks) agree on them.
+struct LeaseResult {
+  bool held = false;       // the caller holds the lease until now + ttl_ms
+  std::string taken_from;  // the previous owner, when its lease had expired (a takeover)
+  explicit operator bool() const { return held; }
+};
+
+class LeaseStore {
+ public:
+  virtual ~LeaseStore() = default;
+  // Acquires lease `name` for `owner` when it is free, expired, or already `owner`'s (then
+  // renewed), in one transaction; otherwise leaves it alone and returns held = false.
+  virtual LeaseResult try_lease(std::string_view name, std::string_view owner, EpochMs now,
+                                EpochMs ttl_ms) = 0;
+  // Gives the lease up (only when `owner` holds it), so another replica need not wait for expiry.
+  virtual void release_lease(std::string_view name, std::string_view owner) = 0;
+};
+
 // The whole storage backend, as the composition root sees it.
 class Store : public OrderStore,
               public ReferenceStore,
@@ -546,7 +568,8 @@ class Store : public OrderStore,
               public PaymentStore,
               public SessionStore,
               public SubscriptionStore,
-              public NotificationStore {
+              public NotificationStore,
+              public LeaseStore {
  public:
   // True when the database answers a trivial query.
   virtual bool ping() = 0;

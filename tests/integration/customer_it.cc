@@ -15,18 +15,6 @@ namespace {
 constexpr const char* kAppId = "wx00000000000000c1";
 constexpr const char* kSecret = "customer-it-secret";
 
-unsigned short free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 class Customers : public ::testing::Test {
  public:
   static void SetUpTestSuite() {

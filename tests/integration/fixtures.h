@@ -9,7 +9,10 @@
 #include <string>
 #include <thread>
 
+#include <netinet/in.h>
 #include <openssl/pem.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "carriers/kdniao/kdniao.h"
 #include "domain/time.h"
@@ -177,6 +180,24 @@ inline KeyPair generate_key() {
   KeyPair k{to_pem(true), to_pem(false)};
   EVP_PKEY_free(key);
   return k;
+}
+
+// A TCP port on 127.0.0.1 that was free a moment ago: a server or an in-process simulator is
+// told to listen there, so each can be given the other's URL before either starts.
+inline unsigned short free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket failed");
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    ::close(fd);
+    throw std::runtime_error("bind failed");
+  }
+  ::close(fd);
+  return ntohs(a.sin_port);
 }
 
 }  // namespace coldtrack::it

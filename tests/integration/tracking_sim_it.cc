@@ -33,25 +33,6 @@ constexpr const char* kK100Salt = "sim-it-salt";
 constexpr std::uint64_t kSeed = 1;
 constexpr int kBreakerOpenS = 2;
 
-// A port that was free a moment ago (the server is told to listen there, so the simulator can be
-// given its callback URL before either starts).
-unsigned short free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("socket failed");
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("bind failed");
-  }
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 // Polls `pred` every 20 ms until it holds or `timeout` passes; returns whether it held.
 
 // A random SF waybill whose scripted route ends in a plain delivery (pickup, two hubs, out for

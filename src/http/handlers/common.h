@@ -1,6 +1,8 @@
 // Small pieces every handler file uses.
 #pragma once
 
+#include <charconv>
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string_view>
@@ -26,6 +28,35 @@ inline std::optional<Response> check_query_names(const Context& ctx,
     if (!ok)
       return error_response(ctx, boost::beast::http::status::bad_request, "invalid_argument",
                             "unknown query parameter", name);
+  }
+  return std::nullopt;
+}
+
+// A positive decimal id ("42"); nullopt for anything else.
+inline std::optional<std::int64_t> parse_positive_id(std::string_view text) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+// `limit` (1..500) and `cursor` (the last id seen) of a newest-first list by id. The 400 when
+// either is malformed.
+inline std::optional<Response> read_id_page(const Context& ctx, int& limit,
+                                            std::optional<std::int64_t>& before_id) {
+  const auto fail = [&](std::string_view field, std::string_view message) {
+    return error_response(ctx, boost::beast::http::status::bad_request, "invalid_argument", message,
+                          field);
+  };
+  if (auto v = ctx.query("limit")) {
+    auto n = parse_positive_id(*v);
+    if (!n || *n > 500) return fail("limit", "must be an integer from 1 to 500");
+    limit = static_cast<int>(*n);
+  }
+  if (auto v = ctx.query("cursor")) {
+    auto n = parse_positive_id(*v);
+    if (!n) return fail("cursor", "is not a cursor returned by this API");
+    before_id = *n;
   }
   return std::nullopt;
 }

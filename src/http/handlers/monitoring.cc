@@ -31,13 +31,6 @@ Response unavailable(const Context& ctx) {
                         "monitoring is not enabled on this server");
 }
 
-std::optional<std::int64_t> parse_id(std::string_view text) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || v <= 0) return std::nullopt;
-  return v;
-}
-
 std::string_view state_label_zh(std::string_view state) {
   if (state == "open") return "待处理";
   if (state == "acknowledged") return "已确认";
@@ -119,7 +112,7 @@ asio::awaitable<Response> list_anomalies(Api& api, Context& ctx) {
     f.order_no = *v;
   }
   if (auto v = ctx.query("shipment_id")) {
-    auto n = parse_id(*v);
+    auto n = parse_positive_id(*v);
     if (!n) co_return fail("shipment_id", "must be a positive integer");
     f.shipment_id = *n;
   }
@@ -130,16 +123,7 @@ asio::awaitable<Response> list_anomalies(Api& api, Context& ctx) {
       (std::string_view(name) == "from" ? f.from : f.to) = *t;
     }
   }
-  if (auto v = ctx.query("limit")) {
-    auto n = parse_id(*v);
-    if (!n || *n > 500) co_return fail("limit", "must be an integer from 1 to 500");
-    f.limit = static_cast<int>(*n);
-  }
-  if (auto v = ctx.query("cursor")) {
-    auto n = parse_id(*v);
-    if (!n) co_return fail("cursor", "is not a cursor returned by this API");
-    f.before_id = *n;
-  }
+  if (auto bad = read_id_page(ctx, f.limit, f.before_id)) co_return *bad;
   auto work = [&api, f] { return api.monitor->list(f); };
   auto result = co_await on_pool(api.pool, std::move(work));
   if (!result.ok()) co_return error_response(ctx, result.error());
@@ -155,7 +139,7 @@ asio::awaitable<Response> list_anomalies(Api& api, Context& ctx) {
 
 asio::awaitable<Response> get_anomaly(Api& api, Context& ctx) {
   if (!api.monitor) co_return unavailable(ctx);
-  auto id = parse_id(ctx.params.at("id"));
+  auto id = parse_positive_id(ctx.params.at("id"));
   if (!id)
     co_return error_response(ctx, status::bad_request, "invalid_argument",
                              "must be a positive integer", "id");
@@ -167,7 +151,7 @@ asio::awaitable<Response> get_anomaly(Api& api, Context& ctx) {
 
 asio::awaitable<Response> move_anomaly(Api& api, Context& ctx, std::string to) {
   if (!api.monitor) co_return unavailable(ctx);
-  auto id = parse_id(ctx.params.at("id"));
+  auto id = parse_positive_id(ctx.params.at("id"));
   if (!id)
     co_return error_response(ctx, status::bad_request, "invalid_argument",
                              "must be a positive integer", "id");
@@ -270,7 +254,7 @@ bool parse_readings(const json::object& body, std::vector<coldchain::Reading>& r
 
 asio::awaitable<Response> post_temperatures(Api& api, Context& ctx) {
   if (!api.cold_chain) co_return unavailable(ctx);
-  auto id = parse_id(ctx.params.at("id"));
+  auto id = parse_positive_id(ctx.params.at("id"));
   if (!id)
     co_return error_response(ctx, status::bad_request, "invalid_argument",
                              "must be a positive integer", "shipment_id");
@@ -328,14 +312,14 @@ asio::awaitable<Response> post_temperatures(Api& api, Context& ctx) {
 
 asio::awaitable<Response> get_temperatures(Api& api, Context& ctx) {
   if (!api.cold_chain) co_return unavailable(ctx);
-  auto id = parse_id(ctx.params.at("id"));
+  auto id = parse_positive_id(ctx.params.at("id"));
   if (!id)
     co_return error_response(ctx, status::bad_request, "invalid_argument",
                              "must be a positive integer", "shipment_id");
   if (auto bad = check_query_names(ctx, {"points", "from", "to"})) co_return *bad;
   std::size_t points = 200;
   if (auto v = ctx.query("points")) {
-    auto n = parse_id(*v);
+    auto n = parse_positive_id(*v);
     if (!n || *n > static_cast<std::int64_t>(kMaxChartPoints))
       co_return error_response(ctx, status::bad_request, "invalid_argument",
                                fmt::format("must be an integer from 1 to {}", kMaxChartPoints),

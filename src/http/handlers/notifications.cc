@@ -100,13 +100,6 @@ Response unavailable(const Context& ctx) {
                         "notifications are not enabled on this server");
 }
 
-std::optional<std::int64_t> parse_id(std::string_view text) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size() || v <= 0) return std::nullopt;
-  return v;
-}
-
 asio::awaitable<Response> list_notifications(Api& api, Context& ctx) {
   if (!api.notifications) co_return unavailable(ctx);
   if (auto bad = check_query_names(
@@ -142,16 +135,7 @@ asio::awaitable<Response> list_notifications(Api& api, Context& ctx) {
       co_return fail("audience", "must be customer, staff or wechat");
     f.audience = *v;
   }
-  if (auto v = ctx.query("limit")) {
-    auto n = parse_id(*v);
-    if (!n || *n > 500) co_return fail("limit", "must be an integer from 1 to 500");
-    f.limit = static_cast<int>(*n);
-  }
-  if (auto v = ctx.query("cursor")) {
-    auto n = parse_id(*v);
-    if (!n) co_return fail("cursor", "is not a cursor returned by this API");
-    f.before_id = *n;
-  }
+  if (auto bad = read_id_page(ctx, f.limit, f.before_id)) co_return *bad;
   auto work = [&api, f] { return api.notifications->list(f); };
   auto result = co_await on_pool(api.pool, std::move(work));
   if (!result.ok()) co_return error_response(ctx, result.error());
@@ -167,7 +151,7 @@ asio::awaitable<Response> list_notifications(Api& api, Context& ctx) {
 
 asio::awaitable<Response> get_notification(Api& api, Context& ctx) {
   if (!api.notifications) co_return unavailable(ctx);
-  auto id = parse_id(ctx.params.at("id"));
+  auto id = parse_positive_id(ctx.params.at("id"));
   if (!id)
     co_return error_response(ctx, status::bad_request, "invalid_argument",
                              "must be a positive integer", "id");
@@ -180,7 +164,7 @@ asio::awaitable<Response> get_notification(Api& api, Context& ctx) {
 
 asio::awaitable<Response> resend_notification(Api& api, Context& ctx) {
   if (!api.notifications) co_return unavailable(ctx);
-  auto id = parse_id(ctx.params.at("id"));
+  auto id = parse_positive_id(ctx.params.at("id"));
   if (!id)
     co_return error_response(ctx, status::bad_request, "invalid_argument",
                              "must be a positive integer", "id");

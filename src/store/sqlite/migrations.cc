@@ -432,7 +432,17 @@ CREATE TABLE wechat_shipping_ledger (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 11> kMigrations = {{
+// Named leases: which replica runs the anomaly sweep and the archiver (see LeaseStore).
+constexpr std::string_view kLeases = R"sql(
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  until INTEGER NOT NULL,
+  acquired_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 12> kMigrations = {{
     {1, "init", kInit},
     {2, "seed_reference_data", kSeed},
     {3, "idempotency_keys", kIdempotency},
@@ -444,6 +454,7 @@ constexpr std::array<Migration, 11> kMigrations = {{
     {9, "subscriptions", kSubscriptions},
     {10, "notifications", kNotifications},
     {11, "wechat_shipping", kWechatShipping},
+    {12, "leases", kLeases},
 }};
 
 }  // namespace

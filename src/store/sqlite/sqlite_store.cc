@@ -373,14 +373,16 @@ void SqliteStore::migrate() {
   writer_->exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
       "NULL, applied_at INTEGER NOT NULL)");
-  int current = 0;
-  {
-    auto s = writer_->prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-    if (s.step()) current = static_cast<int>(s.i64(0));
-  }
   for (const auto& m : migrations()) {
-    if (m.version <= current) continue;
+    // The version is read inside the write transaction: another process starting on the same
+    // file at the same moment may have applied this migration already.
     Transaction tx(*writer_);
+    int current = 0;
+    {
+      auto s = writer_->prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+      if (s.step()) current = static_cast<int>(s.i64(0));
+    }
+    if (m.version <= current) continue;
     writer_->exec(m.sql);
     writer_
         ->prepare(
@@ -753,8 +755,8 @@ std::vector<CarrierRecord> SqliteStore::carriers() {
       "needs_phone, cold_chain, wechat_code FROM carriers ORDER BY cold_chain, code");
   std::vector<CarrierRecord> out;
   while (s.step())
-    out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4) != 0, s.i64(5) != 0,
-                   s.text(6)});
+    out.push_back(
+        {s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4) != 0, s.i64(5) != 0, s.text(6)});
   return out;
 }
 
@@ -1076,14 +1078,37 @@ PollTarget read_poll_target(const Stmt& s) {
 
 }  // namespace
 
+// How long a due shipment stays claimed by the replica that selected it: longer than a batch of
+// polls takes, short against the polling intervals (hours), so a crashed poller costs little.
+constexpr EpochMs kPollClaimMs = 5 * 60'000;
+
 std::vector<PollTarget> SqliteStore::due_shipments(EpochMs now, int limit) {
-  auto db = lease_reader();
-  auto s = db->prepare(std::string(kPollTargetSelect) +
-                       "WHERE p.next_poll_at IS NOT NULL AND p.next_poll_at <= ? "
-                       "ORDER BY p.next_poll_at LIMIT ?");
-  s.bind(1, now).bind(2, limit);
+  const std::string select = std::string(kPollTargetSelect) +
+                             "WHERE p.next_poll_at IS NOT NULL AND p.next_poll_at <= ? "
+                             "ORDER BY p.next_poll_at LIMIT ?";
+  {
+    // Most ticks find nothing due: answer those from a reader, without the write lock.
+    auto db = lease_reader();
+    auto s = db->prepare(select);
+    s.bind(1, now).bind(2, 1);
+    if (!s.step()) return {};
+  }
+  // Select and claim in one write transaction, so two replicas never poll the same shipment.
+  std::lock_guard lock(write_mu_);
+  Db& db = *writer_;
+  Transaction tx(db);
   std::vector<PollTarget> out;
-  while (s.step()) out.push_back(read_poll_target(s));
+  {
+    auto s = db.prepare(select);
+    s.bind(1, now).bind(2, limit);
+    while (s.step()) out.push_back(read_poll_target(s));
+  }
+  for (const auto& t : out)
+    db.prepare("UPDATE shipment_polling SET next_poll_at = ? WHERE shipment_id = ?")
+        .bind(1, now + kPollClaimMs)
+        .bind(2, t.shipment_id)
+        .run();
+  tx.commit();
   return out;
 }
 

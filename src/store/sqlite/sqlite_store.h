@@ -113,8 +113,11 @@ class SqliteStore final : public Store {
   void finish_notification(const NotificationOutcome& outcome) override;
   NotificationPage list_notifications(const NotificationFilter& filter) override;
   std::optional<NotificationJob> get_notification(std::int64_t id) override;
-  ResendResult resend_notification(std::int64_t id, EpochMs now,
-                                   const AuditRecord& audit) override;
+  ResendResult resend_notification(std::int64_t id, EpochMs now, const AuditRecord& audit) override;
+
+  LeaseResult try_lease(std::string_view name, std::string_view owner, EpochMs now,
+                        EpochMs ttl_ms) override;
+  void release_lease(std::string_view name, std::string_view owner) override;
 
   bool ping() override;
   std::vector<std::string> explain_list(const OrderFilter& filter) override;
