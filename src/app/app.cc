@@ -175,6 +175,7 @@ namespace {
 
 // The subscribe-message template the demo's simulated mini-program uses.
 constexpr const char* kDemoTemplate = "DEMO_ORDER_STATUS";
+constexpr const char* kDemoMchId = "1900000109";
 
 // Demo only: with no carrier credentials configured, run the carrier simulator in-process and
 // point both providers at it, so a new user sees parcels move (time runs 600x faster there).
@@ -193,6 +194,23 @@ std::unique_ptr<sim::Simulator> start_demo_simulator(Config& config) {
   so.kdniao_callback_url = self + "/api/callbacks/kdniao";
   so.kuaidi100_callback_url = self + "/api/callbacks/kuaidi100";
   so.time_scale = 600;
+  // WeChat Pay too, with a platform key made for this run, unless a real merchant is set up:
+  // the demo pays one order by a signed, encrypted notification and uploads its waybill.
+  const bool demo_pay = config.wechatpay.apiv3_key.empty() && config.wechat.appid.empty() &&
+                        config.wechat.secret.empty();
+  if (demo_pay) {
+    const auto key = security::generate_rsa_key();
+    so.wechatpay_apiv3_key = security::random_hex(16);
+    so.wechatpay_platform_private_key_pem = key.private_pem;
+    so.wechatpay_platform_serial = "DEMO-PLATFORM-1";
+    const auto pem = key_file_path(config).parent_path() / "demo-wechatpay-platform.pem";
+    std::filesystem::create_directories(pem.parent_path());
+    std::ofstream(pem) << key.public_pem;
+    config.wechatpay.mchid = kDemoMchId;
+    config.wechatpay.apiv3_key = so.wechatpay_apiv3_key;
+    config.wechatpay.platform_serial = so.wechatpay_platform_serial;
+    config.wechatpay.platform_public_key_file = pem.string();
+  }
   auto simulator = std::make_unique<sim::Simulator>(so);
   simulator->start();
   const auto base = simulator->base_url();
@@ -279,6 +297,48 @@ std::vector<std::string> create_live_demo_orders(service::OrderService& orders,
     out.push_back(o.order_no);
   }
   return out;
+}
+
+// Demo: a customer pays an order in the mini-program; the simulator, playing WeChat Pay, sends
+// the signed and encrypted notification to our callback, and the shop then ships it (WeChat
+// holds the money until the waybill is uploaded, which the notification worker does). Returns
+// the order number, or "" when it already exists or the payment did not arrive.
+std::string demo_wechat_payment(sim::Simulator& simulator, service::OrderService& orders,
+                                const Config& config, unsigned short port) {
+  const auto now = now_ms();
+  const auto day = domain::format_rfc3339(now, 480).substr(0, 10);
+  domain::NewOrder o;
+  o.order_no = fmt::format("LIVE{}{}{}PAY", day.substr(0, 4), day.substr(5, 2), day.substr(8, 2));
+  o.customer = {"测试用户", "17000009905", fmt::format("oDemoCustomer{:015}", 5)};
+  o.address = {"浙江省", "杭州市", "西湖区", "演示路88号"};
+  o.items = {{"DJ-SX-1KG", "三鲜水饺 1kg", "frozen", 2, 3990}};
+  o.amount_fen = 7980;
+  o.remark = "演示数据：微信支付";
+  const service::Actor actor{"system:demo", "system", "", "local"};
+  auto created = orders.create(o, actor);
+  if (!created.ok() || !created.value().created) return "";
+  const auto base = simulator.base_url();
+  http::Client client("127.0.0.1",
+                      static_cast<unsigned short>(std::stoi(base.substr(base.rfind(':') + 1))));
+  const auto r = client.request(
+      "POST", "/sim/wechatpay/notify",
+      boost::json::serialize(boost::json::object{
+          {"notify_url", fmt::format("http://127.0.0.1:{}/api/callbacks/wechatpay", port)},
+          {"out_trade_no", o.order_no},
+          {"amount_fen", o.amount_fen},
+          {"appid", config.wechat.appid},
+          {"mchid", config.wechatpay.mchid},
+          {"payer_openid", o.customer.openid}}));
+  auto paid = orders.get(o.order_no, false, actor);
+  if (r.status != 200 || !paid.ok() || paid.value().status != domain::OrderStatus::kPaid) {
+    spdlog::warn("demo: the simulated WeChat Pay notification did not pay {}: {}", o.order_no,
+                 r.body);
+    return "";
+  }
+  orders.add_shipment(
+      o.order_no, "SF",
+      fmt::format("SF{}{}{}0009", day.substr(0, 4), day.substr(5, 2), day.substr(8, 2)), actor);
+  return o.order_no;
 }
 
 // Demo: the simulator's data loggers report on three frozen parcels that have been on the road
@@ -395,14 +455,14 @@ int serve(const Config& config_in, const ServeOptions& options) {
   limits.max_future_ms = config.cold_chain.max_future_s * 1000LL;
   service::ColdChainService cold_chain(*store, monitor, now_ms, limits,
                                        config.cold_chain.mkt_activation_energy_kj * 1000.0);
+  std::unique_ptr<sim::Simulator> simulator;
+  if (options.demo) simulator = start_demo_simulator(config);
   auto payments = make_payment_service(config, *store);
   tracking.on_applied([&monitor](const std::vector<std::int64_t>& ids) {
     const auto r = monitor.check_shipments(ids);
     if (r.opened || r.resolved)
       spdlog::info("anomalies after tracking update: {} opened, {} resolved", r.opened, r.resolved);
   });
-  std::unique_ptr<sim::Simulator> simulator;
-  if (options.demo) simulator = start_demo_simulator(config);
 
   std::optional<std::pair<std::string, std::string>> demo_key;
   if (options.demo) {
@@ -500,6 +560,8 @@ int serve(const Config& config_in, const ServeOptions& options) {
   http::Server server(so, router, &auth, store.get(), pool, metrics, now_ms);
   const auto port = server.start();
   if (simulator && demo_key) start_demo_loggers(*simulator, *store, *demo_key, port);
+  std::string paid_order;
+  if (simulator && payments) paid_order = demo_wechat_payment(*simulator, orders, config, port);
 
   http::Router metrics_router;
   std::unique_ptr<http::Server> metrics_server;
@@ -631,6 +693,10 @@ int serve(const Config& config_in, const ServeOptions& options) {
       std::cout << "Live parcel (moves every few seconds): ./build/coldtrack client GET "
                    "/api/orders/"
                 << no << "/tracking" << std::endl;
+    if (!paid_order.empty())
+      std::cout << "Paid through (simulated) WeChat Pay, its waybill uploaded to WeChat: "
+                   "./build/coldtrack client GET /api/orders/"
+                << paid_order << "  (see wechat_shipping)" << std::endl;
   }
 
   int sig = 0;

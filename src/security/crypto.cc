@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -317,6 +318,22 @@ std::optional<std::string> aes256gcm_decrypt(std::string_view key, std::string_v
     return std::nullopt;
   }
   return out;
+}
+
+RsaKeyPem generate_rsa_key(int bits) {
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_RSA_gen(bits), EVP_PKEY_free);
+  if (!key) throw std::runtime_error("RSA key generation failed");
+  const auto to_pem = [&](bool priv) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+    const int ok =
+        priv ? PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr)
+             : PEM_write_bio_PUBKEY(bio.get(), key.get());
+    if (!bio || ok != 1) throw std::runtime_error("PEM encoding failed");
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(n));
+  };
+  return {to_pem(true), to_pem(false)};
 }
 
 }  // namespace coldtrack::security

@@ -31,6 +31,13 @@ std::string random_bytes(std::size_t n);
 // Random lowercase-hex string of 2*n_bytes characters.
 std::string random_hex(std::size_t n_bytes);
 
+// A new RSA key pair as PEM (PKCS#8 private key, SubjectPublicKeyInfo public key); for the demo's
+// simulated WeChat Pay platform key. Throws std::runtime_error on failure.
+struct RsaKeyPem {
+  std::string private_pem, public_pem;
+};
+RsaKeyPem generate_rsa_key(int bits = 2048);
+
 // Constant-time equality (CRYPTO_memcmp); false when sizes differ.
 bool constant_time_equal(std::string_view a, std::string_view b);
 
