@@ -713,3 +713,20 @@ TEST(WechatPayCrypto, EncryptRejectsBadParameters) {
 
 }  // namespace
 }  // namespace coldtrack::wechat
+
+namespace coldtrack {
+namespace {
+
+TEST(WechatPayDemoKey, AGeneratedPlatformKeySignsWhatItsPublicHalfVerifies) {
+  const auto key = security::generate_rsa_key();
+  EXPECT_NE(key.private_pem.find("BEGIN PRIVATE KEY"), std::string::npos);
+  EXPECT_NE(key.public_pem.find("BEGIN PUBLIC KEY"), std::string::npos);
+  const auto sig = wechat::sign_message(key.private_pem, "1764046806\nnonce\n{}\n");
+  ASSERT_TRUE(sig.has_value());
+  EXPECT_TRUE(wechat::verify_signature(key.public_pem, "1764046806\nnonce\n{}\n", *sig));
+  EXPECT_FALSE(wechat::verify_signature(key.public_pem, "1764046807\nnonce\n{}\n", *sig));
+  EXPECT_NE(security::generate_rsa_key().public_pem, key.public_pem);  // fresh each time
+}
+
+}  // namespace
+}  // namespace coldtrack
