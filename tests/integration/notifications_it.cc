@@ -493,6 +493,44 @@ TEST_F(Notifications, QuietHoursDeferCustomerMessagesButNotExceptions) {
       "配送异常");
 }
 
+TEST_F(Notifications, ACustomerIsRemindedBeforeThePredictedArrivalOnce) {
+  // Remind a day ahead: a parcel handed over 30 hours ago is due within that.
+  ServerProcess srv(env({{"COLDTRACK_NOTIFY_REMINDER_LEAD_MIN", "1440"}}));
+  srv.start();
+  const auto [token, openid] = session(srv, "remind");
+  subscribe(srv, token, 5);
+  const auto no = paid_order(srv, openid, unique_phone());
+  const auto waybill = unique_waybill("SF");
+  auto shipped =
+      srv.post("/api/orders/" + no + "/shipments",
+               to_string(json::object{
+                   {"carrier", "SF"},
+                   {"waybill_no", waybill},
+                   {"shipped_at", domain::format_rfc3339(now_ms() - 30 * 3'600'000LL, 480)}}),
+               srv.operator_key());
+  ASSERT_EQ(shipped.status, 200) << shipped.body;
+  push(srv, waybill, "2", "2", 5);  // in transit: the reminder is planned from the prediction
+  const auto reminders = [&] {
+    std::vector<json::object> out;
+    for (const auto& m : wechat_messages(openid))
+      if (str(m.at("data").as_object().at("phrase2").as_object(), "value") == "即将送达")
+        out.push_back(m);
+    return out;
+  };
+  ASSERT_TRUE(eventually([&] { return reminders().size() == 1; }, 10s))
+      << to_string(notifications(srv, "order_no=" + no));
+  EXPECT_EQ(str(reminders()[0].at("data").as_object().at("thing3").as_object(), "value"),
+            "预计24小时内送达");
+  // A later scan of the same state adds nothing: one reminder per order.
+  push(srv, waybill, "2", "2", 1);
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(reminders().size(), 1u);
+  const auto items = notifications(srv, "order_no=" + no);
+  std::size_t eta_soon = 0;
+  for (const auto& i : items) eta_soon += str(i.as_object(), "event") == "eta_soon";
+  EXPECT_EQ(eta_soon, 1u) << to_string(items);
+}
+
 TEST_F(Notifications, AKillNineMidSendNeverSendsTwiceAndLosesNothingElse) {
   ServerProcess victim(env());
   victim.start();
