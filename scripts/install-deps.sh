@@ -8,6 +8,7 @@ PACKAGES=(
   libssl-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev
   prometheus-cpp-dev libgtest-dev libgmock-dev libcurl4-openssl-dev ca-certificates curl
   libhiredis-dev redis-server
+  librabbitmq-dev rabbitmq-server
 )
 
 missing=()

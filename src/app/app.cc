@@ -30,12 +30,14 @@
 #include "http/client.h"
 #include "http/server.h"
 #include "net/http_client.h"
+#include "queue/rabbitmq_publisher.h"
 #include "security/crypto.h"
 #include "service/coldchain_service.h"
 #include "service/customer_service.h"
 #include "service/eta_service.h"
 #include "service/monitor_service.h"
 #include "service/order_service.h"
+#include "service/outbox_relay.h"
 #include "service/payment_service.h"
 #include "service/tracking_service.h"
 #include "service/tracking_worker.h"
@@ -639,6 +641,19 @@ int serve(const Config& config_in, const ServeOptions& options) {
           }
         });
 
+  // Outbox relay to RabbitMQ for other services; the outbox stays the source of truth.
+  std::unique_ptr<queue::RabbitMqPublisher> relay_publisher;
+  std::unique_ptr<service::OutboxRelay> relay;
+  std::unique_ptr<LeasedPeriodic> relayer;  // leased: one replica relays, in id order
+  if (config.queue.backend == "rabbitmq") {
+    relay_publisher = std::make_unique<queue::RabbitMqPublisher>(queue::RabbitMqOptions{
+        .url = config.queue.rabbitmq.url, .exchange = config.queue.rabbitmq.exchange});
+    relay = std::make_unique<service::OutboxRelay>(*store, *relay_publisher, now_ms);
+    relayer = std::make_unique<LeasedPeriodic>(
+        *store, "outbox relay", replica, std::chrono::milliseconds(config.queue.relay_interval_ms),
+        [r = relay.get()] { r->relay_once(); }, now_ms);
+  }
+
   net::HttpClient carrier_http(net::HttpClient::Options{});
   std::unique_ptr<service::TrackingWorker> tracking_worker;
   if (config.tracking.enabled && (kdniao || kuaidi100 || cainiao)) {
@@ -710,6 +725,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
   if (archiver) archiver->stop();
   if (sweeper) sweeper->stop();
   if (notifier) notifier->stop();
+  if (relayer) relayer->stop();
   eta_refresh.stop();
   if (tracking_worker) tracking_worker->stop();
   pool.join();

@@ -25,6 +25,7 @@
 #include "anomaly/rules.h"
 #include "cache/redis_client.h"
 #include "eta/eta.h"
+#include "queue/amqp_url.h"
 
 namespace coldtrack::app {
 namespace {
@@ -194,6 +195,12 @@ std::string check_listen(const std::string& v) {
 // The URL may carry a password, so the reason never quotes it (parse_redis_url guarantees that).
 std::string check_redis_url(const std::string& v) {
   auto parsed = cache::parse_redis_url(v);
+  if (auto* e = std::get_if<std::string>(&parsed)) return *e;
+  return "";
+}
+
+std::string check_amqp_url(const std::string& v) {
+  auto parsed = queue::parse_amqp_url(v);
   if (auto* e = std::get_if<std::string>(&parsed)) return *e;
   return "";
 }
@@ -477,6 +484,17 @@ const std::vector<Key>& table() {
                    [](Config& c, std::string v) { c.cache.redis.key_prefix = std::move(v); }));
     t.push_back(int_key("cache.redis.timeout_ms", 10, 60000,
                         [](Config& c, int v) { c.cache.redis.timeout_ms = v; }));
+    // queue
+    t.push_back(enum_key("queue.backend", {"memory", "rabbitmq"},
+                         [](Config& c, std::string v) { c.queue.backend = std::move(v); }));
+    t.push_back(string_key(
+        "queue.rabbitmq.url", "a URL amqp://user:password@host[:port][/vhost]", check_amqp_url,
+        [](Config& c, std::string v) { c.queue.rabbitmq.url = std::move(v); }, /*secret=*/true));
+    t.push_back(
+        string_key("queue.rabbitmq.exchange", "an exchange name", check_non_empty,
+                   [](Config& c, std::string v) { c.queue.rabbitmq.exchange = std::move(v); }));
+    t.push_back(int_key("queue.relay_interval_ms", 50, 600000,
+                        [](Config& c, int v) { c.queue.relay_interval_ms = v; }));
     // display
     t.push_back(string_key(
         "display.time_zone",

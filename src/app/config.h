@@ -184,6 +184,16 @@ struct Config {
       int timeout_ms = 250;  // connect and per command, 10..60000
     } redis;
   } cache;
+  // The outbox relay to a message broker for other services (docs/BACKENDS.md).
+  struct Queue {
+    std::string backend = "memory";  // memory (no relay) | rabbitmq
+    struct RabbitMq {
+      // amqp://user:password@host[:port][/vhost]
+      std::string url = "amqp://guest:guest@127.0.0.1:5672/";
+      std::string exchange = "coldtrack.events";
+    } rabbitmq;
+    int relay_interval_ms = 1000;  // 50..600000
+  } queue;
   struct Display {
     std::string time_zone = "Asia/Shanghai";  // "Asia/Shanghai", "UTC" or a fixed "+HH:MM"/"-HH:MM"
     int utc_offset_minutes = 480;             // derived from time_zone, not a key

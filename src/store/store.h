@@ -557,6 +557,16 @@ class LeaseStore {
   virtual void release_lease(std::string_view name, std::string_view owner) = 0;
 };
 
+// The outbox as the broker relay sees it: every row, whatever the internal consumers did with it
+// (relayed_at is separate from done_at). Marked only after the broker confirmed the rows.
+class RelayStore {
+ public:
+  virtual ~RelayStore() = default;
+  // Up to `limit` rows not yet relayed with id > after_id, in id order.
+  virtual std::vector<OutboxMessage> unrelayed(std::int64_t after_id, int limit) = 0;
+  virtual void mark_relayed(const std::vector<std::int64_t>& ids, EpochMs now) = 0;
+};
+
 // The whole storage backend, as the composition root sees it.
 class Store : public OrderStore,
               public ReferenceStore,
@@ -569,7 +579,8 @@ class Store : public OrderStore,
               public SessionStore,
               public SubscriptionStore,
               public NotificationStore,
-              public LeaseStore {
+              public LeaseStore,
+              public RelayStore {
  public:
   // True when the database answers a trivial query.
   virtual bool ping() = 0;

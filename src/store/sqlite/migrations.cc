@@ -442,7 +442,14 @@ CREATE TABLE leases (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 12> kMigrations = {{
+// The RabbitMQ relay's own progress, independent of the internal consumers' done_at: the outbox
+// stays the source of truth, so rows wait here while the broker is down.
+constexpr std::string_view kOutboxRelay = R"sql(
+ALTER TABLE outbox ADD COLUMN relayed_at INTEGER;
+CREATE INDEX outbox_unrelayed ON outbox (id) WHERE relayed_at IS NULL;
+)sql";
+
+constexpr std::array<Migration, 13> kMigrations = {{
     {1, "init", kInit},
     {2, "seed_reference_data", kSeed},
     {3, "idempotency_keys", kIdempotency},
@@ -455,6 +462,7 @@ constexpr std::array<Migration, 12> kMigrations = {{
     {10, "notifications", kNotifications},
     {11, "wechat_shipping", kWechatShipping},
     {12, "leases", kLeases},
+    {13, "outbox_relay", kOutboxRelay},
 }};
 
 }  // namespace

@@ -119,6 +119,9 @@ class SqliteStore final : public Store {
                         EpochMs ttl_ms) override;
   void release_lease(std::string_view name, std::string_view owner) override;
 
+  std::vector<OutboxMessage> unrelayed(std::int64_t after_id, int limit) override;
+  void mark_relayed(const std::vector<std::int64_t>& ids, EpochMs now) override;
+
   bool ping() override;
   std::vector<std::string> explain_list(const OrderFilter& filter) override;
   void close() override;
