@@ -60,6 +60,28 @@ TEST_F(RedisIt, ReplayRefusedAfterServerRestart) {
   expect_replay_refused(send(s, h));
 }
 
+// Two replicas on one database share the nonces through Redis: a request captured on its way to
+// one replica cannot be replayed to the other. With in-process nonces (the control) it could.
+TEST_F(RedisIt, ReplayToAnotherReplicaIsRefused) {
+  for (const bool shared : {true, false}) {
+    SCOPED_TRACE(shared ? "redis" : "memory");
+    ServerProcess a(shared ? redis_env() : std::map<std::string, std::string>{});
+    a.start();
+    auto env = shared ? redis_env() : std::map<std::string, std::string>{};
+    env["COLDTRACK_STORE_SQLITE_PATH"] = a.env().at("COLDTRACK_STORE_SQLITE_PATH");
+    env["COLDTRACK_SECURITY_DATA_KEY"] = a.env().at("COLDTRACK_SECURITY_DATA_KEY");
+    ServerProcess b(env);
+    b.start();
+    const auto h = sign_now(a.viewer());  // the key lives in the shared database
+    EXPECT_EQ(send(a, h).status, 200);
+    if (shared) {
+      expect_replay_refused(send(b, h));
+    } else {
+      EXPECT_EQ(send(b, h).status, 200) << "in-process nonces are per replica";
+    }
+  }
+}
+
 // The control for the test above: in-process nonces are lost with the process.
 TEST_F(RedisIt, MemoryBackendForgetsNoncesOnRestart) {
   ServerProcess s;
