@@ -48,72 +48,8 @@ TEST(AmqpUrl, ParsesUserHostPortAndVhost) {
   EXPECT_EQ(std::get<std::string>(bad).find("topsecret"), std::string::npos);
 }
 
-struct Received {
-  std::string message_id, routing_key, content_type, body;
-  int delivery_mode = 0;
-};
-
-// A plain librabbitmq consumer: a durable queue bound to the relay's exchange, drained with
-// basic.get (auto-ack).
-class TestConsumer {
- public:
-  TestConsumer(int port, const std::string& exchange, const std::string& queue) : queue_(queue) {
-    c_ = amqp_new_connection();
-    amqp_socket_t* s = amqp_tcp_socket_new(c_);
-    timeval tv{5, 0};
-    if (!s || amqp_socket_open_noblock(s, "127.0.0.1", port, &tv) != AMQP_STATUS_OK)
-      throw std::runtime_error("test consumer cannot connect");
-    amqp_set_rpc_timeout(c_, &tv);
-    check(amqp_login(c_, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, "guest", "guest"), "login");
-    amqp_channel_open(c_, 1);
-    check(amqp_get_rpc_reply(c_), "channel.open");
-    amqp_exchange_declare(c_, 1, amqp_cstring_bytes(exchange.c_str()), amqp_cstring_bytes("topic"),
-                          0, 1, 0, 0, amqp_empty_table);
-    check(amqp_get_rpc_reply(c_), "exchange.declare");
-    amqp_queue_declare(c_, 1, amqp_cstring_bytes(queue.c_str()), 0, 1, 0, 0, amqp_empty_table);
-    check(amqp_get_rpc_reply(c_), "queue.declare");
-    amqp_queue_bind(c_, 1, amqp_cstring_bytes(queue.c_str()), amqp_cstring_bytes(exchange.c_str()),
-                    amqp_cstring_bytes("#"), amqp_empty_table);
-    check(amqp_get_rpc_reply(c_), "queue.bind");
-  }
-  ~TestConsumer() {
-    amqp_connection_close(c_, AMQP_REPLY_SUCCESS);
-    amqp_destroy_connection(c_);
-  }
-
-  std::vector<Received> drain() {
-    std::vector<Received> out;
-    for (;;) {
-      amqp_maybe_release_buffers(c_);
-      auto r = amqp_basic_get(c_, 1, amqp_cstring_bytes(queue_.c_str()), /*no_ack=*/1);
-      check(r, "basic.get");
-      if (r.reply.id == AMQP_BASIC_GET_EMPTY_METHOD) return out;
-      const auto* ok = static_cast<const amqp_basic_get_ok_t*>(r.reply.decoded);
-      Received m;
-      m.routing_key = str(ok->routing_key);
-      amqp_message_t msg;
-      check(amqp_read_message(c_, 1, &msg, 0), "read message");
-      const auto& p = msg.properties;
-      if (p._flags & AMQP_BASIC_MESSAGE_ID_FLAG) m.message_id = str(p.message_id);
-      if (p._flags & AMQP_BASIC_CONTENT_TYPE_FLAG) m.content_type = str(p.content_type);
-      if (p._flags & AMQP_BASIC_DELIVERY_MODE_FLAG) m.delivery_mode = p.delivery_mode;
-      m.body = str(msg.body);
-      amqp_destroy_message(&msg);
-      out.push_back(std::move(m));
-    }
-  }
-
- private:
-  static std::string str(amqp_bytes_t b) {
-    return std::string(static_cast<const char*>(b.bytes), b.len);
-  }
-  static void check(const amqp_rpc_reply_t& r, const char* what) {
-    if (r.reply_type != AMQP_RESPONSE_NORMAL)
-      throw std::runtime_error(std::string("test consumer: ") + what + " failed");
-  }
-  amqp_connection_state_t c_;
-  std::string queue_;
-};
+using test_support::Received;
+using test_support::TestConsumer;
 
 std::set<std::string> ids_of(const std::vector<Received>& ms) {
   std::set<std::string> out;
