@@ -38,7 +38,16 @@ class RedisServer {
         (std::filesystem::temp_directory_path() /
          ("coldtrack-redis-" + std::to_string(::getpid()) + "-" + std::to_string(port_) + ".log"))
             .string();
-    start();
+    // The port was free when chosen; another process may take it before redis binds it.
+    for (int attempt = 1;; ++attempt) {
+      try {
+        start();
+        return;
+      } catch (const std::runtime_error&) {
+        if (attempt == 3) throw;
+        port_ = free_port();
+      }
+    }
   }
   ~RedisServer() {
     stop();
