@@ -46,17 +46,27 @@ class RabbitMqServer {
     // stop() can reap all of them and the ports are free when it returns.
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     epmd_ = ::access("/usr/bin/epmd", X_OK) == 0 ? "/usr/bin/epmd" : "/usr/lib/erlang/bin/epmd";
-    dir_ = std::filesystem::temp_directory_path() /
-           ("coldtrack-rabbit-" + std::to_string(::getpid()) + "-" + std::to_string(port_));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_ / "home");
-    write_files();
-    start_epmd();
-    try {
-      start();
-    } catch (...) {
-      kill_group(epmd_pid_);
-      throw;
+    // The ports were free when chosen; another process may take one before the broker binds
+    // it: start again on new ports then.
+    for (int attempt = 1;; ++attempt) {
+      dir_ = std::filesystem::temp_directory_path() /
+             ("coldtrack-rabbit-" + std::to_string(::getpid()) + "-" + std::to_string(port_));
+      std::filesystem::remove_all(dir_);
+      std::filesystem::create_directories(dir_ / "home");
+      write_files();
+      start_epmd();
+      try {
+        start();
+        return;
+      } catch (...) {
+        kill_group(epmd_pid_);
+        if (attempt == 3) throw;
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+        port_ = free_port();
+        dist_port_ = free_port();
+        epmd_port_ = free_port();
+      }
     }
   }
   ~RabbitMqServer() {
