@@ -319,9 +319,7 @@ std::string demo_wechat_payment(sim::Simulator& simulator, service::OrderService
   const service::Actor actor{"system:demo", "system", "", "local"};
   auto created = orders.create(o, actor);
   if (!created.ok() || !created.value().created) return "";
-  const auto base = simulator.base_url();
-  http::Client client("127.0.0.1",
-                      static_cast<unsigned short>(std::stoi(base.substr(base.rfind(':') + 1))));
+  http::Client client("127.0.0.1", simulator.port());
   const auto r = client.request(
       "POST", "/sim/wechatpay/notify",
       boost::json::serialize(boost::json::object{
@@ -350,9 +348,7 @@ void start_demo_loggers(sim::Simulator& simulator, store::Store& store,
   const auto now = now_ms();
   const std::array<const char*, 3> profiles = {"frozen_ok", "frozen_door_open", "frozen_failure"};
   std::size_t next = 0;
-  const auto base = simulator.base_url();
-  http::Client client("127.0.0.1",
-                      static_cast<unsigned short>(std::stoi(base.substr(base.rfind(':') + 1))));
+  http::Client client("127.0.0.1", simulator.port());
   for (const auto& w : store.active_shipments(0, 5000)) {
     if (next == profiles.size()) break;
     if (w.temp_class != "frozen" || w.shipped_at > now - 8 * 3'600'000LL) continue;
@@ -630,14 +626,12 @@ int serve(const Config& config_in, const ServeOptions& options) {
                                       {"uncertain", p.uncertain + p.expired},
                                       {"skipped", p.skipped}})
               if (n > 0) metrics.notifications(outcome, n);
-            if (p.sent + p.retried + p.fallback + p.dead + p.uncertain + p.skipped > 0)
+            if (p.handled() > 0)
               spdlog::info(
                   "notifications: {} planned, {} sent, {} retried, {} fell back, {} dead, {} "
                   "uncertain, {} skipped",
                   p.planned, p.sent, p.retried, p.fallback, p.dead, p.uncertain, p.skipped);
-            if (p.planned == 0 &&
-                p.sent + p.retried + p.fallback + p.dead + p.uncertain + p.skipped == 0)
-              break;
+            if (p.planned == 0 && p.handled() == 0) break;
           }
         });
 

@@ -20,9 +20,7 @@ wechat::MiniProgramState program_state(const std::string& s) {
 // The order page path without its query: URL Links take the query separately.
 std::pair<std::string, std::string> split_page(const std::string& page,
                                                const std::string& order_no) {
-  std::string p = page;
-  for (auto at = p.find("{order_no}"); at != std::string::npos; at = p.find("{order_no}"))
-    p.replace(at, 10, order_no);
+  const std::string p = notify::order_page(page, order_no);
   const auto q = p.find('?');
   if (q == std::string::npos) return {p, ""};
   return {p.substr(0, q), p.substr(q + 1)};

@@ -11,8 +11,6 @@ namespace coldtrack::notify {
 namespace json = boost::json;
 namespace {
 
-constexpr domain::EpochMs kHourMs = 3'600'000;
-
 std::string str(const json::object& o, std::string_view name) {
   const auto* v = o.if_contains(name);
   return v && v->is_string() ? std::string(v->get_string()) : std::string();

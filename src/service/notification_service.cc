@@ -37,19 +37,14 @@ notify::ChannelsReady NotificationService::ready() const {
 }
 
 NotificationPass NotificationService::run_once() {
-  NotificationPass pass;
-  pass.expired = store_.expire_sending(clock_());
-  if (pass.expired > 0)
+  const int expired = store_.expire_sending(clock_());
+  if (expired > 0)
     spdlog::warn("{} notification(s) were mid-send when a sender stopped; marked uncertain",
-                 pass.expired);
-  pass.planned = plan_pending();
-  const auto d = deliver_due();
-  pass.sent = d.sent;
-  pass.retried = d.retried;
-  pass.fallback = d.fallback;
-  pass.dead = d.dead;
-  pass.uncertain = d.uncertain;
-  pass.skipped = d.skipped;
+                 expired);
+  const int planned = plan_pending();
+  NotificationPass pass = deliver_due();
+  pass.expired = expired;
+  pass.planned = planned;
   return pass;
 }
 

@@ -41,6 +41,8 @@ struct NotificationChannels {
 struct NotificationPass {
   int planned = 0;  // jobs created
   int sent = 0, retried = 0, fallback = 0, dead = 0, uncertain = 0, skipped = 0, expired = 0;
+  // Jobs that were claimed and given an outcome in this pass.
+  int handled() const { return sent + retried + fallback + dead + uncertain + skipped; }
 };
 
 class NotificationService {

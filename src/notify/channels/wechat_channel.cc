@@ -5,15 +5,14 @@
 #include <algorithm>
 
 namespace coldtrack::notify {
-namespace {
 
-std::string replace_all(std::string s, std::string_view from, std::string_view to) {
-  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
-    s.replace(at, from.size(), to);
-  return s;
+std::string order_page(std::string page, std::string_view order_no) {
+  constexpr std::string_view kPlaceholder = "{order_no}";
+  for (auto at = page.find(kPlaceholder); at != std::string::npos;
+       at = page.find(kPlaceholder, at + order_no.size()))
+    page.replace(at, kPlaceholder.size(), order_no);
+  return page;
 }
-
-}  // namespace
 
 std::map<std::string, std::string, std::less<>> template_values(const Delivery& d,
                                                                 int utc_offset_minutes) {
@@ -49,7 +48,7 @@ SendReport WechatChannel::send(const Delivery& d) {
   wechat::SubscribeMessage m;
   m.touser = d.recipient;
   m.template_id = tid;
-  m.page = replace_all(options_.page, "{order_no}", d.order_no);
+  m.page = order_page(options_.page, d.order_no);
   m.state = options_.state;
   m.data = filled.data;
   const auto answer = api_.send_subscribe(m);

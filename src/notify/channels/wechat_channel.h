@@ -36,6 +36,9 @@ class WechatChannel final : public Sender {
   std::function<domain::EpochMs()> clock_;
 };
 
+// The mini-program page of an order: `page` with every "{order_no}" replaced.
+std::string order_page(std::string page, std::string_view order_no);
+
 // The named values a template field may use: order_no, status, text, time, date.
 std::map<std::string, std::string, std::less<>> template_values(const Delivery& d,
                                                                 int utc_offset_minutes);
