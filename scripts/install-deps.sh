@@ -9,6 +9,7 @@ PACKAGES=(
   prometheus-cpp-dev libgtest-dev libgmock-dev libcurl4-openssl-dev ca-certificates curl
   libhiredis-dev redis-server
   librabbitmq-dev rabbitmq-server
+  libmariadb-dev mariadb-server
 )
 
 missing=()

@@ -15,7 +15,7 @@
 
 #include "http/blocking.h"
 #include "security/crypto.h"
-#include "store/sqlite/db.h"
+#include "store/sql/conn.h"
 
 namespace coldtrack::http {
 
@@ -269,11 +269,14 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
         res = co_await m.route->handler(ctx);
       }
     }
-  } catch (const store::sqlite::Error& e) {
-    const bool busy = (e.code & 0xff) == SQLITE_BUSY || (e.code & 0xff) == SQLITE_LOCKED;
+  } catch (const store::sql::Error& e) {
+    // Transient: SQLite busy past its timeout, MariaDB deadlocks past the retries or the
+    // server unreachable. Nothing was acknowledged, so the client may retry.
+    const bool busy = e.retryable;
     spdlog::error("request {} store error: {}", ctx.request_id, e.what());
-    res = error_response(ctx, beast_http::status::service_unavailable, "unavailable",
-                         busy ? "the database is busy; retry shortly" : "storage error");
+    res = error_response(
+        ctx, beast_http::status::service_unavailable, "unavailable",
+        busy ? "the database is busy or unreachable; retry shortly" : "storage error");
     if (busy) res.set(beast_http::field::retry_after, "1");
   } catch (const std::exception& e) {
     spdlog::error("request {} failed: {}", ctx.request_id, e.what());

@@ -6,48 +6,50 @@ namespace coldtrack::store::sqlite {
 namespace {
 
 [[noreturn]] void fail(sqlite3* db, int rc, std::string_view what) {
-  throw Error(fmt::format("sqlite {}: {} ({})", what, db ? sqlite3_errmsg(db) : "", rc), rc);
+  // SQLITE_BUSY after the busy timeout: another process held the lock; nothing was written.
+  const bool busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+  throw sql::Error(fmt::format("sqlite {}: {} ({})", what, db ? sqlite3_errmsg(db) : "", rc), rc,
+                   busy);
 }
 
 }  // namespace
 
-Stmt& Stmt::bind(int i, std::int64_t v) {
-  sqlite3_bind_int64(s_, i, v);
-  return *this;
-}
+class Db::Statement final : public sql::StmtImpl {
+ public:
+  explicit Statement(sqlite3_stmt* s) : s_(s) {}
+  ~Statement() override { sqlite3_finalize(s_); }
 
-Stmt& Stmt::bind(int i, std::string_view v) {
-  sqlite3_bind_text64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  return *this;
-}
-
-Stmt& Stmt::bind_blob(int i, std::string_view v) {
-  sqlite3_bind_blob64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT);
-  return *this;
-}
-
-Stmt& Stmt::bind_null(int i) {
-  sqlite3_bind_null(s_, i);
-  return *this;
-}
-
-bool Stmt::step() {
-  const int rc = sqlite3_step(s_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  fail(sqlite3_db_handle(s_), rc, "step");
-}
-
-void Stmt::run() {
-  while (step()) {
+  void bind_i64(int i, std::int64_t v) override { sqlite3_bind_int64(s_, i, v); }
+  void bind_f64(int i, double v) override { sqlite3_bind_double(s_, i, v); }
+  void bind_text(int i, std::string_view v) override {
+    sqlite3_bind_text64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   }
-}
+  void bind_blob(int i, std::string_view v) override {
+    sqlite3_bind_blob64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT);
+  }
+  void bind_null(int i) override { sqlite3_bind_null(s_, i); }
+  bool step() override {
+    const int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    fail(sqlite3_db_handle(s_), rc, "step");
+  }
+  std::int64_t i64(int col) const override { return sqlite3_column_int64(s_, col); }
+  double f64(int col) const override { return sqlite3_column_double(s_, col); }
+  bool is_null(int col) const override { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+  std::string text(int col) const override {
+    const auto* p = static_cast<const char*>(sqlite3_column_blob(s_, col));
+    const int n = sqlite3_column_bytes(s_, col);
+    return p ? std::string(p, static_cast<std::size_t>(n)) : std::string();
+  }
+  void reset() override {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
 
-std::string Stmt::text(int col) const {
-  const auto* p = static_cast<const char*>(sqlite3_column_blob(s_, col));
-  const int n = sqlite3_column_bytes(s_, col);
-  return p ? std::string(p, static_cast<std::size_t>(n)) : std::string();
-}
+ private:
+  sqlite3_stmt* s_;
+};
 
 Db::Db(const std::string& path, int busy_timeout_ms, bool synchronous_full, bool read_only) {
   const int flags =
@@ -58,7 +60,7 @@ Db::Db(const std::string& path, int busy_timeout_ms, bool synchronous_full, bool
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
-    throw Error(fmt::format("cannot open database {}: {}", path, msg), rc);
+    throw sql::Error(fmt::format("cannot open database {}: {}", path, msg), rc);
   }
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, busy_timeout_ms);
@@ -69,19 +71,19 @@ Db::Db(const std::string& path, int busy_timeout_ms, bool synchronous_full, bool
 }
 
 Db::~Db() {
-  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  cache_.clear();  // finalize every statement before closing
   if (db_) sqlite3_close_v2(db_);
 }
 
-Stmt Db::prepare(std::string_view sql) {
+sql::Stmt Db::prepare(std::string_view sql) {
   auto it = cache_.find(std::string(sql));
-  if (it != cache_.end()) return Stmt(it->second);
+  if (it != cache_.end()) return sql::Stmt(it->second.get());
   sqlite3_stmt* stmt = nullptr;
   const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                     SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) fail(db_, rc, "prepare");
-  cache_.emplace(std::string(sql), stmt);
-  return Stmt(stmt);
+  auto [pos, _] = cache_.emplace(std::string(sql), std::make_unique<Statement>(stmt));
+  return sql::Stmt(pos->second.get());
 }
 
 void Db::exec(std::string_view sql) {
@@ -90,27 +92,18 @@ void Db::exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : "";
     sqlite3_free(err);
-    throw Error(fmt::format("sqlite exec: {} ({})", msg, rc), rc);
+    throw sql::Error(fmt::format("sqlite exec: {} ({})", msg, rc), rc);
   }
 }
 
-Transaction::Transaction(Db& db) : db_(db) {
-  db_.prepare("BEGIN IMMEDIATE").run();
+void Db::begin() {
+  prepare("BEGIN IMMEDIATE").run();
 }
-
-Transaction::~Transaction() {
-  if (!done_) {
-    try {
-      db_.prepare("ROLLBACK").run();
-    } catch (...) {
-      // The connection rolls back by itself when a statement failed mid-transaction.
-    }
-  }
+void Db::commit() {
+  prepare("COMMIT").run();
 }
-
-void Transaction::commit() {
-  db_.prepare("COMMIT").run();
-  done_ = true;
+void Db::rollback() {
+  prepare("ROLLBACK").run();
 }
 
 }  // namespace coldtrack::store::sqlite

@@ -449,7 +449,7 @@ ALTER TABLE outbox ADD COLUMN relayed_at INTEGER;
 CREATE INDEX outbox_unrelayed ON outbox (id) WHERE relayed_at IS NULL;
 )sql";
 
-constexpr std::array<Migration, 13> kMigrations = {{
+constexpr std::array<sql::Migration, 13> kMigrations = {{
     {1, "init", kInit},
     {2, "seed_reference_data", kSeed},
     {3, "idempotency_keys", kIdempotency},
@@ -467,7 +467,7 @@ constexpr std::array<Migration, 13> kMigrations = {{
 
 }  // namespace
 
-std::span<const Migration> migrations() {
+std::span<const sql::Migration> migrations() {
   return kMigrations;
 }
 

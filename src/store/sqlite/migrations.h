@@ -5,14 +5,10 @@
 #include <span>
 #include <string_view>
 
+#include "store/sql/engine.h"
+
 namespace coldtrack::store::sqlite {
 
-struct Migration {
-  int version;
-  std::string_view name;
-  std::string_view sql;
-};
-
-std::span<const Migration> migrations();
+std::span<const sql::Migration> migrations();
 
 }  // namespace coldtrack::store::sqlite
