@@ -42,6 +42,8 @@
 #include "service/tracking_service.h"
 #include "service/tracking_worker.h"
 #include "sim/simulator.h"
+#include "store/mysql/mysql_store.h"
+#include "store/mysql/url.h"
 #include "store/sqlite/sqlite_store.h"
 #include "wechat/pay_notify.h"
 
@@ -116,6 +118,14 @@ std::string resolve_data_key(const Config& config, bool create_if_missing, bool*
 }
 
 std::unique_ptr<store::Store> open_store(const Config& config) {
+  if (config.store.backend == "mysql") {
+    store::mysql::MysqlOptions m;
+    m.url = store::mysql::parse_mysql_url(config.store.mysql.url);
+    m.pool_size = config.store.mysql.pool_size;
+    m.connect_timeout_ms = config.store.mysql.connect_timeout_ms;
+    m.rw_timeout_ms = config.store.mysql.rw_timeout_ms;
+    return std::make_unique<store::mysql::MysqlStore>(m);
+  }
   store::sqlite::SqliteOptions o;
   o.path = config.store.sqlite.path;
   o.synchronous_full = config.store.sqlite.synchronous == "full";

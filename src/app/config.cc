@@ -26,6 +26,7 @@
 #include "cache/redis_client.h"
 #include "eta/eta.h"
 #include "queue/amqp_url.h"
+#include "store/mysql/url.h"
 
 namespace coldtrack::app {
 namespace {
@@ -199,6 +200,16 @@ std::string check_redis_url(const std::string& v) {
   return "";
 }
 
+// The URL may carry a password: parse_mysql_url never quotes it in its message.
+std::string check_mysql_url(const std::string& v) {
+  try {
+    store::mysql::parse_mysql_url(v);
+    return "";
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+}
+
 std::string check_amqp_url(const std::string& v) {
   auto parsed = queue::parse_amqp_url(v);
   if (auto* e = std::get_if<std::string>(&parsed)) return *e;
@@ -234,7 +245,7 @@ const std::vector<Key>& table() {
     t.push_back(int_key("server.shutdown_grace_s", 0, 600,
                         [](Config& c, int v) { c.server.shutdown_grace_s = v; }));
     // store
-    t.push_back(enum_key("store.backend", {"sqlite"},
+    t.push_back(enum_key("store.backend", {"sqlite", "mysql"},
                          [](Config& c, std::string v) { c.store.backend = std::move(v); }));
     t.push_back(string_key("store.sqlite.path", "a non-empty file path", check_non_empty,
                            [](Config& c, std::string v) { c.store.sqlite.path = std::move(v); }));
@@ -243,6 +254,16 @@ const std::vector<Key>& table() {
                  [](Config& c, std::string v) { c.store.sqlite.synchronous = std::move(v); }));
     t.push_back(int_key("store.sqlite.busy_timeout_ms", 0, 600000,
                         [](Config& c, int v) { c.store.sqlite.busy_timeout_ms = v; }));
+    t.push_back(string_key(
+        "store.mysql.url", "a URL mysql://user:password@host[:port]/database[?socket=path]",
+        check_mysql_url, [](Config& c, std::string v) { c.store.mysql.url = std::move(v); },
+        /*secret=*/true));
+    t.push_back(int_key("store.mysql.pool_size", 1, 256,
+                        [](Config& c, int v) { c.store.mysql.pool_size = v; }));
+    t.push_back(int_key("store.mysql.connect_timeout_ms", 100, 60000,
+                        [](Config& c, int v) { c.store.mysql.connect_timeout_ms = v; }));
+    t.push_back(int_key("store.mysql.rw_timeout_ms", 1000, 600000,
+                        [](Config& c, int v) { c.store.mysql.rw_timeout_ms = v; }));
     // security
     t.push_back(string_key(
         "security.data_key", "an empty string or exactly 64 hex characters (a 32-byte key)",

@@ -33,12 +33,19 @@ struct Config {
     int shutdown_grace_s = 20;             // SIGTERM: max wait for in-flight requests, 0..600
   } server;
   struct Store {
-    std::string backend = "sqlite";  // only "sqlite" for now
+    std::string backend = "sqlite";  // sqlite (embedded) | mysql (MariaDB/MySQL server)
     struct Sqlite {
       std::string path = "./data/coldtrack.db";
       std::string synchronous = "full";  // "full" | "normal" (both survive kill -9 in WAL)
       int busy_timeout_ms = 5000;        // 0..600000
     } sqlite;
+    struct Mysql {
+      // mysql://user:password@host[:port]/database[?socket=/path]; a secret (may hold the password)
+      std::string url = "mysql://coldtrack@127.0.0.1:3306/coldtrack";
+      int pool_size = 8;              // connections, 1..256
+      int connect_timeout_ms = 3000;  // 100..60000
+      int rw_timeout_ms = 30000;      // one network read or write, 1000..600000
+    } mysql;
   } store;
   struct Security {
     std::string data_key;          // 64 hex chars = 32-byte AES-256 key; required for serve

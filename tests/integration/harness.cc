@@ -26,6 +26,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "../mariadb_server.h"
+#include "../redis_server.h"
 #include "domain/time.h"
 #include "security/crypto.h"
 
@@ -171,21 +173,65 @@ std::string Response::error_code() const {
 
 // ---- ServerProcess ----------------------------------------------------------------------------
 
+namespace {
+
+// COLDTRACK_IT_BACKENDS names the backend set the suite runs on: empty = the embedded defaults
+// (SQLite, in-process caches); "mysql,redis" = a private MariaDB and redis-server started once
+// for the whole run (tests/mariadb_server.h, tests/redis_server.h), each server process on its
+// own database and key prefix.
+bool backend_set_has(std::string_view name) {
+  const char* v = std::getenv("COLDTRACK_IT_BACKENDS");
+  return v && std::string_view(v).find(name) != std::string_view::npos;
+}
+
+test_support::RedisServer& shared_redis() {
+  static test_support::RedisServer server;
+  return server;
+}
+
+}  // namespace
+
 ServerProcess::ServerProcess(std::map<std::string, std::string> extra_env) : dir_(make_temp_dir()) {
   env_ = {
-      {"COLDTRACK_STORE_SQLITE_PATH", dir_ + "/coldtrack.db"},
       {"COLDTRACK_SECURITY_DATA_KEY", security::random_hex(32)},
       {"COLDTRACK_SERVER_PORT", "0"},
       {"COLDTRACK_SERVER_HOST", "127.0.0.1"},
       {"COLDTRACK_LOG_LEVEL", "info"},
   };
+  if (backend_set_has("mysql")) {
+    auto& server = test_support::MariadbServer::shared();
+    mysql_database_ = test_support::MariadbServer::fresh_database("it");
+    env_["COLDTRACK_STORE_BACKEND"] = "mysql";
+    env_["COLDTRACK_STORE_MYSQL_URL"] = server.url(mysql_database_);
+  } else {
+    env_["COLDTRACK_STORE_SQLITE_PATH"] = dir_ + "/coldtrack.db";
+  }
+  if (backend_set_has("redis")) {
+    env_["COLDTRACK_CACHE_BACKEND"] = "redis";
+    env_["COLDTRACK_CACHE_REDIS_URL"] = shared_redis().url();
+    env_["COLDTRACK_CACHE_REDIS_KEY_PREFIX"] = "it:" + fs::path(dir_).filename().string() + ":";
+  }
   for (auto& [k, v] : extra_env) env_[k] = v;
+}
+
+std::map<std::string, std::string> ServerProcess::shared_state_env() const {
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : env_)
+    if (k.starts_with("COLDTRACK_STORE_") || k.starts_with("COLDTRACK_CACHE_")) out[k] = v;
+  return out;
 }
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) kill9();
   std::error_code ec;
   if (!std::getenv("COLDTRACK_IT_KEEP_DIRS")) fs::remove_all(dir_, ec);
+  if (!mysql_database_.empty() && !std::getenv("COLDTRACK_IT_KEEP_DIRS")) {
+    try {
+      test_support::MariadbServer::shared().drop_database(mysql_database_);
+    } catch (const std::exception&) {
+      // A database left behind on a test server is harmless.
+    }
+  }
 }
 
 void ServerProcess::start(std::chrono::milliseconds ready_timeout) {

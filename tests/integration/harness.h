@@ -71,6 +71,9 @@ class ServerProcess {
   unsigned short port() const { return port_; }
   const std::string& dir() const { return dir_; }
   const std::map<std::string, std::string>& env() const { return env_; }
+  // The settings that point another process at this one's database and shared caches (a
+  // second replica): the store and cache entries of env().
+  std::map<std::string, std::string> shared_state_env() const;
   std::string stdout_text() const;
   std::string stderr_text() const;
 
@@ -101,6 +104,7 @@ class ServerProcess {
 
  private:
   std::string dir_;
+  std::string mysql_database_;  // set when the suite runs on MariaDB
   std::map<std::string, std::string> env_;
   pid_t pid_ = -1;
   unsigned short port_ = 0;

@@ -65,10 +65,12 @@ TEST_F(RedisIt, ReplayRefusedAfterServerRestart) {
 TEST_F(RedisIt, ReplayToAnotherReplicaIsRefused) {
   for (const bool shared : {true, false}) {
     SCOPED_TRACE(shared ? "redis" : "memory");
-    ServerProcess a(shared ? redis_env() : std::map<std::string, std::string>{});
+    const std::map<std::string, std::string> memory{{"COLDTRACK_CACHE_BACKEND", "memory"}};
+    ServerProcess a(shared ? redis_env() : memory);
     a.start();
-    auto env = shared ? redis_env() : std::map<std::string, std::string>{};
-    env["COLDTRACK_STORE_SQLITE_PATH"] = a.env().at("COLDTRACK_STORE_SQLITE_PATH");
+    auto env = shared ? redis_env() : memory;
+    for (const auto& [k, v] : a.shared_state_env())
+      if (k.starts_with("COLDTRACK_STORE_")) env[k] = v;
     env["COLDTRACK_SECURITY_DATA_KEY"] = a.env().at("COLDTRACK_SECURITY_DATA_KEY");
     ServerProcess b(env);
     b.start();

@@ -48,7 +48,7 @@ class Replicas : public ::testing::Test {
         {"COLDTRACK_NOTIFY_QUIET_END_HOUR", "0"}};
     a_ = std::make_unique<ServerProcess>(env);
     a_->start();
-    env["COLDTRACK_STORE_SQLITE_PATH"] = a_->env().at("COLDTRACK_STORE_SQLITE_PATH");
+    for (const auto& [k, v] : a_->shared_state_env()) env[k] = v;
     env["COLDTRACK_SECURITY_DATA_KEY"] = a_->env().at("COLDTRACK_SECURITY_DATA_KEY");
     b_ = std::make_unique<ServerProcess>(env);
     b_->start();

@@ -25,17 +25,20 @@ std::vector<std::string> split_kinds(const std::string& csv) {
   return out;
 }
 
-// CROSS JOIN fixes the join order (SQLite never reorders it): a sweep pages through shipments
+// CROSS JOIN (SQLite) and STRAIGHT_JOIN (MariaDB) fix the join order: a sweep pages through shipments
 // by id in one pass. Left to the planner, it drives from orders_by_status and sorts every page,
 // which is quadratic over a million active shipments.
-constexpr std::string_view kWatchSelect =
+std::string watch_select(Dialect d) {
+  return std::string(
     "SELECT s.id, o.order_no, o.status, s.carrier, s.origin_city, o.city, s.service, "
     "s.temp_class, s.created_at, t.status, t.reason, t.status_at, t.last_event_at, t.heard_at, "
     "t.updated_at, "
     "(SELECT group_concat(a.kind || ':' || a.severity || ':' || a.reason) FROM anomalies a "
     "WHERE a.subject = 'shipment:' || s.id AND a.state != 'resolved') "
-    "FROM shipments s CROSS JOIN orders o ON o.id = s.order_id "
-    "LEFT JOIN shipment_tracking t ON t.shipment_id = s.id ";
+    "FROM shipments s ") +
+         (d == Dialect::sqlite ? "CROSS JOIN" : "STRAIGHT_JOIN") +
+         " orders o ON o.id = s.order_id LEFT JOIN shipment_tracking t ON t.shipment_id = s.id ";
+}
 
 ShipmentWatch read_watch(const Stmt& s) {
   ShipmentWatch w;
@@ -135,14 +138,14 @@ constexpr std::string_view kActiveWhere =
 
 std::vector<std::string> SqlStore::explain_active_shipments() {
   return read([&](Conn& db) {
-    return explain(db, std::string(kWatchSelect) + std::string(kActiveWhere),
+    return explain(db, watch_select(db.dialect()) + std::string(kActiveWhere),
                    [](Stmt& s) { s.bind(1, 0).bind(2, 1000); });
   });
 }
 
 std::vector<ShipmentWatch> SqlStore::active_shipments(std::int64_t after_id, int limit) {
   return read([&](Conn& db) -> std::vector<ShipmentWatch> {
-    auto s = db.prepare(std::string(kWatchSelect) + std::string(kActiveWhere));
+    auto s = db.prepare(watch_select(db.dialect()) + std::string(kActiveWhere));
     s.bind(1, after_id).bind(2, limit);
     std::vector<ShipmentWatch> out;
     while (s.step()) out.push_back(read_watch(s));
@@ -154,7 +157,7 @@ std::vector<ShipmentWatch> SqlStore::watch_shipments(const std::vector<std::int6
   return read([&](Conn& db) -> std::vector<ShipmentWatch> {
     std::vector<ShipmentWatch> out;
     if (ids.empty()) return out;
-    auto s = db.prepare(std::string(kWatchSelect) + "WHERE s.id = ?");
+    auto s = db.prepare(watch_select(db.dialect()) + "WHERE s.id = ?");
     for (auto id : ids) {
       s.bind(1, id);
       if (s.step()) out.push_back(read_watch(s));

@@ -49,6 +49,12 @@ namespace {
 
 using domain::OrderStatus;
 
+EpochMs wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 constexpr std::string_view kOrderCols =
     "o.id, o.order_no, o.status, o.name_sealed, o.phone_sealed, o.phone_index, o.phone_last4, "
     "o.openid, o.province, o.city, o.district, o.detail_sealed, o.items_json, o.amount_fen, "
@@ -284,7 +290,10 @@ ListSql build_list_sql(const OrderFilter& f, const Tables& t, int fetch) {
   if (f.from) add(k1 + " >= ?", *f.from);
   if (f.to) add(k1 + " < ?", *f.to);
   if (f.after) {
-    q.text += fmt::format(" AND ({}, {}) < (?, ?)", k1, k2);
+    // The plain `k1 <= ?` lets MariaDB start an index range at the cursor (it does not for the
+    // row comparison alone); SQLite needs neither but is not slowed by it.
+    q.text += fmt::format(" AND {} <= ? AND ({}, {}) < (?, ?)", k1, k1, k2);
+    q.args.emplace_back(f.after->created_at);
     q.args.emplace_back(f.after->created_at);
     q.args.emplace_back(f.after->id);
   }
@@ -621,7 +630,10 @@ std::vector<OrderRecord> SqlStore::get_orders(const std::vector<std::string>& or
 int SqlStore::archive_batch(EpochMs finished_before, int batch) {
   return write([&](Conn& db) -> int {
     Transaction tx(db);
-    db.exec("CREATE TEMP TABLE IF NOT EXISTS archive_ids (id INTEGER PRIMARY KEY)");
+    db.exec(db.dialect() == Dialect::sqlite
+                ? "CREATE TEMP TABLE IF NOT EXISTS archive_ids (id INTEGER PRIMARY KEY)"
+                : "CREATE TEMPORARY TABLE IF NOT EXISTS archive_ids (id BIGINT NOT NULL PRIMARY "
+                  "KEY)");
     db.prepare("DELETE FROM archive_ids").run();
     db.prepare(
           "INSERT INTO archive_ids (id) SELECT id FROM orders WHERE finished_at IS NOT NULL AND "
@@ -632,10 +644,9 @@ int SqlStore::archive_batch(EpochMs finished_before, int batch) {
     const int n = db.changes();
     if (n == 0) return 0;
     db.prepare(
-          "INSERT INTO orders_archive SELECT o.*, CAST((julianday('now') - 2440587.5) * 86400000 "
-          "AS "
-          "INTEGER) "
-          "FROM orders o WHERE o.id IN (SELECT id FROM archive_ids)")
+          "INSERT INTO orders_archive SELECT o.*, ? FROM orders o WHERE o.id IN (SELECT id FROM "
+          "archive_ids)")
+        .bind(1, wall_ms())
         .run();
     db.prepare(
           "INSERT INTO order_events_archive SELECT * FROM order_events WHERE order_id IN (SELECT "
@@ -747,7 +758,7 @@ void SqlStore::insert_api_key(const ApiKeyRecord& k, const AuditRecord& audit) {
   return write([&](Conn& db) -> void {
     Transaction tx(db);
     db.prepare(
-          "INSERT INTO api_keys (key, secret_sealed, role, name, created_at, revoked) VALUES (?, "
+          "INSERT INTO api_keys (\"key\", secret_sealed, role, name, created_at, revoked) VALUES (?, "
           "?, ?, ?, ?, ?)")
         .bind(1, k.key)
         .bind_blob(2, k.secret_sealed)
@@ -764,7 +775,8 @@ void SqlStore::insert_api_key(const ApiKeyRecord& k, const AuditRecord& audit) {
 std::optional<ApiKeyRecord> SqlStore::find_api_key(std::string_view key) {
   return read([&](Conn& db) -> std::optional<ApiKeyRecord> {
     auto s = db.prepare(
-        "SELECT key, secret_sealed, role, name, created_at, revoked FROM api_keys WHERE key = ?");
+        "SELECT \"key\", secret_sealed, role, name, created_at, revoked FROM api_keys WHERE "
+        "\"key\" = ?");
     s.bind(1, key);
     if (!s.step()) return std::nullopt;
     return ApiKeyRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.i64(5) != 0};
@@ -774,7 +786,7 @@ std::optional<ApiKeyRecord> SqlStore::find_api_key(std::string_view key) {
 bool SqlStore::revoke_api_key(std::string_view key, const AuditRecord& audit) {
   return write([&](Conn& db) -> bool {
     Transaction tx(db);
-    db.prepare("UPDATE api_keys SET revoked = 1 WHERE key = ?").bind(1, key).run();
+    db.prepare("UPDATE api_keys SET revoked = 1 WHERE \"key\" = ?").bind(1, key).run();
     if (db.changes() == 0) return false;
     insert_audit(db, audit);
     tx.commit();
@@ -785,7 +797,7 @@ bool SqlStore::revoke_api_key(std::string_view key, const AuditRecord& audit) {
 std::vector<ApiKeyRecord> SqlStore::list_api_keys() {
   return read([&](Conn& db) -> std::vector<ApiKeyRecord> {
     auto s = db.prepare(
-        "SELECT key, '', role, name, created_at, revoked FROM api_keys ORDER BY created_at");
+        "SELECT \"key\", '', role, name, created_at, revoked FROM api_keys ORDER BY created_at");
     std::vector<ApiKeyRecord> out;
     while (s.step()) out.push_back({s.text(0), "", s.text(2), s.text(3), s.i64(4), s.i64(5) != 0});
     return out;
@@ -1265,12 +1277,6 @@ std::vector<std::string> SqlStore::explain_list(const OrderFilter& f) {
 
 namespace coldtrack::store::sql {
 namespace {
-
-EpochMs wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 int applied_version(Conn& db) {
   auto s = db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
