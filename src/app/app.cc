@@ -453,7 +453,9 @@ int serve(const Config& config_in, const ServeOptions& options) {
   if (key_created)
     spdlog::warn("demo: generated a new data key at {} (set security.data_key in production)",
                  key_file_path(config).string());
-  auto store = open_store(config);
+  Caches caches(config);  // cache.backend: in-process, or Redis with an in-process fallback
+  // With Redis, hot order and tracking views are cached there (`caches` outlives the store).
+  auto store = caches.with_views(open_store(config));
   service::PiiCodec pii(data_key);
   service::OrderService orders(*store, pii, now_ms);
   service::TrackingService tracking(*store, now_ms);
@@ -489,12 +491,12 @@ int serve(const Config& config_in, const ServeOptions& options) {
   if (simulator) live_orders = create_live_demo_orders(orders, *store, now_ms());
 
   boost::asio::thread_pool pool(static_cast<std::size_t>(config.server.worker_threads));
-  Caches caches(config);  // cache.backend: in-process, or Redis with an in-process fallback
   cache::NonceStore& nonces = caches.nonces();
   cache::RateLimiter& track_limiter = caches.track_limiter();
   http::Authenticator auth(*store, pii, nonces, config.security.signature_window_s);
   http::Metrics metrics;
   const bool separate_metrics = !config.server.metrics_listen.empty();
+  caches.count_views(metrics.registry());
   http::Api api{orders,
                 tracking,
                 *store,

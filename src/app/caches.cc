@@ -2,9 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
+#include "cache/cached_store.h"
 #include "cache/failover.h"
 #include "cache/redis_cache.h"
 #include "cache/redis_client.h"
+#include "cache/view_cache.h"
 
 namespace coldtrack::app {
 
@@ -35,6 +40,26 @@ struct Caches::Redis {
   cache::FailoverRateLimiter failover_limiter;
 };
 
+// The view cache has its own client: its callers are the worker pool and the background jobs
+// (every store write invalidates), not the I/O threads, and they must not queue behind each other
+// for a connection (a connection not free within the timeout counts as an outage).
+struct Caches::Views {
+  explicit Views(const Config& config)
+      : client(options(config)),
+        cache(client, config.cache.redis.key_prefix + "view:",
+              std::chrono::seconds(config.cache.views.ttl_s)) {}
+
+  static cache::RedisClient::Options options(const Config& config) {
+    auto o = Redis::options(config);
+    // The worker pool, plus the background jobs and the view cache's own debt collector.
+    o.pool_size = static_cast<std::size_t>(config.server.worker_threads) + 8;
+    return o;
+  }
+
+  cache::RedisClient client;
+  cache::RedisViewCache cache;
+};
+
 Caches::Caches(const Config& config)
     : memory_track_limiter_(config.track.rate_limit_per_minute),
       nonces_(&memory_nonces_),
@@ -43,6 +68,7 @@ Caches::Caches(const Config& config)
   redis_ = std::make_unique<Redis>(config, memory_nonces_, memory_track_limiter_);
   nonces_ = &redis_->failover_nonces;
   track_limiter_ = &redis_->failover_limiter;
+  if (config.cache.views.enabled) views_ = std::make_unique<Views>(config);
   auto ping = redis_->client.command({"PING"});
   if (auto* e = std::get_if<cache::RedisError>(&ping)) {
     spdlog::warn("cache: {}; nonces and rate limits stay in-process until Redis answers",
@@ -54,5 +80,39 @@ Caches::Caches(const Config& config)
 }
 
 Caches::~Caches() = default;
+
+std::unique_ptr<store::Store> Caches::with_views(std::unique_ptr<store::Store> store) {
+  if (!views_) return store;
+  auto cached = std::make_unique<cache::CachedStore>(std::move(store), views_->cache);
+  cached_store_ = cached.get();
+  spdlog::info("cache: hot order and tracking views in Redis, invalidated on every write");
+  return cached;
+}
+
+void Caches::count_views(prometheus::Registry& registry) {
+  if (!cached_store_) return;
+  auto& family = prometheus::BuildCounter()
+                     .Name("coldtrack_view_cache_total")
+                     .Help(
+                         "Order and tracking view reads by result: hit, miss (read the store "
+                         "and cached), bypass (Redis unavailable: read the store)")
+                     .Register(registry);
+  auto* hit = &family.Add({{"result", "hit"}});
+  auto* miss = &family.Add({{"result", "miss"}});
+  auto* bypass = &family.Add({{"result", "bypass"}});
+  cached_store_->set_observer([hit, miss, bypass](cache::ViewResult r) {
+    switch (r) {
+      case cache::ViewResult::kHit:
+        hit->Increment();
+        break;
+      case cache::ViewResult::kMiss:
+        miss->Increment();
+        break;
+      case cache::ViewResult::kBypass:
+        bypass->Increment();
+        break;
+    }
+  });
+}
 
 }  // namespace coldtrack::app

@@ -1,5 +1,6 @@
-// Builds the caches shared between replicas (replay nonces, the public tracking rate limit)
-// from `cache.*`: in-process for `memory`, Redis behind failover decorators for `redis`.
+// Builds the caches shared between replicas (replay nonces, the public tracking rate limit, hot
+// order and tracking views) from `cache.*`: in-process for `memory` (no view cache), Redis behind
+// failover decorators for `redis`.
 #pragma once
 
 #include <memory>
@@ -7,6 +8,15 @@
 #include "app/config.h"
 #include "cache/nonce_cache.h"
 #include "cache/rate_limiter.h"
+#include "store/store.h"
+
+namespace prometheus {
+class Registry;
+}
+
+namespace coldtrack::cache {
+class CachedStore;
+}
 
 namespace coldtrack::app {
 
@@ -21,6 +31,14 @@ class Caches {
   cache::NonceStore& nonces() { return *nonces_; }
   cache::RateLimiter& track_limiter() { return *track_limiter_; }
 
+  // With `cache.backend: redis` and `cache.views.enabled`: `store` wrapped in the hot-view cache
+  // (cache::CachedStore), which uses this object's Redis client, so this object must outlive
+  // it. Otherwise `store` itself.
+  std::unique_ptr<store::Store> with_views(std::unique_ptr<store::Store> store);
+  // Counts view lookups as coldtrack_view_cache_total{result="hit|miss|bypass"} (when views are
+  // cached). Call before serving.
+  void count_views(prometheus::Registry& registry);
+
  private:
   struct Redis;  // the client, the Redis stores and their decorators
   cache::MemoryNonceStore memory_nonces_;
@@ -28,6 +46,9 @@ class Caches {
   std::unique_ptr<Redis> redis_;
   cache::NonceStore* nonces_;
   cache::RateLimiter* track_limiter_;
+  struct Views;  // the view cache's own client and adapter
+  std::unique_ptr<Views> views_;
+  cache::CachedStore* cached_store_ = nullptr;
 };
 
 }  // namespace coldtrack::app

@@ -505,6 +505,10 @@ const std::vector<Key>& table() {
                    [](Config& c, std::string v) { c.cache.redis.key_prefix = std::move(v); }));
     t.push_back(int_key("cache.redis.timeout_ms", 10, 60000,
                         [](Config& c, int v) { c.cache.redis.timeout_ms = v; }));
+    t.push_back(
+        bool_key("cache.views.enabled", [](Config& c, bool v) { c.cache.views.enabled = v; }));
+    t.push_back(
+        int_key("cache.views.ttl_s", 1, 86400, [](Config& c, int v) { c.cache.views.ttl_s = v; }));
     // queue
     t.push_back(enum_key("queue.backend", {"memory", "rabbitmq"},
                          [](Config& c, std::string v) { c.queue.backend = std::move(v); }));

@@ -190,6 +190,11 @@ struct Config {
       std::string key_prefix = "coldtrack:";
       int timeout_ms = 250;  // connect and per command, 10..60000
     } redis;
+    // Hot order and tracking views in Redis (backend redis only; docs/BACKENDS.md).
+    struct Views {
+      bool enabled = true;
+      int ttl_s = 300;  // 1..86400
+    } views;
   } cache;
   // The outbox relay to a message broker for other services (docs/BACKENDS.md).
   struct Queue {

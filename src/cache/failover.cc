@@ -23,8 +23,8 @@ void OutageGate::succeeded() {
 void OutageGate::failed(const std::string& error) {
   std::lock_guard lock(mu_);
   if (!down_) {
-    spdlog::warn("{}: Redis unavailable ({}); using the in-process fallback, retrying every {} ms",
-                 what_, error, retry_.count());
+    spdlog::warn("{}: Redis unavailable ({}); using {}, retrying every {} ms", what_, error,
+                 fallback_, retry_.count());
   } else {
     spdlog::debug("{}: Redis still unavailable ({})", what_, error);
   }

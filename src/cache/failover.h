@@ -44,8 +44,10 @@ class RemoteRateLimiter {
 // of one per request. Logs one warning when an outage starts and one line when it ends.
 class OutageGate {
  public:
-  OutageGate(std::string what, std::chrono::milliseconds retry)
-      : what_(std::move(what)), retry_(retry) {}
+  // `fallback` names what serves meanwhile, for the warning.
+  OutageGate(std::string what, std::chrono::milliseconds retry,
+             std::string fallback = "the in-process fallback")
+      : what_(std::move(what)), fallback_(std::move(fallback)), retry_(retry) {}
   bool should_try();
   void succeeded();
   void failed(const std::string& error);
@@ -54,6 +56,7 @@ class OutageGate {
  private:
   using Clock = std::chrono::steady_clock;
   const std::string what_;
+  const std::string fallback_;
   const std::chrono::milliseconds retry_;
   mutable std::mutex mu_;
   bool down_ = false;

@@ -27,6 +27,7 @@
 #include <thread>
 
 #include "../mariadb_server.h"
+#include "../rabbitmq_server.h"
 #include "../redis_server.h"
 #include "domain/time.h"
 #include "security/crypto.h"
@@ -176,9 +177,9 @@ std::string Response::error_code() const {
 namespace {
 
 // COLDTRACK_IT_BACKENDS names the backend set the suite runs on: empty = the embedded defaults
-// (SQLite, in-process caches); "mysql,redis" = a private MariaDB and redis-server started once
-// for the whole run (tests/mariadb_server.h, tests/redis_server.h), each server process on its
-// own database and key prefix.
+// (SQLite, in-process caches); "mysql,redis,rabbitmq" = a private MariaDB, redis-server and
+// RabbitMQ broker started once for the whole run (tests/*_server.h), each server process on its
+// own database, key prefix and exchange.
 bool backend_set_has(std::string_view name) {
   const char* v = std::getenv("COLDTRACK_IT_BACKENDS");
   return v && std::string_view(v).find(name) != std::string_view::npos;
@@ -186,6 +187,11 @@ bool backend_set_has(std::string_view name) {
 
 test_support::RedisServer& shared_redis() {
   static test_support::RedisServer server;
+  return server;
+}
+
+test_support::RabbitMqServer& shared_rabbitmq() {
+  static test_support::RabbitMqServer server;
   return server;
 }
 
@@ -211,13 +217,22 @@ ServerProcess::ServerProcess(std::map<std::string, std::string> extra_env) : dir
     env_["COLDTRACK_CACHE_REDIS_URL"] = shared_redis().url();
     env_["COLDTRACK_CACHE_REDIS_KEY_PREFIX"] = "it:" + fs::path(dir_).filename().string() + ":";
   }
+  if (backend_set_has("rabbitmq")) {
+    // One exchange per server process (and its replicas): queues bound to it see only its
+    // messages.
+    env_["COLDTRACK_QUEUE_BACKEND"] = "rabbitmq";
+    env_["COLDTRACK_QUEUE_RABBITMQ_URL"] = shared_rabbitmq().url();
+    env_["COLDTRACK_QUEUE_RABBITMQ_EXCHANGE"] = "it." + fs::path(dir_).filename().string();
+  }
   for (auto& [k, v] : extra_env) env_[k] = v;
 }
 
 std::map<std::string, std::string> ServerProcess::shared_state_env() const {
   std::map<std::string, std::string> out;
   for (const auto& [k, v] : env_)
-    if (k.starts_with("COLDTRACK_STORE_") || k.starts_with("COLDTRACK_CACHE_")) out[k] = v;
+    if (k.starts_with("COLDTRACK_STORE_") || k.starts_with("COLDTRACK_CACHE_") ||
+        k.starts_with("COLDTRACK_QUEUE_"))
+      out[k] = v;
   return out;
 }
 

@@ -72,7 +72,7 @@ class ServerProcess {
   const std::string& dir() const { return dir_; }
   const std::map<std::string, std::string>& env() const { return env_; }
   // The settings that point another process at this one's database and shared caches (a
-  // second replica): the store and cache entries of env().
+  // second replica): the store, cache and queue entries of env().
   std::map<std::string, std::string> shared_state_env() const;
   std::string stdout_text() const;
   std::string stderr_text() const;

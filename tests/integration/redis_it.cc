@@ -21,6 +21,7 @@ class RedisIt : public ::testing::Test {
   std::map<std::string, std::string> redis_env() const {
     return {{"COLDTRACK_CACHE_BACKEND", "redis"},
             {"COLDTRACK_CACHE_REDIS_URL", redis_->url()},
+            {"COLDTRACK_CACHE_REDIS_KEY_PREFIX", "coldtrack:"},
             {"COLDTRACK_TRACK_RATE_LIMIT_PER_MINUTE", "3"}};
   }
 
@@ -86,7 +87,7 @@ TEST_F(RedisIt, ReplayToAnotherReplicaIsRefused) {
 
 // The control for the test above: in-process nonces are lost with the process.
 TEST_F(RedisIt, MemoryBackendForgetsNoncesOnRestart) {
-  ServerProcess s;
+  ServerProcess s({{"COLDTRACK_CACHE_BACKEND", "memory"}});
   s.start();
   const auto h = sign_now(s.viewer());
   EXPECT_EQ(send(s, h).status, 200);

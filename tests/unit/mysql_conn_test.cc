@@ -153,7 +153,7 @@ TEST_F(MysqlConnTest, RoundTripsNumbersNullAndText) {
 TEST_F(MysqlConnTest, ConvertsBetweenColumnTypes) {
   auto s = conn_->prepare(
       "SELECT '42', 12345678901234567890.125, TIMESTAMP '2026-11-25 13:05:00', 7, 2.5, "
-      "CAST(18446744073709551615 AS UNSIGNED), ?");
+      "CAST(18446744073709551615 AS UNSIGNED), ?, '12.7', '-1e30'");
   s.bind(1, std::string_view("x\0y", 3));
   ASSERT_TRUE(s.step());
   EXPECT_EQ(s.i64(0), 42);
@@ -165,6 +165,8 @@ TEST_F(MysqlConnTest, ConvertsBetweenColumnTypes) {
   EXPECT_EQ(s.i64(4), 2);
   EXPECT_EQ(s.text(5), "18446744073709551615");
   EXPECT_EQ(s.text(6), std::string("x\0y", 3));
+  EXPECT_EQ(s.i64(7), 12);  // as SQLite's CAST: truncated, saturated
+  EXPECT_EQ(s.i64(8), std::numeric_limits<std::int64_t>::min());
 }
 
 TEST_F(MysqlConnTest, LongValuesComeBackExactly) {
@@ -335,7 +337,7 @@ TEST_F(MysqlConnTest, SessionSpeaksTheSqliteDialect) {
   EXPECT_EQ(s.text(2), "+00:00");
   EXPECT_EQ(s.text(3), "SERIALIZABLE");
   EXPECT_EQ(s.i64(4), 1);
-  EXPECT_EQ(s.text(5), "utf8mb4_bin");
+  EXPECT_EQ(s.text(5), "utf8mb4_nopad_bin");
   // Strict mode: too long is an error, not a truncation.
   try {
     db.prepare("INSERT INTO \"quoted\" VALUES (?)").bind(1, "too long").run();
@@ -355,7 +357,7 @@ TEST_F(MysqlConnTest, MissingDatabaseIsCreated) {
         "WHERE SCHEMA_NAME = DATABASE()");
     ASSERT_TRUE(s.step());
     EXPECT_EQ(s.text(0), name);
-    EXPECT_EQ(s.text(1), "utf8mb4_bin");
+    EXPECT_EQ(s.text(1), "utf8mb4_nopad_bin");
   }
   server.drop_database(name);
 }
@@ -382,6 +384,40 @@ TEST_F(MysqlConnTest, ConnectErrorsAreClearAndNeverShowThePassword) {
     EXPECT_CONTAINS(e.what(), "cannot connect to MariaDB at mysql://");
     EXPECT_NOT_CONTAINS(e.what(), "Wr0ng-Secret-Pw");
   }
+}
+
+std::int64_t connection_id(sql::Conn& db) {
+  auto s = db.prepare("SELECT CONNECTION_ID()");
+  EXPECT_TRUE(s.step());
+  return s.i64(0);
+}
+
+TEST_F(MysqlConnTest, LostConnectionIsRetryableExceptDuringCommit) {
+  conn_->exec("CREATE TABLE lost (id INT PRIMARY KEY)");
+  MysqlConn in_tx(options()), idle(options());
+  in_tx.begin();
+  in_tx.prepare("INSERT INTO lost VALUES (1)").run();
+  conn_->exec("KILL CONNECTION " + std::to_string(connection_id(in_tx)));
+  conn_->exec("KILL CONNECTION " + std::to_string(connection_id(idle)));
+  try {
+    in_tx.commit();
+    FAIL() << "committed on a killed connection";
+  } catch (const sql::Error& e) {
+    EXPECT_TRUE(is_connection_error(e.code)) << e.code;
+    EXPECT_FALSE(e.retryable);  // the COMMIT may or may not have been applied
+    EXPECT_CONTAINS(e.what(), "outcome of the transaction is unknown");
+  }
+  EXPECT_TRUE(in_tx.broken());
+  try {
+    idle.begin();
+    FAIL() << "began on a killed connection";
+  } catch (const sql::Error& e) {
+    EXPECT_TRUE(e.retryable);
+    EXPECT_CONTAINS(e.what(), "lost");
+  }
+  EXPECT_TRUE(idle.broken());
+  EXPECT_THROW(idle.prepare("SELECT 1"), sql::Error);  // never used again
+  EXPECT_EQ(count("lost"), 0);
 }
 
 // Each worker locks one row, waits for the other, then wants the other's row.

@@ -89,14 +89,24 @@ std::string_view nth_statement(std::string_view sql, int n) {
   return {};
 }
 
-// Integer text as SQLite reads it: leading number, else 0.
+// Truncates toward zero and saturates, as SQLite's CAST(x AS INTEGER).
+std::int64_t double_to_i64(double d) {
+  constexpr double kLimit = 9223372036854775808.0;  // 2^63
+  if (std::isnan(d)) return 0;
+  if (d >= kLimit) return std::numeric_limits<std::int64_t>::max();
+  if (d < -kLimit) return std::numeric_limits<std::int64_t>::min();
+  return static_cast<std::int64_t>(d);
+}
+
+// Integer text as SQLite reads it: the leading number, else 0 ("12.7" is 12).
 std::int64_t text_to_i64(std::string_view s) {
   std::int64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec == std::errc() && (end == s.data() + s.size() || *end != '.')) return v;
+  const bool fraction = end != s.data() + s.size() && (*end == '.' || *end == 'e' || *end == 'E');
+  if (ec == std::errc() && !fraction) return v;
   double d = 0;
   std::from_chars(s.data(), s.data() + s.size(), d);
-  return std::isfinite(d) && std::fabs(d) < 9.2e18 ? static_cast<std::int64_t>(d) : v;
+  return double_to_i64(d);
 }
 
 double text_to_f64(std::string_view s) {
@@ -186,7 +196,7 @@ class MysqlStmt final : public sql::StmtImpl {
       case Kind::integer:
         return c.i;
       case Kind::real:
-        return std::isfinite(c.d) && std::fabs(c.d) < 9.2e18 ? static_cast<std::int64_t>(c.d) : 0;
+        return double_to_i64(c.d);
       case Kind::bytes:
         return text_to_i64(bytes(c));
     }
@@ -235,8 +245,10 @@ class MysqlStmt final : public sql::StmtImpl {
       p.type = MYSQL_TYPE_NULL;  // an unbound parameter is NULL
       if (p.bytes.capacity() > kKeepBytes) std::string().swap(p.bytes);
     }
-    for (auto& c : columns_)
+    for (auto& c : columns_) {
+      if (c.buf.capacity() > kKeepBytes) std::string().swap(c.buf);
       if (c.overflow.capacity() > kKeepBytes) std::string().swap(c.overflow);
+    }
   }
 
  private:
@@ -387,8 +399,8 @@ class MysqlStmt final : public sql::StmtImpl {
     return true;
   }
 
-  // max_length is not reported for every type (e.g. decimals and dates); a value that did not
-  // fit its buffer is fetched again whole.
+  // A safety net: max_length covers every value in practice (also decimals and dates), but a
+  // value that did not fit its buffer is fetched again whole rather than cut.
   void fetch_long_value(unsigned k) {
     Column& c = columns_[k];
     c.long_value = false;
@@ -457,7 +469,7 @@ bool create_database(MYSQL* h, const std::string& name, int& code, std::string& 
   std::string quoted;
   for (char c : name) quoted += c == '`' ? std::string("``") : std::string(1, c);
   const std::string ddl =
-      "CREATE DATABASE IF NOT EXISTS `" + quoted + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
+      "CREATE DATABASE IF NOT EXISTS `" + quoted + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin";
   if (mysql_real_query(h, ddl.data(), ddl.size()) == 0 && mysql_select_db(h, name.c_str()) == 0)
     return true;
   code = static_cast<int>(mysql_errno(h));
@@ -508,7 +520,7 @@ void MysqlConn::configure_session(const MysqlOptions& options) {
   // timeout gives up on the connection.
   const unsigned lock_wait = std::max(1u, whole_seconds(options.rw_timeout_ms) / 2);
   exec(
-      "SET NAMES utf8mb4 COLLATE utf8mb4_bin;"
+      "SET NAMES utf8mb4 COLLATE utf8mb4_nopad_bin;"
       "SET SESSION sql_mode='ANSI_QUOTES,PIPES_AS_CONCAT,STRICT_ALL_TABLES,"
       "NO_ENGINE_SUBSTITUTION,NO_BACKSLASH_ESCAPES,NO_AUTO_VALUE_ON_ZERO';"
       "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE;"
