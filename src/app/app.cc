@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "app/caches.h"
+#include "app/consumers.h"
 #include "app/demo.h"
 #include "app/leased.h"
 #include "app/notifications.h"
@@ -495,8 +496,8 @@ int serve(const Config& config_in, const ServeOptions& options) {
   cache::RateLimiter& track_limiter = caches.track_limiter();
   http::Authenticator auth(*store, pii, nonces, config.security.signature_window_s);
   http::Metrics metrics;
-  const bool separate_metrics = !config.server.metrics_listen.empty();
   caches.count_views(metrics.registry());
+  const bool separate_metrics = !config.server.metrics_listen.empty();
   http::Api api{orders,
                 tracking,
                 *store,
@@ -653,7 +654,14 @@ int serve(const Config& config_in, const ServeOptions& options) {
   std::unique_ptr<LeasedPeriodic> relayer;  // leased: one replica relays, in id order
   if (config.queue.backend == "rabbitmq") {
     relay_publisher = std::make_unique<queue::RabbitMqPublisher>(queue::RabbitMqOptions{
-        .url = config.queue.rabbitmq.url, .exchange = config.queue.rabbitmq.exchange});
+        .url = config.queue.rabbitmq.url,
+        .exchange = config.queue.rabbitmq.exchange,
+        .dead_letter_exchange = dead_letter_exchange(config),
+        .dead_letter_queue = config.queue.rabbitmq.exchange + ".dead",
+        // Our consumers' queues exist before the first publish (app/consumers.h).
+        .consumer_queues =
+            consumer_queues(config, notifications != nullptr,
+                            config.tracking.enabled && (kdniao || kuaidi100 || cainiao))});
     relay = std::make_unique<service::OutboxRelay>(*store, *relay_publisher, now_ms);
     relayer = std::make_unique<LeasedPeriodic>(
         *store, "outbox relay", replica, std::chrono::milliseconds(config.queue.relay_interval_ms),
@@ -677,6 +685,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
     wo.policy.unsubscribed_ms = t.unsubscribed_s * 1000LL;
     wo.policy.no_info_ms = t.no_info_s * 1000LL;
     wo.policy.exception_retry_ms = t.exception_retry_s * 1000LL;
+    wo.outbox_grace_ms = outbox_grace_ms(config);  // broker consumers subscribe first
     tracking_worker = std::make_unique<service::TrackingWorker>(
         *store, tracking, pii, carrier_http, kdniao ? &*kdniao : nullptr,
         kuaidi100 ? &*kuaidi100 : nullptr, wo, now_ms,
@@ -687,6 +696,13 @@ int serve(const Config& config_in, const ServeOptions& options) {
         cainiao ? &*cainiao : nullptr);
     tracking_worker->start();
   }
+  // Our own consumers read from RabbitMQ and ack after the commit; the outbox workers above
+  // catch up on what they have not done within queue.consumer_grace_s.
+  std::unique_ptr<QueueConsumers> consumers;
+  if (queue_consumers_on(config))
+    consumers = std::make_unique<QueueConsumers>(
+        config, *store, notifications ? notifications->service.get() : nullptr,
+        tracking_worker.get(), &metrics.registry());
 
   const std::string shown_host = config.server.host == "0.0.0.0" ? "127.0.0.1" : config.server.host;
   const std::string url = fmt::format("http://{}:{}", shown_host, port);
@@ -730,6 +746,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
   if (metrics_server) metrics_server->stop();
   if (archiver) archiver->stop();
   if (sweeper) sweeper->stop();
+  if (consumers) consumers->stop();
   if (notifier) notifier->stop();
   if (relayer) relayer->stop();
   eta_refresh.stop();

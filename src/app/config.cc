@@ -520,6 +520,12 @@ const std::vector<Key>& table() {
                    [](Config& c, std::string v) { c.queue.rabbitmq.exchange = std::move(v); }));
     t.push_back(int_key("queue.relay_interval_ms", 50, 600000,
                         [](Config& c, int v) { c.queue.relay_interval_ms = v; }));
+    t.push_back(bool_key("queue.consumers.enabled",
+                         [](Config& c, bool v) { c.queue.consumers.enabled = v; }));
+    t.push_back(int_key("queue.consumers.prefetch", 1, 1000,
+                        [](Config& c, int v) { c.queue.consumers.prefetch = v; }));
+    t.push_back(int_key("queue.consumer_grace_s", 0, 86400,
+                        [](Config& c, int v) { c.queue.consumer_grace_s = v; }));
     // display
     t.push_back(string_key(
         "display.time_zone",

@@ -205,6 +205,15 @@ struct Config {
       std::string exchange = "coldtrack.events";
     } rabbitmq;
     int relay_interval_ms = 1000;  // 50..600000
+    // Our own consumers (backend rabbitmq only): notifications and shipment subscriptions are fed
+    // from broker queues, acked after the work is committed (docs/BACKENDS.md).
+    struct Consumers {
+      bool enabled = true;
+      int prefetch = 50;  // unacked deliveries per consumer, 1..1000
+    } consumers;
+    // With consumers, the outbox workers only catch up on rows older than this (the broker lost
+    // them, or they waited out an outage), 0..86400.
+    int consumer_grace_s = 120;
   } queue;
   struct Display {
     std::string time_zone = "Asia/Shanghai";  // "Asia/Shanghai", "UTC" or a fixed "+HH:MM"/"-HH:MM"

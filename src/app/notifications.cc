@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/app.h"
+#include "app/consumers.h"
 #include "notify/channels/sms_channel.h"
 #include "notify/channels/webhook_channel.h"
 #include "notify/channels/wechat_channel.h"
@@ -136,6 +137,7 @@ std::unique_ptr<NotificationStack> make_notifications(const Config& config, stor
   o.lease_ms = n.lease_s * 1000LL;
   o.max_attempts = n.max_attempts;
   o.backoff_base_ms = n.backoff_base_s * 1000LL;
+  o.outbox_grace_ms = outbox_grace_ms(config);  // broker consumers plan first (app/consumers.h)
   s->service = std::make_unique<service::NotificationService>(
       store, pii, &eta,
       service::NotificationChannels{s->wechat_sender.get(), s->sms_sender.get(),

@@ -2,12 +2,14 @@
 
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
+#include <spdlog/spdlog.h>
 #include <sys/time.h>
 
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "queue/amqp_support.h"
 #include "queue/amqp_url.h"
 
 namespace coldtrack::queue {
@@ -119,6 +121,26 @@ bool RabbitMqPublisher::connect() {
   amqp_queue_bind(c->state, kChannel, bytes(options_.dead_letter_queue),
                   bytes(options_.dead_letter_exchange), bytes("#"), amqp_empty_table);
   if (!check("queue.bind (dead letters)")) return false;
+  // Our consumers' queues, on a channel of their own: one the broker refuses (declared elsewhere
+  // with other arguments, no permission) must not stop the relay. Its messages are then not
+  // queued for that consumer, and the outbox catch-up path handles them after its grace.
+  constexpr amqp_channel_t kDeclareChannel = 2;
+  for (const auto& q : options_.consumer_queues) {
+    amqp_channel_open(c->state, kDeclareChannel);
+    if (!check("channel.open (consumer queues)")) return false;
+    const auto err = amqp::declare_consumer_queue(c->state, kDeclareChannel, options_.exchange,
+                                                  options_.dead_letter_exchange, q);
+    if (err.empty()) {
+      amqp_channel_close(c->state, kDeclareChannel, AMQP_REPLY_SUCCESS);
+      if (!check("channel.close (consumer queues)")) return false;
+      continue;
+    }
+    if (!amqp::recover_channel(c->state, kDeclareChannel)) return fail(err);
+    spdlog::warn(
+        "outbox relay: cannot declare the consumer queue {} ({}); its messages are left "
+        "to the outbox catch-up",
+        q.name, err);
+  }
   amqp_confirm_select(c->state, kChannel);
   if (!check("confirm.select")) return false;
   c->healthy = true;

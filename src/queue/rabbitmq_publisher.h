@@ -1,13 +1,16 @@
 // A blocking RabbitMQ publisher (librabbitmq) with publisher confirms. Declares a durable topic
 // exchange for the events and a dead-letter exchange with a durable queue, so consumer queues
-// can set x-dead-letter-exchange to it and rejected messages are kept. One connection, used by
-// one thread (the relay); reconnects on the next call after any failure.
+// can set x-dead-letter-exchange to it and rejected messages are kept; also declares our own
+// consumers' queues (consumer_queues below). One connection, used by one thread (the relay);
+// reconnects on the next call after any failure.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "queue/consumer.h"
 #include "queue/publisher.h"
 
 namespace coldtrack::queue {
@@ -19,6 +22,10 @@ struct RabbitMqOptions {
   std::string dead_letter_queue = "coldtrack.events.dead";
   // Bounds connecting, every broker round trip and the wait for a batch's confirms.
   std::chrono::milliseconds timeout{5000};
+  // Our own consumers' queues, declared (with their bindings and dead-letter queues) at every
+  // connect before anything is published, so messages published before a consumer first
+  // connects are queued for it rather than dropped as unroutable.
+  std::vector<ConsumerQueue> consumer_queues{};
 };
 
 class RabbitMqPublisher final : public Publisher {

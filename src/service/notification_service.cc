@@ -48,53 +48,73 @@ NotificationPass NotificationService::run_once() {
   return pass;
 }
 
+std::vector<std::string> NotificationService::outbox_topics() {
+  return {kTopics.begin(), kTopics.end()};
+}
+
 int NotificationService::plan_pending() {
   int planned = 0;
-  const auto ready_now = ready();
   for (const auto topic : kTopics) {
     const auto now = clock_();
-    for (const auto& m : store_.claim_outbox(topic, now, options_.batch, options_.lease_ms)) {
-      auto source = notify::event_from_outbox(m.topic, m.payload, m.key, now);
-      if (!source) {
-        store_.plan_notifications(m.id, {}, false, now);
-        continue;
-      }
-      notify::PlanInput in;
-      in.policy = &options_.policy;
-      in.ready = ready_now;
-      in.now = now;
-      in.recent_sends = [this, now](const std::string& recipient) {
-        return store_.recipient_sends(recipient, now - kHourMs);
-      };
-      if (auto order = store_.get_order(source->event.order_no)) {
-        in.contact = notify::OrderContact{order->openid, order->phone_index};
-      }
-      // The pre-delivery reminder follows the latest prediction while the parcel moves.
-      if (eta_ && in.contact && moving(source->tracking_status)) {
-        if (auto tracking = store_.order_tracking(source->event.order_no)) {
-          std::optional<domain::EpochMs> latest;
-          for (const auto& t : *tracking) {
-            if (t.status == "DELIVERED") continue;
-            if (auto e = eta_->predict(t, now))
-              latest = std::max(latest.value_or(0), e->most_likely);
-          }
-          if (latest) {
-            if (auto r = notify::plan_reminder(options_.policy, source->event.order_no, *in.contact,
-                                               ready_now, *latest, now))
-              planned += store_.plan_notifications(0, {*r}, true, now);
-          }
-        }
-      }
-      const bool shipped = source->event.kind == "order.SHIPPED";
-      in.source = std::move(*source);
-      auto jobs = notify::plan(in);
-      if (shipped && channels_.wechat_shipping) {
-        if (auto job = shipping_upload_job(in.source, now)) jobs.push_back(std::move(*job));
-      }
-      planned += store_.plan_notifications(m.id, jobs, false, now);
-    }
+    const auto claimed =
+        options_.outbox_grace_ms > 0
+            ? store_.claim_outbox_created_before(topic, now, now - options_.outbox_grace_ms,
+                                                 options_.batch, options_.lease_ms)
+            : store_.claim_outbox(topic, now, options_.batch, options_.lease_ms);
+    for (const auto& m : claimed) planned += handle_outbox(m).planned;
   }
   return planned;
+}
+
+// Exactly once, whichever path gets here first: the jobs are inserted and the outbox message
+// completed in one transaction (plan_notifications), and every job's idem_key (event key,
+// recipient, channel) is unique, so handling a message again (a redelivery, the consumer and
+// the catch-up racing past their leases) inserts nothing new. The pre-delivery reminder is
+// keyed per order and replaces its own pending job, so planning it again changes nothing.
+OutboxHandling NotificationService::handle_outbox(const store::OutboxMessage& m) {
+  OutboxHandling out;
+  int& planned = out.planned;
+  const auto ready_now = ready();
+  const auto now = clock_();
+  auto source = notify::event_from_outbox(m.topic, m.payload, m.key, now);
+  if (!source) {
+    store_.plan_notifications(m.id, {}, false, now);
+    out.understood = false;
+    return out;
+  }
+  notify::PlanInput in;
+  in.policy = &options_.policy;
+  in.ready = ready_now;
+  in.now = now;
+  in.recent_sends = [this, now](const std::string& recipient) {
+    return store_.recipient_sends(recipient, now - kHourMs);
+  };
+  if (auto order = store_.get_order(source->event.order_no)) {
+    in.contact = notify::OrderContact{order->openid, order->phone_index};
+  }
+  // The pre-delivery reminder follows the latest prediction while the parcel moves.
+  if (eta_ && in.contact && moving(source->tracking_status)) {
+    if (auto tracking = store_.order_tracking(source->event.order_no)) {
+      std::optional<domain::EpochMs> latest;
+      for (const auto& t : *tracking) {
+        if (t.status == "DELIVERED") continue;
+        if (auto e = eta_->predict(t, now)) latest = std::max(latest.value_or(0), e->most_likely);
+      }
+      if (latest) {
+        if (auto r = notify::plan_reminder(options_.policy, source->event.order_no, *in.contact,
+                                           ready_now, *latest, now))
+          planned += store_.plan_notifications(0, {*r}, true, now);
+      }
+    }
+  }
+  const bool shipped = source->event.kind == "order.SHIPPED";
+  in.source = std::move(*source);
+  auto jobs = notify::plan(in);
+  if (shipped && channels_.wechat_shipping) {
+    if (auto job = shipping_upload_job(in.source, now)) jobs.push_back(std::move(*job));
+  }
+  planned += store_.plan_notifications(m.id, jobs, false, now);
+  return out;
 }
 
 std::optional<store::NotificationJob> NotificationService::shipping_upload_job(

@@ -9,6 +9,8 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "notify/channels/channel.h"
 #include "notify/planner.h"
@@ -28,6 +30,15 @@ struct NotificationOptions {
   int max_attempts = 8;
   domain::EpochMs backoff_base_ms = 30'000;
   domain::EpochMs backoff_max_ms = 3'600'000;
+  // With broker consumers (queue.backend rabbitmq) plan_pending() only catches up on outbox
+  // messages older than this: the rest are the consumers' (queue.consumer_grace_s). 0: all.
+  domain::EpochMs outbox_grace_ms = 0;
+};
+
+// What became of one outbox message handed to the planner.
+struct OutboxHandling {
+  bool understood = true;  // false: not an event that notifies anyone; completed without jobs
+  int planned = 0;         // jobs created (the pre-delivery reminder included)
 };
 
 // The channels that are configured (null: not available).
@@ -53,7 +64,15 @@ class NotificationService {
 
   // One pass: expire stale leases, plan from the outbox, deliver what is due.
   NotificationPass run_once();
+  // Claims pending outbox messages of outbox_topics() (with a grace period, only older ones)
+  // and handles each with handle_outbox().
   int plan_pending();
+  // Plans the jobs of one claimed (or leased) outbox message and completes it, in one store
+  // transaction (plan_notifications). The outbox path (plan_pending) and the broker consumer
+  // (service/queue_consumer.h) both come here. Store errors propagate (nothing is committed).
+  OutboxHandling handle_outbox(const store::OutboxMessage& m);
+  // The outbox topics that can notify someone (the broker consumer's routing keys).
+  static std::vector<std::string> outbox_topics();
   NotificationPass deliver_due();
 
   // What was sent, when, and why not (GET /api/notifications).

@@ -164,21 +164,36 @@ PassResult TrackingWorker::run_once() {
   std::lock_guard lock(run_mu_);
   PassResult r;
   const auto now = clock_();
-  for (const auto& m : store_.claim_outbox("order.shipment_added", now, options_.batch, 60'000))
-    subscribe(m, r);
+  const auto claimed =
+      options_.outbox_grace_ms > 0
+          ? store_.claim_outbox_created_before(kShipmentTopic, now, now - options_.outbox_grace_ms,
+                                               options_.batch, 60'000)
+          : store_.claim_outbox(kShipmentTopic, now, options_.batch, 60'000);
+  for (const auto& m : claimed) subscribe(m, r);
   for (const auto& t : store_.due_shipments(clock_(), options_.batch)) poll(t, r);
   for (auto& [name, p] : providers_) breakers_(name, static_cast<int>(p->breaker.state(clock_())));
   return r;
 }
 
-void TrackingWorker::subscribe(const store::OutboxMessage& m, PassResult& r) {
+bool TrackingWorker::handle_shipment_added(const store::OutboxMessage& m) {
+  std::lock_guard lock(run_mu_);
+  PassResult r;
+  return subscribe(m, r);
+}
+
+// Not twice: the outbox message is claimed (claim_outbox) or leased (the broker consumer's
+// lease_outbox compare-and-set) before a subscription is attempted, so two workers never hold it
+// at once; it is completed (or given its retry time) after the call. Only a worker dying
+// between the call and the completion leaves it to be tried again when its lease expires: a
+// second subscription of the same waybill, which the providers treat as a renewal.
+bool TrackingWorker::subscribe(const store::OutboxMessage& m, PassResult& r) {
   const auto now = clock_();
   boost::system::error_code ec;
   auto v = json::parse(m.payload, ec);
   if (ec || !v.is_object()) {
     spdlog::error("outbox message {} is not valid JSON; dropped", m.id);
     store_.complete_outbox(m.id, now);
-    return;
+    return false;
   }
   const auto& o = v.as_object();
   auto field = [&](const char* k) {
@@ -188,7 +203,7 @@ void TrackingWorker::subscribe(const store::OutboxMessage& m, PassResult& r) {
   auto target = store_.poll_target(field("order_no"), field("carrier"), field("waybill_no"));
   if (!target) {  // the shipment is gone (archived): nothing to subscribe
     store_.complete_outbox(m.id, now);
-    return;
+    return true;
   }
   auto* p = choose(*target, true);
   if (!p || p->limiter.acquire(p->name, now) || !p->breaker.allow(now)) {
@@ -197,7 +212,7 @@ void TrackingWorker::subscribe(const store::OutboxMessage& m, PassResult& r) {
     store_.retry_outbox(
         m.id, now + carriers::backoff_delay(m.attempts, 30'000, 3'600'000,
                                             std::uniform_real_distribution<>(0, 1)(rng_)));
-    return;
+    return true;
   }
   carriers::WaybillRef ref{target->carrier, p->code_for(*target), target->waybill_no,
                            pii_.open(target->phone_sealed, "customer.phone").value_or(""),
@@ -215,7 +230,7 @@ void TrackingWorker::subscribe(const store::OutboxMessage& m, PassResult& r) {
     u.next_poll_at = carriers::next_poll_at(options_.policy, poll_state(*target));
     store_.update_polling(target->shipment_id, u);
     store_.complete_outbox(m.id, now);
-    return;
+    return true;
   }
   const auto& err = std::get<ProviderError>(result);
   ++r.subscribe_failed;
@@ -243,6 +258,7 @@ void TrackingWorker::subscribe(const store::OutboxMessage& m, PassResult& r) {
   }
   u.next_poll_at = carriers::next_poll_at(options_.policy, poll_state(*target));
   store_.update_polling(target->shipment_id, u);
+  return true;
 }
 
 void TrackingWorker::poll(const store::PollTarget& t, PassResult& r) {

@@ -34,6 +34,9 @@ struct TrackingWorkerOptions {
   int breaker_threshold = 5;
   domain::EpochMs breaker_open_ms = 60'000;
   carriers::PollPolicy policy;
+  // With broker consumers (queue.backend rabbitmq) run_once() only catches up on
+  // "order.shipment_added" messages older than this: the rest are the consumers'. 0: all.
+  domain::EpochMs outbox_grace_ms = 0;
 };
 
 struct PassResult {
@@ -65,12 +68,20 @@ class TrackingWorker {
   void stop();
   PassResult run_once();  // one pass: subscriptions, then due polls
 
+  // The outbox topic of new shipments (the broker consumer's routing key).
+  static constexpr std::string_view kShipmentTopic = "order.shipment_added";
+  // Subscribes the shipment of one claimed (or leased) "order.shipment_added" message, as a
+  // pass does: completes the message, or schedules its retry in the outbox (retry_outbox), in
+  // the store. False when the payload is not understood (then completed without a call). Store
+  // errors propagate. Serialized with passes (one provider state).
+  bool handle_shipment_added(const store::OutboxMessage& m);
+
   carriers::CircuitBreaker::State breaker_state(const std::string& provider);
 
  private:
   struct Provider;
   Provider* choose(const store::PollTarget& t, bool for_subscription);
-  void subscribe(const store::OutboxMessage& m, PassResult& r);
+  bool subscribe(const store::OutboxMessage& m, PassResult& r);
   void poll(const store::PollTarget& t, PassResult& r);
   carriers::PollState poll_state(const store::PollTarget& t) const;
 

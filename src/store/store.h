@@ -227,6 +227,14 @@ struct OutboxMessage {
   int attempts = 0;
 };
 
+// An outbox row with its delivery state (RelayStore::outbox_message).
+struct OutboxRow {
+  OutboxMessage message;
+  EpochMs created_at = 0;
+  EpochMs available_at = 0;  // when a worker may take it (a claim leases it by moving it ahead)
+  std::optional<EpochMs> done_at;
+};
+
 class TrackingStore {
  public:
   // Shipments whose next poll is due (live orders only), oldest due first, claimed: their
@@ -247,6 +255,13 @@ class TrackingStore {
   // `lease_ms` (a crashed worker's claim expires and the message is retried).
   virtual std::vector<OutboxMessage> claim_outbox(std::string_view topic, EpochMs now, int limit,
                                                   EpochMs lease_ms) = 0;
+  // claim_outbox, limited to messages created at or before `created_before`. With broker
+  // consumers (queue.backend rabbitmq) the outbox pollers only catch up on messages the
+  // consumers have had their chance at (queue.consumer_grace_s).
+  virtual std::vector<OutboxMessage> claim_outbox_created_before(std::string_view topic,
+                                                                 EpochMs now,
+                                                                 EpochMs created_before, int limit,
+                                                                 EpochMs lease_ms) = 0;
   virtual void complete_outbox(std::int64_t id, EpochMs now) = 0;
   virtual void retry_outbox(std::int64_t id, EpochMs available_at) = 0;
 
@@ -558,13 +573,22 @@ class LeaseStore {
 };
 
 // The outbox as the broker relay sees it: every row, whatever the internal consumers did with it
-// (relayed_at is separate from done_at). Marked only after the broker confirmed the rows.
+// (relayed_at is separate from done_at). Marked only after the broker confirmed the rows. Our own
+// broker consumers look rows up here by msg_key and lease them (service/queue_consumer.h).
 class RelayStore {
  public:
   virtual ~RelayStore() = default;
   // Up to `limit` rows not yet relayed with id > after_id, in id order.
   virtual std::vector<OutboxMessage> unrelayed(std::int64_t after_id, int limit) = 0;
   virtual void mark_relayed(const std::vector<std::int64_t>& ids, EpochMs now) = 0;
+  // The row a broker message stands for (its message_id is the msg_key), in whatever state;
+  // nullopt when there is none. Broker consumers skip rows that are done already.
+  virtual std::optional<OutboxRow> outbox_message(std::string_view msg_key) = 0;
+  // Leases row `id` for a broker consumer until `until` (attempts + 1, like a claim), but only
+  // while it is not done and its available_at is still `seen_available_at`: a compare-and-set,
+  // so of a consumer and a claim_outbox (or another consumer) racing for a row exactly one
+  // wins. True when this call took the lease.
+  virtual bool lease_outbox(std::int64_t id, EpochMs seen_available_at, EpochMs until) = 0;
 };
 
 // The whole storage backend, as the composition root sees it.

@@ -87,7 +87,7 @@ TEST_F(RedisIt, ReplayToAnotherReplicaIsRefused) {
 
 // The control for the test above: in-process nonces are lost with the process.
 TEST_F(RedisIt, MemoryBackendForgetsNoncesOnRestart) {
-  ServerProcess s({{"COLDTRACK_CACHE_BACKEND", "memory"}});
+  ServerProcess s(std::map<std::string, std::string>{{"COLDTRACK_CACHE_BACKEND", "memory"}});
   s.start();
   const auto h = sign_now(s.viewer());
   EXPECT_EQ(send(s, h).status, 200);

@@ -1147,14 +1147,35 @@ int SqlStore::reassign_carrier(std::string_view provider, std::string_view waybi
 
 std::vector<OutboxMessage> SqlStore::claim_outbox(std::string_view topic, EpochMs now, int limit,
                                                   EpochMs lease_ms) {
+  return claim_outbox_where(topic, now, std::nullopt, limit, lease_ms);
+}
+
+std::vector<OutboxMessage> SqlStore::claim_outbox_created_before(std::string_view topic,
+                                                                 EpochMs now,
+                                                                 EpochMs created_before, int limit,
+                                                                 EpochMs lease_ms) {
+  return claim_outbox_where(topic, now, created_before, limit, lease_ms);
+}
+
+std::vector<OutboxMessage> SqlStore::claim_outbox_where(std::string_view topic, EpochMs now,
+                                                        std::optional<EpochMs> created_before,
+                                                        int limit, EpochMs lease_ms) {
   return write([&](Conn& db) -> std::vector<OutboxMessage> {
     Transaction tx(db);
     std::vector<OutboxMessage> out;
     {
       auto s = db.prepare(
-          "SELECT id, topic, msg_key, payload, attempts FROM outbox WHERE done_at IS NULL AND "
-          "available_at <= ? AND topic = ? ORDER BY available_at LIMIT ?");
-      s.bind(1, now).bind(2, topic).bind(3, limit);
+          created_before
+              ? "SELECT id, topic, msg_key, payload, attempts FROM outbox WHERE done_at IS NULL "
+                "AND available_at <= ? AND topic = ? AND created_at <= ? ORDER BY available_at "
+                "LIMIT ?"
+              : "SELECT id, topic, msg_key, payload, attempts FROM outbox WHERE done_at IS NULL "
+                "AND available_at <= ? AND topic = ? ORDER BY available_at LIMIT ?");
+      s.bind(1, now).bind(2, topic);
+      if (created_before)
+        s.bind(3, *created_before).bind(4, limit);
+      else
+        s.bind(3, limit);
       while (s.step())
         out.push_back({s.i64(0), s.text(1), s.text(2), s.text(3), static_cast<int>(s.i64(4))});
     }

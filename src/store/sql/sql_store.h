@@ -61,6 +61,9 @@ class SqlStore : public Store {
                        const AuditRecord& audit) override;
   std::vector<OutboxMessage> claim_outbox(std::string_view topic, EpochMs now, int limit,
                                           EpochMs lease_ms) override;
+  std::vector<OutboxMessage> claim_outbox_created_before(std::string_view topic, EpochMs now,
+                                                         EpochMs created_before, int limit,
+                                                         EpochMs lease_ms) override;
   void complete_outbox(std::int64_t id, EpochMs now) override;
   void retry_outbox(std::int64_t id, EpochMs available_at) override;
   std::optional<std::vector<TrackingRecord>> order_tracking(std::string_view order_no) override;
@@ -117,6 +120,8 @@ class SqlStore : public Store {
 
   std::vector<OutboxMessage> unrelayed(std::int64_t after_id, int limit) override;
   void mark_relayed(const std::vector<std::int64_t>& ids, EpochMs now) override;
+  std::optional<OutboxRow> outbox_message(std::string_view msg_key) override;
+  bool lease_outbox(std::int64_t id, EpochMs seen_available_at, EpochMs until) override;
 
   bool ping() override;
   std::vector<std::string> explain_list(const OrderFilter& filter) override;
@@ -145,6 +150,11 @@ class SqlStore : public Store {
   }
 
  private:
+  // claim_outbox and claim_outbox_created_before (no created_at bound when nullopt).
+  std::vector<OutboxMessage> claim_outbox_where(std::string_view topic, EpochMs now,
+                                                std::optional<EpochMs> created_before, int limit,
+                                                EpochMs lease_ms);
+
   template <class F>
   auto run(void (Engine::*how)(const std::function<void(Conn&)>&), F&& f) {
     using R = std::invoke_result_t<F&, Conn&>;
