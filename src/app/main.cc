@@ -12,6 +12,7 @@
 
 #include "app/app.h"
 #include "app/config.h"
+#include "app/migrate_data.h"
 #include "http/client.h"
 #include "sim/simulator.h"
 
@@ -153,6 +154,24 @@ int main(int argc, char** argv) {
       "Replay delivered shipments in time order and compare the delivery-time model with the "
       "carriers' nominal days");
   auto* migrate = cli.add_subcommand("migrate", "Apply database migrations and exit");
+  auto* migrate_data = cli.add_subcommand(
+      "migrate-data",
+      "Copy a shop's data into an empty database of another backend (SQLite -> MariaDB, or "
+      "back) and verify row counts and checksums. Stop the service first (or point it at the new "
+      "database): the source must not change during the copy");
+  ct::app::MigrateDataOptions migrate_data_opts;
+  migrate_data
+      ->add_option("--from", migrate_data_opts.from,
+                   "Source: sqlite:PATH (or a bare path) or mysql://user:pw@host:port/db")
+      ->required();
+  migrate_data
+      ->add_option("--to", migrate_data_opts.to,
+                   "Destination, empty: mysql://user:pw@host:port/db (created if missing) "
+                   "or sqlite:PATH")
+      ->required();
+  migrate_data
+      ->add_option("--batch-rows", migrate_data_opts.batch_rows, "Rows per destination transaction")
+      ->check(CLI::Range(1, 1'000'000));
   auto* keys = cli.add_subcommand("config-keys", "List every configuration key");
 
   CLI11_PARSE(cli, argc, argv);
@@ -206,6 +225,7 @@ int main(int argc, char** argv) {
       }
       return ct::sim::run_simulator(sim_opts);
     }
+    if (migrate_data->parsed()) return ct::app::migrate_data(config, migrate_data_opts);
     if (migrate->parsed()) {
       ct::app::open_store(config)->close();
       std::cout << "migrations applied\n";
