@@ -61,6 +61,7 @@ class QueueConsumers : public ::testing::Test {
     server_ = std::make_unique<ServerProcess>(std::map<std::string, std::string>{
         {"COLDTRACK_QUEUE_BACKEND", "rabbitmq"},
         {"COLDTRACK_QUEUE_RABBITMQ_URL", broker_->url()},
+        {"COLDTRACK_QUEUE_RABBITMQ_EXCHANGE", "coldtrack.events"},
         {"COLDTRACK_QUEUE_RELAY_INTERVAL_MS", "100"},
         // The outbox catch-up would only act after ten minutes: whatever happens within this
         // test came through the broker.
