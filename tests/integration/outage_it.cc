@@ -55,8 +55,8 @@ TEST(Outage, RedisAndRabbitMqStoppedMidLoadLoseNothing) {
     FAIL() << "cannot run the outage test: " << e.what();
   }
   // Bound before anything is published; its durable queue outlives the broker's crash.
-  auto consumer = std::make_unique<test_support::TestConsumer>(broker->port(), "outage.events",
-                                                               "outage-it");
+  auto consumer =
+      std::make_unique<test_support::TestConsumer>(broker->port(), "outage.events", "outage-it");
   ServerProcess s({{"COLDTRACK_CACHE_BACKEND", "redis"},
                    {"COLDTRACK_CACHE_REDIS_URL", redis->url()},
                    {"COLDTRACK_CACHE_REDIS_TIMEOUT_MS", "200"},
@@ -83,8 +83,8 @@ TEST(Outage, RedisAndRabbitMqStoppedMidLoadLoseNothing) {
   const auto during_outage = acknowledged(load) - before_outage;
   redis->start();
   broker->start();
-  consumer = std::make_unique<test_support::TestConsumer>(broker->port(), "outage.events",
-                                                          "outage-it");
+  consumer =
+      std::make_unique<test_support::TestConsumer>(broker->port(), "outage.events", "outage-it");
   const auto after_outage = acknowledged(load);
   ASSERT_TRUE(eventually([&] { return acknowledged(load) >= after_outage + 10; }, 20s));
   stop = true;
