@@ -22,7 +22,7 @@ TEST(Relay, OrderChangesReachTheExchangeOncePerOutboxRow) {
   test_support::TestConsumer consumer(broker->port(), "coldtrack.events", "relay-it");
   ServerProcess s({{"COLDTRACK_QUEUE_BACKEND", "rabbitmq"},
                    {"COLDTRACK_QUEUE_RABBITMQ_URL", broker->url()},
-        {"COLDTRACK_QUEUE_RABBITMQ_EXCHANGE", "coldtrack.events"},
+                   {"COLDTRACK_QUEUE_RABBITMQ_EXCHANGE", "coldtrack.events"},
                    {"COLDTRACK_QUEUE_RELAY_INTERVAL_MS", "100"}});
   s.start();
   const auto no = unique_order_no("MQ");

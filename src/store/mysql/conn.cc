@@ -468,8 +468,8 @@ MYSQL* open_handle(const MysqlOptions& o, const char* database, int& code, std::
 bool create_database(MYSQL* h, const std::string& name, int& code, std::string& message) {
   std::string quoted;
   for (char c : name) quoted += c == '`' ? std::string("``") : std::string(1, c);
-  const std::string ddl =
-      "CREATE DATABASE IF NOT EXISTS `" + quoted + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin";
+  const std::string ddl = "CREATE DATABASE IF NOT EXISTS `" + quoted +
+                          "` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin";
   if (mysql_real_query(h, ddl.data(), ddl.size()) == 0 && mysql_select_db(h, name.c_str()) == 0)
     return true;
   code = static_cast<int>(mysql_errno(h));

@@ -758,7 +758,8 @@ void SqlStore::insert_api_key(const ApiKeyRecord& k, const AuditRecord& audit) {
   return write([&](Conn& db) -> void {
     Transaction tx(db);
     db.prepare(
-          "INSERT INTO api_keys (\"key\", secret_sealed, role, name, created_at, revoked) VALUES (?, "
+          "INSERT INTO api_keys (\"key\", secret_sealed, role, name, created_at, revoked) VALUES "
+          "(?, "
           "?, ?, ?, ?, ?)")
         .bind(1, k.key)
         .bind_blob(2, k.secret_sealed)
