@@ -19,26 +19,14 @@ namespace {
 using domain::OrderStatus;
 namespace json = boost::json;
 
-constexpr std::array kSurnames = {"张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴",
-                                  "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高"};
-constexpr std::array kGiven = {"伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊",   "军",
-                               "洋", "勇", "艳", "杰",   "娟", "涛", "明", "超", "秀兰", "霞"};
-
+using demo::CarrierPick;
+using demo::kCarriers;
+using demo::kGiven;
+using demo::kOrigin;
 using demo::kPlaces;
-using demo::Place;
 using demo::kProducts;
-
-struct CarrierPick {
-  const char* code;
-  const char* prefix;
-};
-constexpr std::array<CarrierPick, 7> kCarriers = {{{"SF", "SF"},
-                                                   {"SF_COLD", "SF"},
-                                                   {"JD", "JDV"},
-                                                   {"ZTO", "7"},
-                                                   {"YTO", "YT"},
-                                                   {"JIUYE", "JY"},
-                                                   {"EMS", "98"}}};
+using demo::kSurnames;
+using demo::Place;
 
 struct Customer {
   std::string name, phone;
@@ -47,9 +35,6 @@ struct Customer {
 };
 
 constexpr std::int64_t kMinute = 60'000, kHour = 60 * kMinute, kDay = 24 * kHour;
-
-// The demo shop's warehouse (the default eta.origin_city).
-constexpr const char* kOrigin = "上海市";
 
 }  // namespace
 

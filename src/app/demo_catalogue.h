@@ -40,4 +40,28 @@ inline constexpr std::array<Product, 10> kProducts = {
      {"LJY-200G", "红油辣椒 200g", "ambient", 1290},
      {"JC-500ML", "饺子醋 500ml", "ambient", 990}}};
 
+// Clearly fake customer names: a surname and a given name drawn independently.
+inline constexpr std::array<const char*, 20> kSurnames = {"张", "王", "李", "赵", "刘", "陈", "杨",
+                                                          "黄", "周", "吴", "徐", "孙", "马", "朱",
+                                                          "胡", "郭", "何", "林", "罗", "高"};
+inline constexpr std::array<const char*, 20> kGiven = {"伟", "芳", "娜", "秀英", "敏",   "静", "丽",
+                                                       "强", "磊", "军", "洋",   "勇",   "艳", "杰",
+                                                       "娟", "涛", "明", "超",   "秀兰", "霞"};
+
+// The carriers the shop ships with, and how their waybill numbers start.
+struct CarrierPick {
+  const char* code;
+  const char* prefix;
+};
+inline constexpr std::array<CarrierPick, 7> kCarriers = {{{"SF", "SF"},
+                                                          {"SF_COLD", "SF"},
+                                                          {"JD", "JDV"},
+                                                          {"ZTO", "7"},
+                                                          {"YTO", "YT"},
+                                                          {"JIUYE", "JY"},
+                                                          {"EMS", "98"}}};
+
+// The shop's warehouse (the default eta.origin_city).
+inline constexpr const char* kOrigin = "上海市";
+
 }  // namespace coldtrack::app::demo

@@ -12,6 +12,7 @@
 
 #include "app/app.h"
 #include "app/config.h"
+#include "app/gen_demo.h"
 #include "app/migrate_data.h"
 #include "http/client.h"
 #include "sim/simulator.h"
@@ -172,6 +173,22 @@ int main(int argc, char** argv) {
   migrate_data
       ->add_option("--batch-rows", migrate_data_opts.batch_rows, "Rows per destination transaction")
       ->check(CLI::Range(1, 1'000'000));
+  auto* gen = cli.add_subcommand(
+      "gen-demo",
+      "Generate realistic demo data (orders with history, shipments, tracking) straight into the "
+      "configured store, fast, for benchmarks; refuses a database that holds orders");
+  ct::app::GenDemoOptions gen_opts;
+  gen->add_option("--orders", gen_opts.orders, "How many orders")
+      ->required()
+      ->check(CLI::Range(1, 100'000'000));
+  gen->add_option("--seed", gen_opts.seed, "Seed (order numbers are GD<seed>-<date>-<n>)");
+  gen->add_option("--days", gen_opts.days, "Spread the orders over the last D days")
+      ->check(CLI::Range(1, 3650));
+  gen->add_option("--batch", gen_opts.batch, "Orders per transaction")
+      ->check(CLI::Range(1, 10'000'000));
+  gen->add_flag("--append", gen_opts.append, "Add to a database that already holds orders");
+  gen->add_option("--threads", gen_opts.threads, "Generator threads (0 = one per core)")
+      ->check(CLI::Range(0, 64));
   auto* keys = cli.add_subcommand("config-keys", "List every configuration key");
 
   CLI11_PARSE(cli, argc, argv);
@@ -226,6 +243,7 @@ int main(int argc, char** argv) {
       return ct::sim::run_simulator(sim_opts);
     }
     if (migrate_data->parsed()) return ct::app::migrate_data(config, migrate_data_opts);
+    if (gen->parsed()) return ct::app::gen_demo(config, gen_opts);
     if (migrate->parsed()) {
       ct::app::open_store(config)->close();
       std::cout << "migrations applied\n";
