@@ -211,6 +211,12 @@ TEST_F(GenDemo, WritesOrdersHistoryShipmentsAndTrackingAsTheStoreDoes) {
                   "p.shipment_id = t.shipment_id WHERE (t.status IN ('DELIVERED', 'RETURNED')) "
                   "= (p.next_poll_at IS NOT NULL)"),
             0);
+  // Carriers scan parcels on the road every few hours: none is silent long enough to look lost.
+  EXPECT_EQ(count(db,
+                  "SELECT COUNT(*) FROM shipment_tracking WHERE status IN ('PICKED_UP', "
+                  "'IN_TRANSIT', 'RETURNING') AND last_event_at < " +
+                      std::to_string(kT0 - 9 * 3'600'000LL)),
+            0);
   // temp_class is what insert_shipment_row derives from the items.
   EXPECT_EQ(count(db,
                   "SELECT COUNT(*) FROM shipments s JOIN orders o ON o.id = s.order_id WHERE "
