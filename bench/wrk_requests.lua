@@ -4,15 +4,18 @@
 -- two threads send the same nonce. Without FILE it sends `GET <path of URL>` (nginx baseline),
 -- also through request(), so both sides cost the load generator the same.
 -- done() prints one machine-readable line:
---   RESULT requests=N seconds=S rps=R p50_ms=A p99_ms=B non2xx=E errors=F bytes=B
+--   RESULT requests=N seconds=S rps=R p50_ms=A p99_ms=B non2xx=E errors=F bytes=B wrapped=W
 -- A run that sends more requests than the file has wraps around and reuses nonces, which the
--- server answers with 401 (counted in non2xx): bench/run sizes the files to avoid that.
+-- server answers with 401 (counted in non2xx); `wrapped` counts the wraps, and bench/run then
+-- signs a bigger file and runs again.
 
 local counter = 0
+local threads = {}
 
 function setup(thread)
   thread:set("id", counter)
   counter = counter + 1
+  table.insert(threads, thread)
 end
 
 function init(args)
@@ -42,21 +45,27 @@ function init(args)
   end
   lines = #requests
   next_index = 1
+  wrapped = 0
 end
 
 function request()
   local r = requests[next_index]
   next_index = next_index + 1
-  if next_index > lines then next_index = 1 end
+  if next_index > lines then
+    next_index = 1
+    if lines > 1 then wrapped = wrapped + 1 end
+  end
   return r
 end
 
 function done(summary, latency, requests_)
   local seconds = summary.duration / 1e6
   local e = summary.errors
+  local wraps = 0
+  for _, t in ipairs(threads) do wraps = wraps + (t:get("wrapped") or 0) end
   io.write(string.format(
-    "RESULT requests=%d seconds=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f non2xx=%d errors=%d bytes=%d\n",
+    "RESULT requests=%d seconds=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f non2xx=%d errors=%d bytes=%d wrapped=%d\n",
     summary.requests, seconds, summary.requests / seconds,
     latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    e.status, e.connect + e.read + e.write + e.timeout, summary.bytes))
+    e.status, e.connect + e.read + e.write + e.timeout, summary.bytes, wraps))
 end
