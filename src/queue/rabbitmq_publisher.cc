@@ -21,37 +21,6 @@ amqp_bytes_t bytes(std::string_view s) {
   return {s.size(), const_cast<char*>(s.data())};
 }
 
-timeval to_timeval(std::chrono::milliseconds ms) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
-  return tv;
-}
-
-std::string describe(const amqp_rpc_reply_t& r) {
-  switch (r.reply_type) {
-    case AMQP_RESPONSE_NORMAL:
-      return "ok";
-    case AMQP_RESPONSE_NONE:
-      return "no reply from the broker";
-    case AMQP_RESPONSE_LIBRARY_EXCEPTION:
-      return amqp_error_string2(r.library_error);
-    case AMQP_RESPONSE_SERVER_EXCEPTION:
-      if (r.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
-        const auto* c = static_cast<const amqp_connection_close_t*>(r.reply.decoded);
-        return "connection closed by the broker: " + std::to_string(c->reply_code) + " " +
-               std::string(static_cast<const char*>(c->reply_text.bytes), c->reply_text.len);
-      }
-      if (r.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
-        const auto* c = static_cast<const amqp_channel_close_t*>(r.reply.decoded);
-        return "channel closed by the broker: " + std::to_string(c->reply_code) + " " +
-               std::string(static_cast<const char*>(c->reply_text.bytes), c->reply_text.len);
-      }
-      return "broker error";
-  }
-  return "unknown reply";
-}
-
 }  // namespace
 
 struct RabbitMqPublisher::Connection {
@@ -90,7 +59,7 @@ bool RabbitMqPublisher::connect() {
   auto c = std::make_unique<Connection>();
   amqp_socket_t* socket = amqp_tcp_socket_new(c->state);
   if (!socket) return fail("cannot create an AMQP socket");
-  timeval tv = to_timeval(options_.timeout);
+  timeval tv = amqp::to_timeval(options_.timeout);
   const std::string where = url.host + ":" + std::to_string(url.port);
   if (int rc = amqp_socket_open_noblock(socket, url.host.c_str(), url.port, &tv);
       rc != AMQP_STATUS_OK)
@@ -101,11 +70,11 @@ bool RabbitMqPublisher::connect() {
   auto r = amqp_login(c->state, url.vhost.c_str(), 0, 131072, 0, AMQP_SASL_METHOD_PLAIN,
                       url.user.c_str(), url.password.c_str());
   if (r.reply_type != AMQP_RESPONSE_NORMAL)
-    return fail("login to " + where + " failed: " + describe(r));
+    return fail("login to " + where + " failed: " + amqp::describe(r));
   auto check = [&](const char* step) {
     auto reply = amqp_get_rpc_reply(c->state);
     if (reply.reply_type == AMQP_RESPONSE_NORMAL) return true;
-    return fail(std::string(step) + " failed: " + describe(reply));
+    return fail(std::string(step) + " failed: " + amqp::describe(reply));
   };
   amqp_channel_open(c->state, kChannel);
   if (!check("channel.open")) return false;
@@ -190,7 +159,7 @@ std::size_t RabbitMqPublisher::publish(std::span<const OutgoingMessage> batch) {
       fail("timed out waiting for the broker's publisher confirms");
       break;
     }
-    timeval tv = to_timeval(left);
+    timeval tv = amqp::to_timeval(left);
     amqp_frame_t frame;
     amqp_maybe_release_buffers(st);
     const int rc = amqp_simple_wait_frame_noblock(st, &frame, &tv);
