@@ -132,6 +132,7 @@ std::unique_ptr<store::Store> open_store(const Config& config) {
   o.synchronous_full = config.store.sqlite.synchronous == "full";
   o.busy_timeout_ms = config.store.sqlite.busy_timeout_ms;
   o.readers = std::max(2, config.server.worker_threads);
+  o.mmap_bytes = std::int64_t{config.store.sqlite.mmap_mb} << 20;
   return std::make_unique<store::sqlite::SqliteStore>(o);
 }
 

@@ -254,6 +254,8 @@ const std::vector<Key>& table() {
                  [](Config& c, std::string v) { c.store.sqlite.synchronous = std::move(v); }));
     t.push_back(int_key("store.sqlite.busy_timeout_ms", 0, 600000,
                         [](Config& c, int v) { c.store.sqlite.busy_timeout_ms = v; }));
+    t.push_back(int_key("store.sqlite.mmap_mb", 0, 2048,
+                        [](Config& c, int v) { c.store.sqlite.mmap_mb = v; }));
     t.push_back(string_key(
         "store.mysql.url", "a URL mysql://user:password@host[:port]/database[?socket=path]",
         check_mysql_url, [](Config& c, std::string v) { c.store.mysql.url = std::move(v); },

@@ -38,6 +38,7 @@ struct Config {
       std::string path = "./data/coldtrack.db";
       std::string synchronous = "full";  // "full" | "normal" (both survive kill -9 in WAL)
       int busy_timeout_ms = 5000;        // 0..600000
+      int mmap_mb = 2048;                // read through a memory map of this size, 0..2048 (0: off)
     } sqlite;
     struct Mysql {
       // mysql://user:password@host[:port]/database[?socket=/path]; a secret (may hold the password)

@@ -51,7 +51,8 @@ class Db::Statement final : public sql::StmtImpl {
   sqlite3_stmt* s_;
 };
 
-Db::Db(const std::string& path, int busy_timeout_ms, bool synchronous_full, bool read_only) {
+Db::Db(const std::string& path, int busy_timeout_ms, bool synchronous_full, bool read_only,
+       std::int64_t mmap_bytes) {
   const int flags =
       (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
       SQLITE_OPEN_NOMUTEX;
@@ -68,6 +69,7 @@ Db::Db(const std::string& path, int busy_timeout_ms, bool synchronous_full, bool
   exec(synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   exec("PRAGMA foreign_keys=ON");
   exec("PRAGMA temp_store=MEMORY");
+  if (mmap_bytes > 0) exec(fmt::format("PRAGMA mmap_size={}", mmap_bytes));
 }
 
 Db::~Db() {
@@ -76,7 +78,7 @@ Db::~Db() {
 }
 
 sql::Stmt Db::prepare(std::string_view sql) {
-  auto it = cache_.find(std::string(sql));
+  auto it = cache_.find(sql);
   if (it != cache_.end()) return sql::Stmt(it->second.get());
   sqlite3_stmt* stmt = nullptr;
   const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),

@@ -16,7 +16,11 @@ namespace coldtrack::store::sqlite {
 
 class Db final : public sql::Conn {
  public:
-  Db(const std::string& path, int busy_timeout_ms, bool synchronous_full, bool read_only);
+  // `mmap_bytes` > 0 reads the file through a memory map of up to that size (SQLite caps it at
+  // 2 GiB here): pages then come from the OS page cache without a copy or a read() call, and
+  // every connection shares them instead of each keeping its own page cache.
+  Db(const std::string& path, int busy_timeout_ms, bool synchronous_full, bool read_only,
+     std::int64_t mmap_bytes = 0);
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
   ~Db() override;
@@ -36,7 +40,12 @@ class Db final : public sql::Conn {
  private:
   class Statement;
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+  // Keyed by SQL text; transparent so a lookup does not build a std::string each time.
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::unique_ptr<Statement>, TextHash, std::equal_to<>> cache_;
 };
 
 }  // namespace coldtrack::store::sqlite

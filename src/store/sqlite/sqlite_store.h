@@ -1,10 +1,14 @@
 // The embedded default store: one SQLite database in WAL mode. Writes are serialized on one
-// connection (SQLite allows one writer); reads use a small pool of read-only connections.
+// connection (SQLite allows one writer), and concurrent ones share a commit (group commit);
+// reads use a small pool of read-only connections, one read transaction per read().
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "store/sql/engine.h"
 #include "store/sql/sql_store.h"
 
 namespace coldtrack::store::sqlite {
@@ -14,7 +18,15 @@ struct SqliteOptions {
   bool synchronous_full = true;
   int busy_timeout_ms = 5000;
   int readers = 4;
+  // Reads through a memory map of up to this many bytes (0: read() calls into each
+  // connection's own page cache). SQLite caps it at 2 GiB in the Debian build.
+  std::int64_t mmap_bytes = 0;
+  // Concurrent write transactions committed together, with one fsync (group commit).
+  int max_group = 64;
 };
+
+// The connections alone (no schema): what SqliteStore runs on.
+std::unique_ptr<sql::Engine> open_engine(const SqliteOptions& options);
 
 class SqliteStore final : public sql::SqlStore {
  public:
