@@ -1,6 +1,7 @@
 #include "security/crypto.h"
 
 #include <openssl/crypto.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -184,13 +185,55 @@ std::string sha256_hex(std::string_view data) {
   return hex_encode(sha256(data));
 }
 
+namespace {
+
+// OpenSSL 3 looks algorithms up by name in its provider tables on every implicit use. For the
+// HMAC of a signed request that lookup (EVP_Q_mac) was 40 % of the call: 1.34 us against
+// 0.81 us for a copy of a context fetched once (300-byte input, this VM). AES-GCM gains little
+// (0.54 -> 0.52 us per 20-byte field) but is fetched once too.
+struct MacCtxDeleter {
+  void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
+};
+using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter>;
+
+// An HMAC context with SHA-256 chosen and no key yet; every call works on a copy of it.
+const EVP_MAC_CTX* hmac_sha256_template() {
+  static const MacCtx tmpl = [] {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (!mac) throw std::runtime_error("HMAC is not available in OpenSSL");
+    MacCtx ctx(EVP_MAC_CTX_new(mac));
+    EVP_MAC_free(mac);  // the context keeps its own reference
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
+    if (!ctx || EVP_MAC_CTX_set_params(ctx.get(), params) != 1)
+      throw std::runtime_error("HMAC-SHA256 set-up failed");
+    return ctx;
+  }();
+  return tmpl.get();
+}
+
+const EVP_CIPHER* aes_256_gcm() {
+  static EVP_CIPHER* const cipher = [] {
+    EVP_CIPHER* c = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+    if (!c) throw std::runtime_error("AES-256-GCM is not available in OpenSSL");
+    return c;
+  }();
+  return cipher;
+}
+
+}  // namespace
+
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   std::string out(kSha256Size, '\0');
   std::size_t len = 0;
-  // EVP_Q_mac takes size_t lengths (unlike HMAC()'s int key length) and accepts an empty key.
-  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(), Bytes(data),
-                data.size(), MutableBytes(out), out.size(), &len) == nullptr ||
-      len != kSha256Size) {
+  MacCtx ctx(EVP_MAC_CTX_dup(hmac_sha256_template()));
+  // An empty key must still be passed as a key (a null pointer would mean "keep the old one").
+  static const unsigned char kNoKey = 0;
+  const auto* key_bytes = key.empty() ? &kNoKey : Bytes(key);
+  if (!ctx || EVP_MAC_init(ctx.get(), key_bytes, key.size(), nullptr) != 1 ||
+      EVP_MAC_update(ctx.get(), Bytes(data), data.size()) != 1 ||
+      EVP_MAC_final(ctx.get(), MutableBytes(out), &len, out.size()) != 1 || len != kSha256Size) {
     throw std::runtime_error("HMAC-SHA256 failed");
   }
   return out;
@@ -232,7 +275,7 @@ std::string aes256gcm_seal(std::string_view key, std::string_view plaintext, std
 
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   if (!ctx ||
-      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, Bytes(key), Bytes(nonce)) != 1) {
+      EVP_EncryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, Bytes(key), Bytes(nonce)) != 1) {
     throw std::runtime_error("aes256gcm_seal: init failed");
   }
   int len = 0;
@@ -285,7 +328,7 @@ std::optional<std::string> aes256gcm_decrypt(std::string_view key, std::string_v
   std::copy_n(Bytes(ciphertext_and_tag) + ciphertext.size(), kGcmTagSize, tag.begin());
 
   CipherCtx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
+  if (!ctx || EVP_DecryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonce.size()),
                           nullptr) != 1 ||
       EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, Bytes(key), Bytes(nonce)) != 1) {
