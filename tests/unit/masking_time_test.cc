@@ -77,6 +77,23 @@ TEST(FormatRfc3339, NegativeAndFractionalHourOffsets) {
   EXPECT_EQ(format_rfc3339(k20261125T0505Z, 840), "2026-11-25T19:05:00+14:00");
 }
 
+TEST(FormatRfc3339, RoundTripsThroughTheParserOverRandomTimesAndOffsets) {
+  // The formatter writes digits by hand: every field at every width must survive a round trip.
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<EpochMs> when(0, 253402300799999);  // 1970 .. 9999-12-31
+  std::uniform_int_distribution<int> offset(-720, 840);
+  for (int i = 0; i < 20000; ++i) {
+    const EpochMs t = i % 3 == 0 ? when(rng) / 1000 * 1000 : when(rng);
+    const int off = i % 5 == 0 ? 0 : offset(rng);
+    const auto text = format_rfc3339(t, off);
+    const auto back = parse_rfc3339(text);
+    ASSERT_TRUE(back.has_value()) << text;
+    ASSERT_EQ(*back, t) << text;
+    ASSERT_EQ(text.size(), 19u + (t % 1000 ? 4u : 0u) + (off == 0 ? 1u : 6u)) << text;
+  }
+  EXPECT_EQ(format_rfc3339(253402300799999, 0), "9999-12-31T23:59:59.999Z");
+}
+
 TEST(FormatRfc3339, MillisecondsOnlyWhenNonZero) {
   EXPECT_EQ(format_rfc3339(k20261125T0505Z + 123, 480), "2026-11-25T13:05:00.123+08:00");
   EXPECT_EQ(format_rfc3339(k20261125T0505Z + 7, 0), "2026-11-25T05:05:00.007Z");
@@ -284,6 +301,19 @@ TEST(JsonText, FractionsArePlainDecimalsAndStringsAreUntouched) {
   const auto back = boost::json::parse(text).as_object();
   EXPECT_DOUBLE_EQ(back.at("t").to_number<double>(), -18.5);
   EXPECT_DOUBLE_EQ(back.at("big").to_number<double>(), 1e300);
+}
+
+TEST(JsonText, BackslashesBeforeQuotesAndBodiesWithoutDoubles) {
+  boost::json::object o{{"a", "ends in \\"}, {"t", 2.25}, {"b", "q\"E5"}, {"u", "冷链 E"}};
+  const auto text = to_json_text(o);
+  const auto back = boost::json::parse(text).as_object();
+  EXPECT_EQ(back.at("a").as_string(), "ends in \\");
+  EXPECT_EQ(back.at("b").as_string(), "q\"E5");
+  EXPECT_EQ(back.at("u").as_string(), "冷链 E");
+  EXPECT_NE(text.find(R"("t":2.25)"), std::string::npos) << text;
+  // No double anywhere: exactly Boost.JSON's text.
+  boost::json::object plain{{"status", "DELIVERED"}, {"n", -12}, {"ok", true}};
+  EXPECT_EQ(to_json_text(plain), boost::json::serialize(plain));
 }
 
 }  // namespace
