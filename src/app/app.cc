@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <array>
+#include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <filesystem>
@@ -427,7 +428,11 @@ anomaly::RuleSet anomaly_rules(const Config& config) {
 
 int eta_backtest(const Config& config) {
   auto store = open_store(config);
-  const auto history = service::to_samples(store->delivered_shipments(0), config.eta.origin_city);
+  // All of history, not just eta.history_days: the replay scores the model as it grows.
+  std::vector<eta::Delivered> history;
+  store->scan_delivered_shipments({}, [&](const store::DeliveredShipment& r) {
+    history.push_back(service::to_sample(r, config.eta.origin_city));
+  });
   store->close();
   if (history.empty()) {
     std::cerr << "no delivered shipments to replay (run the demo first, or point store.sqlite.path "
@@ -461,7 +466,8 @@ int serve(const Config& config_in, const ServeOptions& options) {
   service::PiiCodec pii(data_key);
   service::OrderService orders(*store, pii, now_ms);
   service::TrackingService tracking(*store, now_ms);
-  service::EtaService eta(*store, eta_options(config), config.eta.origin_city);
+  service::EtaService eta(*store, eta_options(config), config.eta.origin_city,
+                          {config.eta.history_days, now_ms});
   service::MonitorService monitor(*store, anomaly_rules(config), eta, now_ms);
   coldchain::ValidationLimits limits;
   limits.max_future_ms = config.cold_chain.max_future_s * 1000LL;
@@ -488,7 +494,14 @@ int serve(const Config& config_in, const ServeOptions& options) {
     }
     demo_key = insert_key(*store, pii, "admin", "demo");
   }
-  spdlog::info("delivery-time model learned from {} delivered shipments", eta.refresh());
+  {
+    const auto started = std::chrono::steady_clock::now();
+    const auto samples = eta.refresh();
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    spdlog::info("delivery-time model learned from {} shipments of the last {} days in {} ms",
+                 samples, config.eta.history_days, took.count());
+  }
   std::vector<std::string> live_orders;
   if (simulator) live_orders = create_live_demo_orders(orders, *store, now_ms());
 

@@ -371,6 +371,8 @@ const std::vector<Key>& table() {
     t.push_back(int_key("eta.cutoff_hour", 0, 23, [](Config& c, int v) { c.eta.cutoff_hour = v; }));
     t.push_back(
         int_key("eta.refresh_s", 10, 604800, [](Config& c, int v) { c.eta.refresh_s = v; }));
+    t.push_back(
+        int_key("eta.history_days", 1, 3650, [](Config& c, int v) { c.eta.history_days = v; }));
     // anomaly detection
     t.push_back(bool_key("anomalies.enabled", [](Config& c, bool v) { c.anomalies.enabled = v; }));
     t.push_back(int_key("anomalies.sweep_interval_s", 1, 86400,

@@ -38,7 +38,7 @@ struct Config {
       std::string path = "./data/coldtrack.db";
       std::string synchronous = "full";  // "full" | "normal" (both survive kill -9 in WAL)
       int busy_timeout_ms = 5000;        // 0..600000
-      int mmap_mb = 2048;                // read through a memory map of this size, 0..2048 (0: off)
+      int mmap_mb = 0;  // read through a memory map of this size, 0..2048 (0: off, the default)
     } sqlite;
     struct Mysql {
       // mysql://user:password@host[:port]/database[?socket=/path]; a secret (may hold the password)
@@ -115,6 +115,7 @@ struct Config {
     int min_lane_samples = 20;           // fewer: fall back to a wider basis
     int cutoff_hour = 17;                // local hour after which a hand-over leaves next day
     int refresh_s = 3600;                // how often the model relearns
+    int history_days = 90;               // ... from deliveries of the last N days, 1..3650
   } eta;
   struct Anomalies {
     bool enabled = true;         // the background sweeper (snapshot checks always run)

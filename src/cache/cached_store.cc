@@ -55,7 +55,7 @@ constexpr std::array kRules{
     ViewRule{"active_shipments", E::kRead, ""},
     ViewRule{"watch_shipments", E::kRead, ""},
     ViewRule{"unshipped_orders", E::kRead, ""},
-    ViewRule{"delivered_shipments", E::kRead, ""},
+    ViewRule{"scan_delivered_shipments", E::kRead, "history for the ETA model, not cached"},
     ViewRule{"reconcile_anomalies", E::kNone, "anomalies are not part of the cached records"},
     ViewRule{"list_anomalies", E::kRead, ""},
     ViewRule{"get_anomaly", E::kRead, ""},

@@ -176,8 +176,10 @@ class CachedStore final : public store::Store {
                                                       std::int64_t& after_id, int limit) override {
     return inner_->unshipped_orders(paid_before, after_id, limit);
   }
-  std::vector<store::DeliveredShipment> delivered_shipments(store::EpochMs since) override {
-    return inner_->delivered_shipments(since);
+  void scan_delivered_shipments(
+      const store::DeliveredScan& scan,
+      const std::function<void(const store::DeliveredShipment&)>& fn) override {
+    inner_->scan_delivered_shipments(scan, fn);
   }
   store::ReconcileResult reconcile_anomalies(const std::vector<store::SubjectCheck>& checks,
                                              store::EpochMs now) override {

@@ -1,39 +1,46 @@
 #include "service/eta_service.h"
 
-#include <spdlog/spdlog.h>
+#include <stdexcept>
 
 namespace coldtrack::service {
 
-std::vector<eta::Delivered> to_samples(const std::vector<store::DeliveredShipment>& rows,
-                                       const std::string& default_origin) {
-  std::vector<eta::Delivered> out;
-  out.reserve(rows.size());
-  for (const auto& r : rows) {
-    eta::Delivered d;
-    d.lane = {r.origin_city.empty() ? default_origin : r.origin_city, r.dest_city, r.carrier,
-              r.service.empty() ? "standard" : r.service};
-    d.shipped_at = r.shipped_at;
-    d.delivered_at = r.delivered_at;
-    d.out_for_delivery_at = r.out_for_delivery_at;
-    out.push_back(std::move(d));
-  }
-  return out;
+namespace {
+constexpr domain::EpochMs kDayMs = 24 * 3600 * 1000;
+}  // namespace
+
+eta::Delivered to_sample(const store::DeliveredShipment& r, const std::string& default_origin) {
+  eta::Delivered d;
+  d.lane = {r.origin_city.empty() ? default_origin : r.origin_city, r.dest_city, r.carrier,
+            r.service.empty() ? "standard" : r.service};
+  d.shipped_at = r.shipped_at;
+  d.delivered_at = r.delivered_at;
+  d.out_for_delivery_at = r.out_for_delivery_at;
+  return d;
 }
 
 EtaService::EtaService(store::MonitoringStore& store, eta::Options options,
-                       std::string default_origin)
+                       std::string default_origin, EtaHistory history)
     : store_(store),
       options_(std::move(options)),
       default_origin_(std::move(default_origin)),
-      model_(std::make_shared<eta::Model>(options_)) {}
+      history_(std::move(history)),
+      model_(std::make_shared<eta::Model>(options_)) {
+  if (history_.days > 0 && !history_.now)
+    throw std::invalid_argument("EtaService: a history window needs a clock");
+}
 
 std::size_t EtaService::refresh() {
   auto model = std::make_shared<eta::Model>(options_);
-  const auto samples = to_samples(store_.delivered_shipments(0), default_origin_);
-  for (const auto& d : samples) model->add(d);
+  store::DeliveredScan scan;
+  if (history_.days > 0) scan.since = history_.now() - history_.days * kDayMs;
+  std::size_t samples = 0;
+  store_.scan_delivered_shipments(scan, [&](const store::DeliveredShipment& r) {
+    model->add(to_sample(r, default_origin_));
+    ++samples;
+  });
   std::lock_guard lock(mu_);
   model_ = std::move(model);
-  return samples.size();
+  return samples;
 }
 
 std::shared_ptr<const eta::Model> EtaService::model() const {

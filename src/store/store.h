@@ -2,6 +2,8 @@
 // the worker pool. Each write is one transaction, including its audit row and outbox message.
 #pragma once
 
+#include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -309,6 +311,15 @@ struct DeliveredShipment {
   std::optional<EpochMs> out_for_delivery_at;
 };
 
+// Which delivered shipments a scan reads: the order's DELIVERED event in [since, until).
+struct DeliveredScan {
+  EpochMs since = 0;
+  EpochMs until = std::numeric_limits<EpochMs>::max();
+  // Shipments read per read transaction: a scan of years of history never holds one
+  // transaction (and its snapshot) open, and never holds more than one chunk in memory.
+  int chunk = 10'000;
+};
+
 struct AnomalyFinding {
   std::string kind, subject, order_no;
   std::optional<std::int64_t> shipment_id;
@@ -367,8 +378,11 @@ class MonitoringStore {
   // PAID orders paid before `paid_before`, by order id after `after_id` (returned in `next`).
   virtual std::vector<UnshippedOrder> unshipped_orders(EpochMs paid_before, std::int64_t& after_id,
                                                        int limit) = 0;
-  // Delivered shipments (live and archived) delivered at or after `since`.
-  virtual std::vector<DeliveredShipment> delivered_shipments(EpochMs since) = 0;
+  // Calls fn for each delivered shipment (live, then archived) in the scan's range, one chunk
+  // at a time and outside the store's transaction. Chunks are separate reads, so an order
+  // archived during the scan may be seen twice (live, then archived), never missed.
+  virtual void scan_delivered_shipments(
+      const DeliveredScan& scan, const std::function<void(const DeliveredShipment&)>& fn) = 0;
   // One transaction: opens, updates (severity or evidence changed) and auto-resolves, with an
   // outbox message ("anomaly.opened", "anomaly.resolved") per change.
   virtual ReconcileResult reconcile_anomalies(const std::vector<SubjectCheck>& checks,

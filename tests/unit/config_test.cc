@@ -501,6 +501,17 @@ TEST(ConfigMonitoring, ReadsEtaAnomalyAndColdChainKeys) {
   EXPECT_EQ(d.eta.origin_city, "上海市");
 }
 
+TEST(ConfigMonitoring, EtaHistoryDaysDefaultsTo90AndIsBounded) {
+  EXPECT_EQ(load_config(std::nullopt, {}).eta.history_days, 90);
+  TempFile f("eta:\n  history_days: 365\n");
+  EXPECT_EQ(load_config(f.path(), {}).eta.history_days, 365);
+  EXPECT_EQ(load_config(std::nullopt, {{"COLDTRACK_ETA_HISTORY_DAYS", "3650"}}).eta.history_days,
+            3650);
+  EXPECT_EQ(load_config(std::nullopt, {{"COLDTRACK_ETA_HISTORY_DAYS", "1"}}).eta.history_days, 1);
+  EXPECT_EQ(env_error({{"COLDTRACK_ETA_HISTORY_DAYS", "0"}}).key, "eta.history_days");
+  EXPECT_EQ(env_error({{"COLDTRACK_ETA_HISTORY_DAYS", "3651"}}).key, "eta.history_days");
+}
+
 TEST(ConfigMonitoring, BadMonitoringValuesNameTheKey) {
   EXPECT_EQ(env_error({{"COLDTRACK_ANOMALIES_OVERRIDES", "frozen.no_such_h=3"}}).key,
             "anomalies.overrides");

@@ -472,6 +472,49 @@ TEST(EtaBacktest, BeatsTheServiceLevelOnGeneratedHistory) {
   EXPECT_LT(r.ofd_mae_hours, r.mae_hours);
 }
 
+// The service feeds the model one delivered shipment at a time, chunk by chunk in the store's
+// order: it must learn exactly what the model learns from the whole history at once.
+TEST(EtaModel, FedIncrementallyInAnyOrderEqualsFedAllAtOnce) {
+  const auto history = generated_history(5000, 7);
+  Model at_once;
+  for (const auto& d : history) at_once.add(d);
+  auto shuffled = history;
+  std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937_64(11));
+  Model streamed;
+  for (std::size_t start = 0; start < shuffled.size(); start += 7) {  // chunks of 7
+    const std::vector<Delivered> chunk(
+        shuffled.begin() + static_cast<std::ptrdiff_t>(start),
+        shuffled.begin() + static_cast<std::ptrdiff_t>(std::min(start + 7, shuffled.size())));
+    for (const auto& d : chunk) streamed.add(d);
+  }
+  const char* dests[] = {"上海市", "北京市", "广州市", "深圳市", "杭州市", "南京市",
+                         "成都市", "武汉市", "青岛市", "厦门市", "未知市"};
+  int compared = 0;
+  for (const char* dest : dests) {
+    for (const char* carrier : {"SF", "ZTO", "YTO", "JD", "EMS", "XYZ"}) {
+      const Lane lane{"上海市", dest, carrier};
+      EXPECT_EQ(streamed.samples(lane), at_once.samples(lane)) << dest << carrier;
+      for (const char* status : {"", "IN_TRANSIT", "OUT_FOR_DELIVERY", "EXCEPTION"}) {
+        for (EpochMs elapsed : {EpochMs{0}, 6 * kHour, 30 * kHour, 3 * kDay, 9 * kDay}) {
+          const Progress p = progress(lane, at(1, 18), status, at(1, 18) + elapsed);
+          const auto a = at_once.predict(p, at(1, 18) + elapsed + kHour);
+          const auto b = streamed.predict(p, at(1, 18) + elapsed + kHour);
+          ASSERT_TRUE(a && b);
+          EXPECT_EQ(a->earliest, b->earliest);
+          EXPECT_EQ(a->most_likely, b->most_likely);
+          EXPECT_EQ(a->latest, b->latest);
+          EXPECT_EQ(a->confidence, b->confidence);
+          EXPECT_EQ(a->basis, b->basis);
+          EXPECT_EQ(a->basis_detail, b->basis_detail);
+          EXPECT_EQ(a->samples, b->samples);
+          ++compared;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(compared, 11 * 6 * 4 * 5);
+}
+
 // ---- the demo world --------------------------------------------------------------------------
 
 TEST(DemoTransit, DeterministicPerSeed) {

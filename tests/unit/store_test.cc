@@ -1,4 +1,5 @@
 // OrderService + SqliteStore against a real SQLite file in the temp directory.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -24,6 +26,8 @@
 #include "domain/status.h"
 #include "domain/time.h"
 #include "domain/validation.h"
+#include "eta/eta.h"
+#include "service/eta_service.h"
 #include "service/order_service.h"
 #include "service/pii.h"
 #include "store/sqlite/sqlite_store.h"
@@ -1527,7 +1531,34 @@ class MonitoringStoreTest : public StoreTest {
     f.order_no = no;
     return store_->list_anomalies(f).items;
   }
+
+  std::vector<store::DeliveredShipment> Scan(const store::DeliveredScan& scan) {
+    std::vector<store::DeliveredShipment> out;
+    store_->scan_delivered_shipments(scan,
+                                     [&](const store::DeliveredShipment& d) { out.push_back(d); });
+    return out;
+  }
+
+  // Order `no` shipped with SF at `shipped` (in `parcels` parcels) and delivered `transit` later.
+  void Delivered(const std::string& no, EpochMs shipped, EpochMs transit = 30 * kHour,
+                 int parcels = 1) {
+    now_ = shipped;
+    Shipped(no, shipped - kHour);
+    for (int p = 1; p < parcels; ++p)
+      Ship(no, "SF", "SF" + std::to_string(p) + no.substr(no.size() - 6));
+    now_ = shipped + transit;
+    Move(no, S::kInTransit, shipped + kHour);
+    Move(no, S::kDelivered, shipped + transit);
+  }
 };
+
+// The shipped_at of each scanned shipment, sorted: duplicates and gaps both show.
+std::vector<EpochMs> ShippedTimes(const std::vector<store::DeliveredShipment>& rows) {
+  std::vector<EpochMs> out;
+  for (const auto& r : rows) out.push_back(r.shipped_at);
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 TEST_F(MonitoringStoreTest, ShipmentsCarryTheirLaneAndTheStrictestTemperatureClass) {
   now_ = kT0 + kHour;
@@ -1703,7 +1734,7 @@ TEST_F(MonitoringStoreTest, DeliveredHistoryAndPaidButUnshippedOrders) {
   now_ += 2 * kDay;
   Move("MON000006", S::kInTransit, shipped + kHour);
   Move("MON000006", S::kDelivered, shipped + 30 * kHour);
-  const auto delivered = store_->delivered_shipments(0);
+  const auto delivered = Scan({});
   ASSERT_EQ(delivered.size(), 1u);
   EXPECT_EQ(delivered[0].carrier, "SF");
   EXPECT_EQ(delivered[0].dest_city, "上海市");
@@ -1722,6 +1753,113 @@ TEST_F(MonitoringStoreTest, DeliveredHistoryAndPaidButUnshippedOrders) {
   EXPECT_EQ(due[0].order_no, "MON000007");
   EXPECT_EQ(due[0].paid_at, kT0 + kMinute);
   EXPECT_GT(after, 0);
+}
+
+TEST_F(MonitoringStoreTest, ScanOfDeliveredShipmentsKeepsToItsWindow) {
+  std::vector<EpochMs> shipped;
+  for (int i = 0; i < 6; ++i) {
+    shipped.push_back(kT0 + i * kDay);
+    Delivered("MONW0000" + std::to_string(i), shipped.back(), 30 * kHour);
+  }
+  Shipped("MONW00009", kT0);  // on the road: never a sample
+  EXPECT_EQ(ShippedTimes(Scan({})), shipped);
+  // [since, until) on the delivery time: since included, until excluded.
+  store::DeliveredScan window;
+  window.since = shipped[1] + 30 * kHour;
+  window.until = shipped[4] + 30 * kHour;
+  EXPECT_EQ(ShippedTimes(Scan(window)), (std::vector<EpochMs>{shipped[1], shipped[2], shipped[3]}));
+  window.since = shipped[5] + 30 * kHour + 1;
+  window.until = std::numeric_limits<EpochMs>::max();
+  EXPECT_TRUE(Scan(window).empty());
+}
+
+TEST_F(MonitoringStoreTest, ScanOfDeliveredShipmentsReadsEveryShipmentOnceAcrossChunks) {
+  std::vector<EpochMs> shipped;
+  for (int i = 0; i < 7; ++i) {
+    shipped.push_back(kT0 + i * kHour);
+    // Two parcels of one order: one sample each, even when a chunk ends between them.
+    Delivered("MONC0000" + std::to_string(i), shipped.back(), 30 * kHour, i == 3 ? 2 : 1);
+  }
+  now_ = kT0 + 10 * kDay;
+  Move("MONC00004", S::kCompleted, kT0 + 5 * kDay);  // finished orders stay samples
+  // Three orders in the archive: the scan reads both parts, each in chunks.
+  ASSERT_EQ(store_->archive_batch(kT0 + 30 * kHour + 3 * kHour, 100), 3);
+  std::vector<EpochMs> expected = shipped;
+  expected.push_back(kT0 + 3 * kHour);
+  std::sort(expected.begin(), expected.end());
+  for (int chunk : {1, 2, 3, 7, 10'000}) {
+    store::DeliveredScan scan;
+    scan.chunk = chunk;
+    EXPECT_EQ(ShippedTimes(Scan(scan)), expected) << "chunk " << chunk;
+  }
+}
+
+// A chunk is a primary-key range of shipments joined to their order and events: it must
+// never scan or sort the event table.
+TEST_F(MonitoringStoreTest, AChunkOfTheDeliveredScanIsAShipmentIdRange) {
+  const auto plan = store_->explain_delivered_chunk();
+  ASSERT_FALSE(plan.empty());
+  EXPECT_NE(plan[0].find("SEARCH s USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"),
+            std::string::npos)
+      << plan[0];
+  for (const auto& step : plan) {
+    EXPECT_EQ(step.find("TEMP B-TREE"), std::string::npos) << step;
+    EXPECT_EQ(step.find("SCAN"), std::string::npos) << step;
+  }
+}
+
+void ExpectSameEta(const std::optional<eta::Eta>& a, const std::optional<eta::Eta>& b,
+                   const std::string& what) {
+  ASSERT_EQ(a.has_value(), b.has_value()) << what;
+  if (!a) return;
+  EXPECT_EQ(a->earliest, b->earliest) << what;
+  EXPECT_EQ(a->most_likely, b->most_likely) << what;
+  EXPECT_EQ(a->latest, b->latest) << what;
+  EXPECT_EQ(a->confidence, b->confidence) << what;
+  EXPECT_EQ(a->basis, b->basis) << what;
+  EXPECT_EQ(a->basis_detail, b->basis_detail) << what;
+  EXPECT_EQ(a->samples, b->samples) << what;
+}
+
+// The service streams the store's history into the model: the same model as learning every
+// row of the window at once, and deliveries older than eta.history_days are left out.
+TEST_F(MonitoringStoreTest, EtaServiceLearnsTheHistoryWindowAsIfAllAtOnce) {
+  for (int i = 0; i < 25; ++i) {
+    Delivered(fmt::format("MONE{:05}", i), kT0 - 20 * kDay + i * kHour,
+              20 * kHour + i * 30 * kMinute);
+  }
+  for (int i = 0; i < 10; ++i)
+    Delivered(fmt::format("MONO{:05}", i), kT0 - 200 * kDay + i * kHour, 60 * kHour);
+  now_ = kT0;
+  service::EtaService everything(*store_, eta::Options{}, "上海市");
+  service::EtaService recent(*store_, eta::Options{}, "上海市", {90, [this] { return now_; }});
+  EXPECT_EQ(everything.refresh(), 35u);
+  EXPECT_EQ(recent.refresh(), 25u);
+
+  store::DeliveredScan window;
+  window.since = kT0 - 90 * kDay;
+  std::vector<eta::Delivered> all;
+  for (const auto& r : Scan(window)) all.push_back(service::to_sample(r, "上海市"));
+  ASSERT_EQ(all.size(), 25u);
+  eta::Model at_once;
+  for (const auto& d : all) at_once.add(d);
+
+  store::TrackingRecord r;
+  r.dest_city = "上海市";
+  r.carrier = "SF";
+  r.shipped_at = kT0;
+  const eta::Lane lane = recent.lane("", "上海市", "SF", "");
+  EXPECT_EQ(at_once.samples(lane), 25u);
+  for (EpochMs elapsed : {EpochMs{0}, 10 * kHour, 25 * kHour, 31 * kHour, 40 * kHour}) {
+    const auto streamed = recent.predict(r, kT0 + elapsed);
+    ExpectSameEta(streamed, at_once.predict({lane, kT0, "", std::nullopt}, kT0 + elapsed),
+                  "elapsed " + std::to_string(elapsed / kHour) + " h");
+    if (elapsed == 0) {
+      ASSERT_TRUE(streamed);
+      EXPECT_EQ(streamed->basis, "lane");
+      EXPECT_EQ(streamed->samples, 25);
+    }
+  }
 }
 
 // --- payments confirmed by a provider ---------------------------------------------------------

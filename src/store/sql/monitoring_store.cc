@@ -193,35 +193,86 @@ std::vector<UnshippedOrder> SqlStore::unshipped_orders(EpochMs paid_before, std:
   });
 }
 
-std::vector<DeliveredShipment> SqlStore::delivered_shipments(EpochMs since) {
-  return read([&](Conn& db) -> std::vector<DeliveredShipment> {
-    std::vector<DeliveredShipment> out;
-    for (const auto& [orders, events, shipments] :
-         {std::tuple{"orders", "order_events", "shipments"},
-          std::tuple{"orders_archive", "order_events_archive", "shipments_archive"}}) {
-      // The carrier's delivery time when we tracked it, else the order's DELIVERED time.
-      auto s = db.prepare(fmt::format(
-          "SELECT s.origin_city, o.city, s.carrier, s.service, s.created_at, COALESCE((SELECT "
-          "MIN(d.at) FROM tracking_events d WHERE d.shipment_id = s.id AND d.status = "
-          "'DELIVERED'), ev.at), (SELECT MIN(f.at) FROM tracking_events f WHERE f.shipment_id = "
-          "s.id AND f.status = 'OUT_FOR_DELIVERY') FROM {} ev JOIN {} o ON o.id = ev.order_id "
-          "JOIN {} s ON s.order_id = o.id WHERE ev.status = 'DELIVERED' AND ev.at >= ?",
-          events, orders, shipments));
-      s.bind(1, since);
-      while (s.step()) {
-        DeliveredShipment d;
-        d.origin_city = s.text(0);
-        d.dest_city = s.text(1);
-        d.carrier = s.text(2);
-        d.service = s.text(3);
-        d.shipped_at = s.i64(4);
-        d.delivered_at = s.i64(5);
-        d.out_for_delivery_at = s.opt_i64(6);
-        if (d.delivered_at > d.shipped_at) out.push_back(std::move(d));
-      }
-    }
-    return out;
+namespace {
+
+struct HistoryTables {
+  const char* orders;
+  const char* events;
+  const char* shipments;
+};
+// Live first: an order archived while the scan runs is then read twice rather than missed.
+constexpr HistoryTables kHistoryTables[] = {
+    {"orders", "order_events", "shipments"},
+    {"orders_archive", "order_events_archive", "shipments_archive"},
+};
+
+// The last shipment id of the chunk of `chunk` shipments after the one bound at ?1.
+std::string chunk_end_query(const HistoryTables& t) {
+  return fmt::format("SELECT MAX(id) FROM (SELECT id FROM {} WHERE id > ? ORDER BY id LIMIT ?) c",
+                     t.shipments);
+}
+
+// Delivered shipments with ids in (?1, ?2], their order's DELIVERED event in [?3, ?4). The
+// join order is fixed (as in watch_select) so a chunk is a primary-key range of shipments,
+// never a scan of all events. The carrier's delivery time when we tracked it, else the
+// order's DELIVERED time.
+std::string delivered_chunk_query(Dialect d, const HistoryTables& t) {
+  const char* join = d == Dialect::sqlite ? "CROSS JOIN" : "STRAIGHT_JOIN";
+  return fmt::format(
+      "SELECT s.origin_city, o.city, s.carrier, s.service, s.created_at, COALESCE((SELECT "
+      "MIN(d.at) FROM tracking_events d WHERE d.shipment_id = s.id AND d.status = 'DELIVERED'), "
+      "ev.at), (SELECT MIN(f.at) FROM tracking_events f WHERE f.shipment_id = s.id AND f.status "
+      "= 'OUT_FOR_DELIVERY') FROM {} s {} {} o ON o.id = s.order_id {} {} ev ON ev.order_id = "
+      "o.id WHERE s.id > ? AND s.id <= ? AND ev.status = 'DELIVERED' AND ev.at >= ? AND ev.at < ?",
+      t.shipments, join, t.orders, join, t.events);
+}
+
+}  // namespace
+
+std::vector<std::string> SqlStore::explain_delivered_chunk() {
+  return read([&](Conn& db) {
+    return explain(db, delivered_chunk_query(db.dialect(), kHistoryTables[0]), [](Stmt& s) {
+      s.bind(1, 0).bind(2, 10'000).bind(3, 0).bind(4, std::int64_t{1} << 62);
+    });
   });
+}
+
+void SqlStore::scan_delivered_shipments(const DeliveredScan& scan,
+                                        const std::function<void(const DeliveredShipment&)>& fn) {
+  const int chunk = std::max(scan.chunk, 1);
+  std::vector<DeliveredShipment> rows;  // one chunk, reused
+  for (const auto& tables : kHistoryTables) {
+    std::int64_t after = 0;
+    bool more = true;
+    while (more) {
+      read([&](Conn& db) {
+        rows.clear();  // a retried read starts over
+        auto end = db.prepare(chunk_end_query(tables));
+        end.bind(1, after).bind(2, chunk);
+        if (!end.step() || end.is_null(0)) {
+          more = false;
+          return;
+        }
+        const std::int64_t last = end.i64(0);
+        auto s = db.prepare(delivered_chunk_query(db.dialect(), tables));
+        s.bind(1, after).bind(2, last).bind(3, scan.since).bind(4, scan.until);
+        while (s.step()) {
+          DeliveredShipment d;
+          d.origin_city = s.text(0);
+          d.dest_city = s.text(1);
+          d.carrier = s.text(2);
+          d.service = s.text(3);
+          d.shipped_at = s.i64(4);
+          d.delivered_at = s.i64(5);
+          d.out_for_delivery_at = s.opt_i64(6);
+          if (d.delivered_at > d.shipped_at) rows.push_back(std::move(d));
+        }
+        after = last;
+      });
+      // Outside the read: the caller's work never holds a store connection.
+      for (const auto& d : rows) fn(d);
+    }
+  }
 }
 
 ReconcileResult SqlStore::reconcile_anomalies(const std::vector<SubjectCheck>& checks,

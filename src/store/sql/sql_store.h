@@ -74,7 +74,8 @@ class SqlStore : public Store {
   std::vector<ShipmentWatch> watch_shipments(const std::vector<std::int64_t>& ids) override;
   std::vector<UnshippedOrder> unshipped_orders(EpochMs paid_before, std::int64_t& after_id,
                                                int limit) override;
-  std::vector<DeliveredShipment> delivered_shipments(EpochMs since) override;
+  void scan_delivered_shipments(const DeliveredScan& scan,
+                                const std::function<void(const DeliveredShipment&)>& fn) override;
   ReconcileResult reconcile_anomalies(const std::vector<SubjectCheck>& checks,
                                       EpochMs now) override;
   AnomalyPage list_anomalies(const AnomalyFilter& filter) override;
@@ -131,6 +132,8 @@ class SqlStore : public Store {
   int schema_version();
   // The query plan of the sweep's page query (for tests and docs), one line per step.
   std::vector<std::string> explain_active_shipments();
+  // The plan of one chunk of scan_delivered_shipments (live tables).
+  std::vector<std::string> explain_delivered_chunk();
 
  protected:
   explicit SqlStore(std::unique_ptr<Engine> engine) : engine_(std::move(engine)) {}
