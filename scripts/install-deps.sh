@@ -10,6 +10,7 @@ PACKAGES=(
   libhiredis-dev redis-server
   librabbitmq-dev rabbitmq-server
   libmariadb-dev mariadb-server
+  libjemalloc-dev
 )
 
 missing=()
