@@ -81,7 +81,7 @@ TEST(ConfigTest, DefaultsWithoutFile) {
     EXPECT_EQ(c.server.host, "0.0.0.0");
     EXPECT_EQ(c.server.port, 8080);
     EXPECT_EQ(c.server.io_threads, 1);
-    EXPECT_EQ(c.server.worker_threads, 4);
+    EXPECT_EQ(c.server.worker_threads, 8);
     EXPECT_EQ(c.server.metrics_listen, "");
     EXPECT_EQ(c.server.max_body_bytes, std::size_t{1} << 20);
     EXPECT_EQ(c.server.header_timeout_s, 10);
@@ -120,7 +120,7 @@ server:
   host: 127.0.0.1
   port: 9090
   io_threads: 2
-  worker_threads: 8
+  worker_threads: 6
   metrics_listen: "127.0.0.1:9100"
   max_body_bytes: 2MiB
   header_timeout_s: 5
@@ -152,7 +152,7 @@ display:
   EXPECT_EQ(c.server.host, "127.0.0.1");
   EXPECT_EQ(c.server.port, 9090);
   EXPECT_EQ(c.server.io_threads, 2);
-  EXPECT_EQ(c.server.worker_threads, 8);
+  EXPECT_EQ(c.server.worker_threads, 6);
   EXPECT_EQ(c.server.metrics_listen, "127.0.0.1:9100");
   EXPECT_EQ(c.server.max_body_bytes, std::size_t{2} << 20);
   EXPECT_EQ(c.server.header_timeout_s, 5);
