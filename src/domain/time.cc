@@ -37,9 +37,9 @@ std::string format_rfc3339(EpochMs t, int utc_offset_minutes) {
                     static_cast<unsigned>(ymd.day()), hh, mi, ss);
     if (ms != 0) out += fmt::format(".{:03}", ms);
     const int a = utc_offset_minutes < 0 ? -utc_offset_minutes : utc_offset_minutes;
-    out += utc_offset_minutes == 0 ? std::string("Z")
-                                   : fmt::format("{}{:02}:{:02}", utc_offset_minutes < 0 ? '-' : '+',
-                                                 a / 60, a % 60);
+    out += utc_offset_minutes == 0
+               ? std::string("Z")
+               : fmt::format("{}{:02}:{:02}", utc_offset_minutes < 0 ? '-' : '+', a / 60, a % 60);
     return out;
   }
   // Written digit by digit into one buffer: this runs for every time in every API answer (a

@@ -1,7 +1,7 @@
 #include "security/crypto.h"
 
-#include <openssl/crypto.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
@@ -204,8 +204,8 @@ const EVP_MAC_CTX* hmac_sha256_template() {
     MacCtx ctx(EVP_MAC_CTX_new(mac));
     EVP_MAC_free(mac);  // the context keeps its own reference
     char digest[] = "SHA256";
-    const OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_construct_end()};
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_construct_end()};
     if (!ctx || EVP_MAC_CTX_set_params(ctx.get(), params) != 1)
       throw std::runtime_error("HMAC-SHA256 set-up failed");
     return ctx;

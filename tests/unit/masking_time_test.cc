@@ -287,9 +287,8 @@ namespace coldtrack::http {
 namespace {
 
 TEST(JsonText, FractionsArePlainDecimalsAndStringsAreUntouched) {
-  boost::json::object o{{"t", -18.5},      {"c", 0.77},    {"n", 3},
-                        {"s", "1.5E1 E"}, {"big", 1e300}, {"whole", 3.0},
-                        {"esc", "a\"1E2"}};
+  boost::json::object o{{"t", -18.5},   {"c", 0.77},    {"n", 3},         {"s", "1.5E1 E"},
+                        {"big", 1e300}, {"whole", 3.0}, {"esc", "a\"1E2"}};
   const auto text = to_json_text(o);
   EXPECT_NE(text.find(R"("t":-18.5)"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("c":0.77)"), std::string::npos) << text;

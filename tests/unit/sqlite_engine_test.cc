@@ -152,8 +152,7 @@ TEST_F(SqliteEngineTest, ABodyThatEndsTheGroupTransactionDoesNotLoseTheOthers) {
   queued.wait();
   std::vector<std::thread> others;
   std::vector<std::int64_t> ids(4, 0);
-  for (int i = 0; i < 4; ++i)
-    others.emplace_back([&, i] { ids[i] = insert(100 + i); });
+  for (int i = 0; i < 4; ++i) others.emplace_back([&, i] { ids[i] = insert(100 + i); });
   std::thread killer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     EXPECT_ANY_THROW(engine_->write([](sql::Conn& db) {

@@ -277,6 +277,19 @@ void SqlStore::scan_delivered_shipments(const DeliveredScan& scan,
 
 namespace {
 
+// The subject's anomalies that are not resolved, by kind (at most one per kind).
+std::map<std::string, AnomalyRecord> unresolved_anomalies(Conn& db, const std::string& subject) {
+  std::map<std::string, AnomalyRecord> open;
+  auto s = db.prepare(fmt::format(
+      "SELECT {} FROM anomalies WHERE subject = ? AND state != 'resolved'", kAnomalyCols));
+  s.bind(1, subject);
+  while (s.step()) {
+    auto a = read_anomaly(s);
+    open.emplace(a.kind, std::move(a));
+  }
+  return open;
+}
+
 // True when reconciling `c` against the subject's unresolved anomalies `open` (by kind) would
 // change nothing: every finding is already open with the same severity and reason, and no open
 // anomaly of a checked kind is left to resolve. A finding without an open anomaly counts as a
@@ -307,17 +320,8 @@ ReconcileResult SqlStore::reconcile_anomalies(const std::vector<SubjectCheck>& c
   std::vector<const SubjectCheck*> changed;
   read([&](Conn& db) {
     changed.clear();
-    for (const auto& c : checks) {
-      std::map<std::string, AnomalyRecord> open;
-      auto s = db.prepare(fmt::format(
-          "SELECT {} FROM anomalies WHERE subject = ? AND state != 'resolved'", kAnomalyCols));
-      s.bind(1, c.subject);
-      while (s.step()) {
-        auto a = read_anomaly(s);
-        open.emplace(a.kind, std::move(a));
-      }
-      if (!unchanged(c, std::move(open))) changed.push_back(&c);
-    }
+    for (const auto& c : checks)
+      if (!unchanged(c, unresolved_anomalies(db, c.subject))) changed.push_back(&c);
   });
   if (changed.empty()) return {};
   return write([&](Conn& db) -> ReconcileResult {
@@ -325,16 +329,7 @@ ReconcileResult SqlStore::reconcile_anomalies(const std::vector<SubjectCheck>& c
     Transaction tx(db);
     for (const SubjectCheck* check : changed) {
       const auto& c = *check;
-      std::map<std::string, AnomalyRecord> open;
-      {
-        auto s = db.prepare(fmt::format(
-            "SELECT {} FROM anomalies WHERE subject = ? AND state != 'resolved'", kAnomalyCols));
-        s.bind(1, c.subject);
-        while (s.step()) {
-          auto a = read_anomaly(s);
-          open.emplace(a.kind, std::move(a));
-        }
-      }
+      auto open = unresolved_anomalies(db, c.subject);
       for (const auto& f : c.findings) {
         auto it = open.find(f.kind);
         if (it == open.end()) {

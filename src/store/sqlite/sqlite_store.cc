@@ -130,7 +130,9 @@ class SqliteEngine final : public sql::Engine {
   };
 
   // The owner reads `error` only after it sees `done`, which is set under queue_mu_.
-  static void finish(Job* job, std::exception_ptr error = nullptr) { job->error = std::move(error); }
+  static void finish(Job* job, std::exception_ptr error = nullptr) {
+    job->error = std::move(error);
+  }
 
   void run_alone(Job* job) {
     try {
@@ -144,7 +146,8 @@ class SqliteEngine final : public sql::Engine {
   void run_batch(const std::vector<Job*>& batch) {
     std::lock_guard lock(write_mu_);
     if (!writer_) {
-      for (auto* job : batch) finish(job, std::make_exception_ptr(sql::Error("store is closed", 0)));
+      for (auto* job : batch)
+        finish(job, std::make_exception_ptr(sql::Error("store is closed", 0)));
       return;
     }
     if (batch.size() == 1) return run_alone(batch.front());
