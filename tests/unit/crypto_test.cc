@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace coldtrack::security {
 namespace {
@@ -237,6 +240,33 @@ TEST_F(CryptoAesGcm, OpenFailsOnWrongKey) {
   EXPECT_FALSE(aes256gcm_open(other, sealed).has_value());
   EXPECT_FALSE(aes256gcm_open(key_.substr(0, 16), sealed).has_value());  // wrong key size
   EXPECT_FALSE(aes256gcm_open("", sealed).has_value());
+}
+
+TEST_F(CryptoAesGcm, AlternatingKeysAndFailuresOnOneThreadAndAcrossThreads) {
+  // Opening reuses a per-thread context keyed with the last key: a key differing only in its
+  // last byte, a failed open in between, and other threads must never see another's state.
+  std::string near = key_;
+  near.back() ^= 0x01;
+  const std::string a = aes256gcm_seal(key_, "A", "f"), b = aes256gcm_seal(near, "B", "f");
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(aes256gcm_open(key_, a, "f"), "A");
+    EXPECT_FALSE(aes256gcm_open(near, a, "f").has_value());
+    EXPECT_EQ(aes256gcm_open(near, b, "f"), "B");
+    EXPECT_FALSE(aes256gcm_open(key_, b, "f").has_value());
+    EXPECT_FALSE(aes256gcm_open(key_, a, "g").has_value());  // other field name
+  }
+  std::vector<std::thread> threads;
+  std::atomic<int> bad{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      const std::string& k = t % 2 ? near : key_;
+      const std::string& mine = t % 2 ? b : a;
+      const std::string want = t % 2 ? "B" : "A";
+      for (int i = 0; i < 2000; ++i)
+        if (aes256gcm_open(k, mine, "f") != want) ++bad;
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(bad.load(), 0);
 }
 
 TEST_F(CryptoAesGcm, OpenFailsOnAnyFlippedBit) {
