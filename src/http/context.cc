@@ -94,6 +94,10 @@ Response json_response(const Context& ctx, beast_http::status status, const json
   return make(status, ctx.req.version(), ctx.req.keep_alive(), to_json_text(body), ctx.request_id);
 }
 
+Response json_text_response(const Context& ctx, beast_http::status status, std::string text) {
+  return make(status, ctx.req.version(), ctx.req.keep_alive(), std::move(text), ctx.request_id);
+}
+
 Response error_response(const Context& ctx, beast_http::status status, std::string_view code,
                         std::string_view message, std::string_view field) {
   return json_response(ctx, status, error_body(code, message, field, ctx.request_id));

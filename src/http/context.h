@@ -54,6 +54,8 @@ Response body_response(const Context& ctx, beast_http::status status, std::strin
 // JSON responses.
 Response json_response(const Context& ctx, beast_http::status status,
                        const boost::json::value& body);
+// A body that is already JSON text (written without a DOM).
+Response json_text_response(const Context& ctx, beast_http::status status, std::string text);
 Response error_response(const Context& ctx, beast_http::status status, std::string_view code,
                         std::string_view message, std::string_view field = {});
 Response error_response(const Context& ctx, const service::Error& error);

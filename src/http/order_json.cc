@@ -1,5 +1,7 @@
 #include "http/order_json.h"
 
+#include <charconv>
+
 #include "domain/masking.h"
 #include "domain/validation.h"
 #include "http/json_fields.h"
@@ -76,6 +78,154 @@ json::object order_json(const domain::Order& o, View view, int tz) {
   }
   j["shipments"] = std::move(shipments);
   return j;
+}
+
+namespace {
+
+// Appends JSON text. Strings go through Boost.JSON's serializer (escaping), numbers through
+// std::to_chars; commas are placed by the caller's structure (first-member flags).
+class TextWriter {
+ public:
+  explicit TextWriter(std::string& out) : out_(out) {}
+  void open(char c) { out_ += c, first_ = true; }
+  void close(char c) { out_ += c, first_ = false; }
+  void key(std::string_view k) {
+    comma();
+    quoted(k);
+    out_ += ':';
+    first_ = true;  // the value follows without a comma
+  }
+  void str(std::string_view v) {
+    comma();
+    quoted(v);
+  }
+  void num(std::int64_t v) {
+    comma();
+    char buf[24];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out_.append(buf, end);
+  }
+  void boolean(bool v) {
+    comma();
+    out_ += v ? "true" : "false";
+  }
+  void null() {
+    comma();
+    out_ += "null";
+  }
+  // A member with a string value.
+  void member(std::string_view k, std::string_view v) { key(k), str(v); }
+  void member_num(std::string_view k, std::int64_t v) { key(k), num(v); }
+  // Before a value or key: a comma unless it is the first in its container or follows a key.
+  void comma() {
+    if (!first_) out_ += ',';
+    first_ = false;
+  }
+  void open_member(std::string_view k, char c) { key(k), comma(), open(c); }
+
+ private:
+  void quoted(std::string_view v) {
+    sr_.reset(v);
+    char buf[512];
+    while (!sr_.done()) {
+      const auto part = sr_.read(buf, sizeof buf);
+      out_.append(part.data(), part.size());
+    }
+  }
+
+  std::string& out_;
+  boost::json::serializer sr_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+void append_order_json(std::string& out, const domain::Order& o, View view, int tz) {
+  TextWriter w(out);
+  w.open('{');
+  w.member("order_no", o.data.order_no);
+  w.member("status", domain::to_string(o.status));
+  w.member("status_label", domain::label_zh(o.status));
+  if (view != View::kPublic) {
+    const bool full = view == View::kRevealed;
+    w.open_member("customer", '{');
+    w.member("name", full ? o.data.customer.name : domain::mask_name(o.data.customer.name));
+    w.member("phone", full ? o.data.customer.phone : domain::mask_phone(o.data.customer.phone));
+    if (!o.data.customer.openid.empty()) w.member("openid", o.data.customer.openid);
+    w.close('}');
+    w.open_member("address", '{');
+    w.member("province", o.data.address.province);
+    w.member("city", o.data.address.city);
+    if (full) {
+      w.member("district", o.data.address.district);
+      w.member("detail", o.data.address.detail);
+    }
+    w.close('}');
+    w.open_member("items", '[');
+    for (const auto& it : o.data.items) {
+      w.comma();
+      w.open('{');
+      w.member("sku", it.sku);
+      w.member("name", it.name);
+      w.member("category", it.category);
+      w.member_num("quantity", it.quantity);
+      w.member_num("unit_price_fen", it.unit_price_fen);
+      w.close('}');
+    }
+    w.close(']');
+    w.member_num("amount_fen", o.data.amount_fen);
+    w.member_num("shipping_fen", o.data.shipping_fen);
+    w.member_num("discount_fen", o.data.discount_fen);
+    w.member("remark", o.data.remark);
+    w.member("updated_at", format_rfc3339(o.updated_at, tz));
+    w.key("archived");
+    w.boolean(o.archived);
+  } else {
+    w.member("city", o.data.address.city);
+  }
+  w.member("created_at", format_rfc3339(o.created_at, tz));
+  if (!o.history.empty()) {
+    w.open_member("history", '[');
+    for (const auto& e : o.history) {
+      w.comma();
+      w.open('{');
+      w.member("status", domain::to_string(e.status));
+      w.member("status_label", domain::label_zh(e.status));
+      w.member("at", format_rfc3339(e.at, tz));
+      if (view != View::kPublic) {
+        w.key("from");
+        if (e.from)
+          w.str(domain::to_string(*e.from));
+        else
+          w.null();
+        w.member("recorded_at", format_rfc3339(e.recorded_at, tz));
+        w.member("actor", e.actor);
+        w.member("note", e.note);
+      }
+      w.close('}');
+    }
+    w.close(']');
+  }
+  w.open_member("shipments", '[');
+  for (const auto& s : o.shipments) {
+    w.comma();
+    w.open('{');
+    w.member_num("id", s.id);
+    w.member("carrier", s.carrier);
+    w.member("carrier_name", s.carrier_name);
+    w.member("waybill_no", s.waybill_no);
+    w.member("created_at", format_rfc3339(s.created_at, tz));
+    w.member("service", s.service);
+    w.member("temp_class", s.temp_class);
+    w.key("origin_city");
+    if (s.origin_city.empty())
+      w.null();
+    else
+      w.str(s.origin_city);
+    w.close('}');
+  }
+  w.close(']');
+  w.close('}');
 }
 
 service::Result<domain::NewOrder> parse_new_order(const json::object& body) {

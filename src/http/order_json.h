@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include <string>
+
 #include "domain/order.h"
 #include "service/order_service.h"
 #include "service/result.h"
@@ -17,6 +19,10 @@ enum class View {
 };
 
 boost::json::object order_json(const domain::Order& o, View view, int utc_offset_minutes);
+// The same JSON as order_json, appended to `out` as text without building a DOM first: list
+// pages render many orders, and building then serializing the DOM was a fifth of their cost.
+// Tests hold the two equal.
+void append_order_json(std::string& out, const domain::Order& o, View view, int utc_offset_minutes);
 service::Result<domain::NewOrder> parse_new_order(const boost::json::object& body);
 
 }  // namespace coldtrack::http
