@@ -10,6 +10,8 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include "domain/time.h"
+
 namespace coldtrack::cache {
 
 namespace detail {
@@ -80,9 +82,8 @@ constexpr std::size_t kShards = 16;  // picked by the hash's top 4 bits
 // for later laps (one cheap visit per 1024 s).
 constexpr std::int64_t kSlots = 1024;
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
-}
+using domain::floor_div;
+
 // The first whole second at which an entry expiring at `expires_ms` has expired.
 std::int64_t due_second(std::int64_t expires_ms) {
   return -floor_div(-expires_ms, 1000);

@@ -24,6 +24,12 @@ inline EpochMs sat_sub(EpochMs a, EpochMs b) {
   return b > 0 ? std::numeric_limits<EpochMs>::min() : std::numeric_limits<EpochMs>::max();
 }
 
+// Division rounding toward negative infinity (b > 0), so times before 1970 and negative offsets
+// land in the right day, second or bucket.
+inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
 // "2026-11-25T13:05:00+08:00" (".123" inserted when the milliseconds are not zero).
 std::string format_rfc3339(EpochMs t, int utc_offset_minutes);
 

@@ -8,16 +8,14 @@
 namespace coldtrack::eta {
 namespace {
 
+using domain::floor_div;
+
 constexpr EpochMs kMinuteMs = 60'000;
 constexpr EpochMs kHourMs = 60 * kMinuteMs;
 constexpr EpochMs kDayMs = 24 * kHourMs;
 
 // Out-for-delivery -> delivered when nothing has been learned yet: median 3 h, 1-8 h.
 constexpr double kDefaultOfdLo = 60, kDefaultOfdMedian = 180, kDefaultOfdHi = 480;
-
-EpochMs floor_div(EpochMs a, EpochMs b) {
-  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
-}
 
 // UTC instant of the local midnight that starts t's local day.
 EpochMs local_day_start(EpochMs t, const Options& o) {

@@ -5,8 +5,12 @@
 #include <string_view>
 #include <utility>
 
+#include "domain/time.h"
+
 namespace coldtrack::notify {
 namespace {
+
+using domain::floor_div;
 
 constexpr domain::EpochMs kMinuteMs = 60'000;
 constexpr domain::EpochMs kHourMs = 60 * kMinuteMs;
@@ -27,11 +31,6 @@ std::string_view severity_label(std::string_view s) {
   if (s == "major") return "严重";
   if (s == "critical") return "紧急";
   return "";
-}
-
-// Floor division, so times before 1970 (or odd offsets) still land on the right local day.
-domain::EpochMs floor_div(domain::EpochMs a, domain::EpochMs b) {
-  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
 }
 
 bool in_quiet_hours(const Policy& p, domain::EpochMs t) {
