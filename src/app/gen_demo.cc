@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "app/app.h"
+#include "app/cli_text.h"
 #include "app/demo_catalogue.h"
 #include "app/demo_transit.h"
 #include "carriers/scheduler.h"
@@ -733,15 +734,6 @@ void check_target(sql::Conn& db, const GenDemoOptions& o) {
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-std::string thousands(std::int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return n < 0 ? "-" + out : out;
 }
 
 void validate(const GenDemoOptions& o) {

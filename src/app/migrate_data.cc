@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 
+#include "app/cli_text.h"
 #include "store/copy/table_copy.h"
 #include "store/mysql/conn.h"
 #include "store/mysql/mysql_store.h"
@@ -50,15 +51,6 @@ std::unique_ptr<store::sql::Conn> connect(const Config& config, const DataEndpoi
   if (e.mysql) return std::make_unique<store::mysql::MysqlConn>(mysql_options(config, e));
   return std::make_unique<store::sqlite::Db>(e.sqlite_path, config.store.sqlite.busy_timeout_ms,
                                              true, false);
-}
-
-std::string thousands(std::int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return n < 0 ? "-" + out : out;
 }
 
 // Whether the MariaDB database exists (MysqlConn and MysqlStore create a missing one).
