@@ -32,12 +32,9 @@ std::string watch_select(Dialect d) {
   return std::string(
              "SELECT s.id, o.order_no, o.status, s.carrier, s.origin_city, o.city, s.service, "
              "s.temp_class, s.created_at, t.status, t.reason, t.status_at, t.last_event_at, "
-             "t.heard_at, "
-             "t.updated_at, "
-             "(SELECT group_concat(a.kind || ':' || a.severity || ':' || a.reason) FROM anomalies "
-             "a "
-             "WHERE a.subject = 'shipment:' || s.id AND a.state != 'resolved') "
-             "FROM shipments s ") +
+             "t.heard_at, t.updated_at, (SELECT group_concat(a.kind || ':' || a.severity || ':' "
+             "|| a.reason) FROM anomalies a WHERE a.subject = 'shipment:' || s.id AND a.state != "
+             "'resolved') FROM shipments s ") +
          (d == Dialect::sqlite ? "CROSS JOIN" : "STRAIGHT_JOIN") +
          " orders o ON o.id = s.order_id LEFT JOIN shipment_tracking t ON t.shipment_id = s.id ";
 }

@@ -759,8 +759,7 @@ void SqlStore::insert_api_key(const ApiKeyRecord& k, const AuditRecord& audit) {
     Transaction tx(db);
     db.prepare(
           "INSERT INTO api_keys (\"key\", secret_sealed, role, name, created_at, revoked) VALUES "
-          "(?, "
-          "?, ?, ?, ?, ?)")
+          "(?, ?, ?, ?, ?, ?)")
         .bind(1, k.key)
         .bind_blob(2, k.secret_sealed)
         .bind(3, k.role)
