@@ -91,7 +91,7 @@ Response body_response(const Context& ctx, beast_http::status status, std::strin
 }
 
 Response json_response(const Context& ctx, beast_http::status status, const json::value& body) {
-  return make(status, ctx.req.version(), ctx.req.keep_alive(), to_json_text(body), ctx.request_id);
+  return json_text_response(ctx, status, to_json_text(body));
 }
 
 Response json_text_response(const Context& ctx, beast_http::status status, std::string text) {
