@@ -510,7 +510,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
   cache::RateLimiter& track_limiter = caches.track_limiter();
   http::Authenticator auth(*store, pii, nonces, config.security.signature_window_s);
   http::Metrics metrics;
-  caches.count_views(metrics.registry());
+  caches.count_views(metrics);
   const bool separate_metrics = !config.server.metrics_listen.empty();
   http::Api api{orders,
                 tracking,
@@ -522,6 +522,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
                 [&store] { return store->ping(); },
                 !separate_metrics};
   api.eta = &eta;
+  api.responses = caches.responses();
   api.monitor = &monitor;
   api.cold_chain = &cold_chain;
   api.payments = payments.get();

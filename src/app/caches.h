@@ -8,6 +8,7 @@
 #include "app/config.h"
 #include "cache/nonce_cache.h"
 #include "cache/rate_limiter.h"
+#include "cache/response_cache.h"
 #include "store/store.h"
 
 namespace prometheus {
@@ -16,6 +17,10 @@ class Registry;
 
 namespace coldtrack::cache {
 class CachedStore;
+}  // namespace coldtrack::cache
+
+namespace coldtrack::http {
+class Metrics;
 }
 
 namespace coldtrack::app {
@@ -31,13 +36,17 @@ class Caches {
   cache::NonceStore& nonces() { return *nonces_; }
   cache::RateLimiter& track_limiter() { return *track_limiter_; }
 
-  // With `cache.backend: redis` and `cache.views.enabled`: `store` wrapped in the hot-view cache
-  // (cache::CachedStore), which uses this object's Redis client, so this object must outlive
-  // it. Otherwise `store` itself.
+  // `store` wrapped in cache::CachedStore when anything is cached: with `cache.backend: redis` and
+  // `cache.views.enabled` the hot views in Redis (through this object's client), and the hot
+  // response cache (cache.responses) hears of every write. This object must outlive it.
+  // Otherwise `store` itself.
   std::unique_ptr<store::Store> with_views(std::unique_ptr<store::Store> store);
+  // The hot response cache; null when cache.responses is off.
+  cache::ResponseCache* responses() { return responses_.get(); }
   // Counts view lookups as coldtrack_view_cache_total{result="hit|miss|bypass"} (when views are
-  // cached). Call before serving.
-  void count_views(prometheus::Registry& registry);
+  // cached) and response cache lookups as coldtrack_response_cache_total{result}. Call before
+  // serving.
+  void count_views(http::Metrics& metrics);
 
  private:
   struct Redis;  // the client, the Redis stores and their decorators
@@ -49,6 +58,8 @@ class Caches {
   struct Views;  // the view cache's own client and adapter
   std::unique_ptr<Views> views_;
   cache::CachedStore* cached_store_ = nullptr;
+  cache::ResponseCache::Options response_options_;  // max_age 0: no response cache
+  std::unique_ptr<cache::ResponseCache> responses_;
 };
 
 }  // namespace coldtrack::app

@@ -513,6 +513,10 @@ const std::vector<Key>& table() {
         bool_key("cache.views.enabled", [](Config& c, bool v) { c.cache.views.enabled = v; }));
     t.push_back(
         int_key("cache.views.ttl_s", 1, 86400, [](Config& c, int v) { c.cache.views.ttl_s = v; }));
+    t.push_back(int_key("cache.responses.max_age_ms", -1, 60000,
+                        [](Config& c, int v) { c.cache.responses.max_age_ms = v; }));
+    t.push_back(int_key("cache.responses.max_mb", 1, 4096,
+                        [](Config& c, int v) { c.cache.responses.max_mb = v; }));
     // queue
     t.push_back(enum_key("queue.backend", {"memory", "rabbitmq"},
                          [](Config& c, std::string v) { c.queue.backend = std::move(v); }));

@@ -197,6 +197,18 @@ struct Config {
       bool enabled = true;
       int ttl_s = 300;  // 1..86400
     } views;
+    // Hot masked order responses kept in this process (src/cache/response_cache.h): exact for
+    // this process's writes; other processes' writes and the ETA's clock are seen within
+    // max_age_ms. -1: 1000 with store.backend sqlite, 0 (off) with mysql, where replicas write
+    // to one database; 0: off.
+    struct Responses {
+      int max_age_ms = -1;  // -1..60000
+      int max_mb = 64;      // 1..4096
+      int effective_max_age_ms(const std::string& store_backend) const {
+        if (max_age_ms >= 0) return max_age_ms;
+        return store_backend == "sqlite" ? 1000 : 0;
+      }
+    } responses;
   } cache;
   // The outbox relay to a message broker for other services (docs/BACKENDS.md).
   struct Queue {

@@ -78,14 +78,16 @@ constexpr std::array kRules{
     ViewRule{"consume_subscription", E::kNone, "subscriptions"},
     ViewRule{"mark_subscription_spent", E::kNone, "subscriptions"},
     // NotificationStore (the order view's wechat_shipping line is read uncached)
-    ViewRule{"plan_notifications", E::kNone, "notification jobs"},
+    ViewRule{"plan_notifications", E::kNone,
+             "notification jobs (the listener hears of wechat_shipping jobs' orders)"},
     ViewRule{"recipient_sends", E::kRead, ""},
     ViewRule{"expire_sending", E::kNone, "notification jobs"},
     ViewRule{"claim_notifications", E::kNone, "notification jobs"},
     ViewRule{"finish_notification", E::kNone, "notification jobs"},
     ViewRule{"list_notifications", E::kRead, ""},
     ViewRule{"get_notification", E::kRead, ""},
-    ViewRule{"resend_notification", E::kNone, "notification jobs"},
+    ViewRule{"resend_notification", E::kNone,
+             "notification jobs (the listener hears of a wechat_shipping job's order)"},
     // IdempotencyStore, LeaseStore, RelayStore
     ViewRule{"find_idempotent", E::kRead, ""},
     ViewRule{"save_idempotent", E::kNone, "idempotency keys"},
@@ -100,6 +102,7 @@ constexpr std::array kRules{
     ViewRule{"ping", E::kRead, ""},
     ViewRule{"explain_list", E::kRead, ""},
     ViewRule{"close", E::kNone, ""},
+    ViewRule{"sole_use", E::kRead, "who else uses the database"},
 };
 
 // More orders than this on one waybill: invalidate everything instead of listing them all.
@@ -114,10 +117,17 @@ std::span<const ViewRule> view_rules() {
 CachedStore::CachedStore(std::unique_ptr<store::Store> inner, ViewCache& cache,
                          std::chrono::milliseconds retry)
     : inner_(std::move(inner)),
-      cache_(cache),
+      cache_(&cache),
       retry_(retry),
       gate_("hot views", retry, "the store directly"),
       payer_([this](std::stop_token stop) { pay_in_background(stop); }) {}
+
+CachedStore::CachedStore(std::unique_ptr<store::Store> inner, ViewListener& listener)
+    : inner_(std::move(inner)),
+      cache_(nullptr),
+      listener_(&listener),
+      retry_(std::chrono::seconds(3)),
+      gate_("hot views", retry_, "the store directly") {}
 
 CachedStore::~CachedStore() {
   payer_.request_stop();
@@ -168,7 +178,7 @@ bool CachedStore::pay() {
     covering = debts_;
   }
   // Every write whose invalidation failed or was skipped committed before this call.
-  auto r = cache_.invalidate_all();
+  auto r = cache_->invalidate_all();
   if (auto* e = std::get_if<CacheError>(&r)) {
     failed(e->message);
     return false;
@@ -198,14 +208,25 @@ void CachedStore::pay_in_background(std::stop_token stop) {
   }
 }
 
+void CachedStore::tell_listener(const std::vector<std::string>& order_nos) noexcept {
+  if (!listener_) return;
+  if (order_nos.empty()) {
+    listener_->all_changed();
+  } else {
+    listener_->orders_changed(order_nos);
+  }
+}
+
 void CachedStore::invalidate(const std::vector<std::string>& order_nos) noexcept {
+  tell_listener(order_nos);
+  if (!cache_) return;
   try {
     if (!gate_.should_try()) {
       owe();  // paid as a global invalidation when Redis answers
       return;
     }
     if (!settle()) return;
-    auto r = order_nos.empty() ? cache_.invalidate_all() : cache_.invalidate(order_nos);
+    auto r = order_nos.empty() ? cache_->invalidate_all() : cache_->invalidate(order_nos);
     if (auto* e = std::get_if<CacheError>(&r)) {
       failed(e->message);
     } else {
@@ -241,11 +262,12 @@ std::optional<T> CachedStore::cached(ViewKind kind, std::string_view order_no,
                                      const std::function<std::optional<T>()>& load,
                                      std::string (*encode)(const T&),
                                      std::optional<T> (*decode)(std::string_view)) {
+  if (!cache_) return load();
   if (!domain::is_valid_order_no(order_no) || !usable()) {
     observe(ViewResult::kBypass);
     return load();
   }
-  auto looked = cache_.lookup(kind, order_no);
+  auto looked = cache_->lookup(kind, order_no);
   if (auto* e = std::get_if<CacheError>(&looked)) {
     failed(e->message);
     observe(ViewResult::kBypass);
@@ -265,7 +287,7 @@ std::optional<T> CachedStore::cached(ViewKind kind, std::string_view order_no,
   // Unknown orders are not cached: create_order needs no invalidation to be seen at once, and
   // probing random numbers does not fill Redis.
   if (loaded) {
-    auto r = cache_.put(kind, order_no, l.tag, encode(*loaded));
+    auto r = cache_->put(kind, order_no, l.tag, encode(*loaded));
     if (auto* e = std::get_if<CacheError>(&r)) failed(e->message);
   }
   return loaded;
@@ -393,6 +415,33 @@ void CachedStore::save_cold_chain(const store::ColdChainRecord& record) {
     }
   });
   inner_->save_cold_chain(record);
+}
+
+int CachedStore::plan_notifications(std::int64_t outbox_id,
+                                    const std::vector<store::NotificationJob>& jobs,
+                                    bool replace_pending, store::EpochMs now) {
+  InvalidateOnExit after([&] {
+    std::vector<std::string> nos;
+    for (const auto& j : jobs)
+      if (j.channel == store::kWechatShippingChannel && !j.order_no.empty())
+        nos.push_back(j.order_no);
+    if (!nos.empty()) tell_listener(nos);
+  });
+  return inner_->plan_notifications(outbox_id, jobs, replace_pending, now);
+}
+
+store::ResendResult CachedStore::resend_notification(std::int64_t id, store::EpochMs now,
+                                                     const store::AuditRecord& audit) {
+  InvalidateOnExit after([&] {
+    if (!listener_) return;
+    try {
+      auto job = inner_->get_notification(id);
+      if (job && job->channel == store::kWechatShippingChannel) tell_listener({job->order_no});
+    } catch (...) {
+      tell_listener({});
+    }
+  });
+  return inner_->resend_notification(id, now, audit);
 }
 
 }  // namespace coldtrack::cache

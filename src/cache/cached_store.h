@@ -63,12 +63,18 @@ class CachedStore final : public store::Store {
   // `retry`: how often a Redis that failed is probed again.
   CachedStore(std::unique_ptr<store::Store> inner, ViewCache& cache,
               std::chrono::milliseconds retry = std::chrono::seconds(3));
+  // No shared cache: reads are forwarded, writes only tell `listener`.
+  CachedStore(std::unique_ptr<store::Store> inner, ViewListener& listener);
   ~CachedStore() override;
   CachedStore(const CachedStore&) = delete;
   CachedStore& operator=(const CachedStore&) = delete;
 
   // Called once per cached read (for metrics); set before the store is shared between threads.
   void set_observer(std::function<void(ViewResult)> observer) { observer_ = std::move(observer); }
+  // Told of every invalidation (besides the shared cache); set before the store is shared. It
+  // also hears of the order views' WeChat shipping line (jobs of that channel planned or
+  // re-sent), which the shared cache does not keep.
+  void set_listener(ViewListener* listener) { listener_ = listener; }
   // True while Redis is considered down (reads bypass the cache).
   bool on_fallback() const { return gate_.down(); }
   // True while this replica owes a global invalidation (a failed or skipped Redis call).
@@ -234,9 +240,7 @@ class CachedStore final : public store::Store {
     inner_->mark_subscription_spent(openid, template_id, now);
   }
   int plan_notifications(std::int64_t outbox_id, const std::vector<store::NotificationJob>& jobs,
-                         bool replace_pending, store::EpochMs now) override {
-    return inner_->plan_notifications(outbox_id, jobs, replace_pending, now);
-  }
+                         bool replace_pending, store::EpochMs now) override;
   std::vector<store::EpochMs> recipient_sends(std::string_view recipient,
                                               store::EpochMs since) override {
     return inner_->recipient_sends(recipient, since);
@@ -257,9 +261,7 @@ class CachedStore final : public store::Store {
     return inner_->get_notification(id);
   }
   store::ResendResult resend_notification(std::int64_t id, store::EpochMs now,
-                                          const store::AuditRecord& audit) override {
-    return inner_->resend_notification(id, now, audit);
-  }
+                                          const store::AuditRecord& audit) override;
   void insert_session(const store::CustomerSession& session) override {
     inner_->insert_session(session);
   }
@@ -288,6 +290,7 @@ class CachedStore final : public store::Store {
     return inner_->lease_outbox(id, seen_available_at, until);
   }
   bool ping() override { return inner_->ping(); }
+  const store::SoleUse* sole_use() const override { return inner_->sole_use(); }
   std::vector<std::string> explain_list(const store::OrderFilter& filter) override {
     return inner_->explain_list(filter);
   }
@@ -313,13 +316,16 @@ class CachedStore final : public store::Store {
   void invalidate_all() noexcept { invalidate({}); }
   // Invalidates the live orders with a shipment on this waybill (everything when there are many).
   void invalidate_waybill(std::string_view waybill_no) noexcept;
+  // Tells only the listener (data the shared cache does not keep).
+  void tell_listener(const std::vector<std::string>& order_nos) noexcept;
   void observe(ViewResult r) const {
     if (observer_) observer_(r);
   }
   void pay_in_background(std::stop_token stop);
 
   std::unique_ptr<store::Store> inner_;
-  ViewCache& cache_;
+  ViewCache* cache_;  // null: no shared cache
+  ViewListener* listener_ = nullptr;
   const std::chrono::milliseconds retry_;
   OutageGate gate_;
   std::function<void(ViewResult)> observer_;

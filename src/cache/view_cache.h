@@ -43,6 +43,16 @@ class ViewCache {
   virtual CacheResult<Done> invalidate_all() = 0;
 };
 
+// Hears of every committed write that can change an order's views, for caches kept in this
+// process that are built from them (the hot response cache, src/http/response_cache.h). Called
+// on the writer's thread after the write returned; must neither throw nor block.
+class ViewListener {
+ public:
+  virtual ~ViewListener() = default;
+  virtual void orders_changed(const std::vector<std::string>& order_nos) noexcept = 0;
+  virtual void all_changed() noexcept = 0;
+};
+
 // Keys (prefix e.g. "coldtrack:view:"):
 //   <prefix>epoch                  the global token (no TTL)
 //   <prefix>ver:<order_no>         the order's token (TTL 2 x ttl)

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "cache/rate_limiter.h"
+#include "cache/response_cache.h"
 #include "carriers/kdniao/kdniao.h"
 #include "carriers/kuaidi100/kuaidi100.h"
 #include "http/metrics.h"
@@ -37,6 +38,9 @@ struct Api {
   const carriers::kuaidi100::Protocol* kuaidi100 = nullptr;
   // Monitoring; null when not wired (the routes then answer 503).
   const service::EtaService* eta = nullptr;
+  // Hot masked order responses answered on the I/O thread; null when off
+  // (cache.responses.max_age_ms 0).
+  cache::ResponseCache* responses = nullptr;
   service::MonitorService* monitor = nullptr;
   service::ColdChainService* cold_chain = nullptr;
   // Payment notifications; null when WeChat Pay is not configured.

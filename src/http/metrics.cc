@@ -100,6 +100,7 @@ void Metrics::observe(std::string_view route, std::string_view method, unsigned 
 }
 
 std::string Metrics::serialize() const {
+  for (const auto& f : scrape_hooks_) f();
   return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 

@@ -7,10 +7,12 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace coldtrack::http {
 
@@ -32,6 +34,9 @@ class Metrics {
   void temperature_readings(std::string_view result, int n);
   // Notification jobs by outcome: planned, sent, retried, fallback, dead, uncertain, skipped.
   void notifications(std::string_view outcome, int n);
+  // Runs `f` before every serialization, to bring counters kept elsewhere up to date.
+  // Register before serving.
+  void on_scrape(std::function<void()> f) { scrape_hooks_.push_back(std::move(f)); }
   std::string serialize() const;
   prometheus::Registry& registry() { return *registry_; }
 
@@ -52,6 +57,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* notifications_;
   std::mutex mu_;
   std::unordered_map<std::string, Series> series_;
+  std::vector<std::function<void()>> scrape_hooks_;
 };
 
 }  // namespace coldtrack::http

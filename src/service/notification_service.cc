@@ -126,7 +126,7 @@ std::optional<store::NotificationJob> NotificationService::shipping_upload_job(
   j.event_kind = "wechat.shipping_upload";
   j.order_no = e.event.order_no;
   j.audience = "wechat";
-  j.channel = "wechat_shipping";
+  j.channel = store::kWechatShippingChannel;
   j.recipient = payment->transaction_id;
   j.event_at = e.event.at;
   j.send_at = now;
@@ -217,7 +217,7 @@ void NotificationService::deliver(store::ClaimedNotification& c, NotificationPas
   if (job.channel == "wechat") channel = channels_.wechat;
   if (job.channel == "sms") channel = channels_.sms;
   if (job.channel == "webhook") channel = channels_.staff_webhook;
-  if (job.channel == "wechat_shipping") channel = channels_.wechat_shipping;
+  if (job.channel == store::kWechatShippingChannel) channel = channels_.wechat_shipping;
 
   notify::SendReport report;
   if (!channel) {

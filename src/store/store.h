@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "store/records.h"
+#include "store/sole_use.h"
 
 namespace coldtrack::store {
 
@@ -457,6 +458,9 @@ class SubscriptionStore {
 
 // One message to one recipient on one channel. Created from an outbox event in the same
 // transaction that completes the event, so a replayed event never makes a second job.
+// The channel of WeChat's shipping-information uploads (微信发货信息), shown in the order view.
+inline constexpr std::string_view kWechatShippingChannel = "wechat_shipping";
+
 struct NotificationJob {
   std::int64_t id = 0;
   std::string idem_key;    // (event, recipient, channel): unique, the exactly-once key
@@ -625,6 +629,9 @@ class Store : public OrderStore,
   // The query plan of the list query for `filter` (for docs and tests), one line per step.
   virtual std::vector<std::string> explain_list(const OrderFilter& filter) = 0;
   virtual void close() = 0;
+  // Who else uses the database; null when the store cannot tell (a database server shared by
+  // replicas).
+  virtual const SoleUse* sole_use() const = 0;
 };
 
 }  // namespace coldtrack::store

@@ -47,7 +47,7 @@ class LeaseTest : public ::testing::Test {
       s->reset();
     }
     spdlog::set_level(log_level_);
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal", "-users"}) {
       std::error_code ec;
       fs::remove(path_.string() + suffix, ec);
     }

@@ -230,7 +230,7 @@ class NotificationStoreTest : public ::testing::Test {
   }
   void TearDown() override {
     store_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path_.string() + suffix);
+    for (const char* suffix : {"", "-wal", "-shm", "-users"}) fs::remove(path_.string() + suffix);
   }
   static NotificationJob job(const std::string& key, const std::string& order, EpochMs send_at,
                              EpochMs event_at, bool urgent = false) {

@@ -106,7 +106,7 @@ class OutboxRelayTest : public ::testing::Test {
     publisher_.reset();
     orders_.reset();
     store_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path_.string() + suffix);
+    for (const char* suffix : {"", "-wal", "-shm", "-users"}) fs::remove(path_.string() + suffix);
   }
 
   void create(const std::string& no) {

@@ -253,7 +253,7 @@ class QueueConsumerTest : public ::testing::Test {
     orders_.reset();
     flaky_.reset();
     store_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path_.string() + suffix);
+    for (const char* suffix : {"", "-wal", "-shm", "-users"}) fs::remove(path_.string() + suffix);
   }
 
   // A PAID, then SHIPPED order: two "order.status_changed" rows for the notifications queue (the

@@ -140,7 +140,7 @@ class StoreTest : public ::testing::Test {
   void TearDown() override {
     Close();
     spdlog::set_level(log_level_);
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal", "-users"}) {
       std::error_code ec;
       fs::remove(path_.string() + suffix, ec);
     }

@@ -59,7 +59,7 @@ fs::path TempPath(const std::string& what) {
 }
 
 void RemoveSqlite(const fs::path& p) {
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal", "-users"}) {
     std::error_code ec;
     fs::remove(p.string() + suffix, ec);
   }

@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <charconv>
 
+#include "cache/response_cache.h"
 #include "domain/validation.h"
 #include "http/api.h"
 #include "http/blocking.h"
 #include "http/handlers/common.h"
 #include "http/json_fields.h"
+#include "http/json_text.h"
 #include "http/notification_json.h"
 #include "http/order_json.h"
 #include "http/tracking_json.h"
@@ -42,6 +44,10 @@ asio::awaitable<Response> create_order(Api& api, Context& ctx) {
                           order_json(out.order, View::kMasked, api.utc_offset_minutes));
 }
 
+bool upload_in_flight(const std::optional<store::NotificationJob>& upload) {
+  return upload && (upload->state == "pending" || upload->state == "sending");
+}
+
 asio::awaitable<Response> get_order(Api& api, Context& ctx) {
   const auto& no = ctx.params.at("order_no");
   if (auto bad = bad_order_no(ctx, no)) co_return *bad;
@@ -54,6 +60,13 @@ asio::awaitable<Response> get_order(Api& api, Context& ctx) {
   if (reveal && ctx.principal->role != Role::kAdmin)
     co_return error_response(ctx, status::forbidden, "permission_denied",
                              "revealing personal data needs the admin role");
+  // The masked view is the same for every caller, and reading it has no side effect.
+  cache::ResponseCache* const hot = reveal ? nullptr : api.responses;
+  cache::ResponseCache::Lookup looked;
+  if (hot) {
+    looked = hot->lookup(no);
+    if (looked.body) co_return json_text_response(ctx, status::ok, *looked.body);
+  }
   struct Found {
     service::Result<domain::Order> order;
     std::optional<std::vector<store::TrackingRecord>> tracking;
@@ -65,7 +78,7 @@ asio::awaitable<Response> get_order(Api& api, Context& ctx) {
     if (f.order.ok() && api.notifications) {
       store::NotificationFilter nf;
       nf.order_no = no;
-      nf.channel = "wechat_shipping";
+      nf.channel = std::string(store::kWechatShippingChannel);
       nf.limit = 1;
       auto page = api.store.list_notifications(nf);
       if (!page.items.empty()) f.shipping_upload = std::move(page.items.front());
@@ -83,7 +96,11 @@ asio::awaitable<Response> get_order(Api& api, Context& ctx) {
   j["thaw_risk"] = order_thaw_risk(tracking);
   // 微信发货信息: WeChat holds the payment until the waybill is uploaded there.
   j["wechat_shipping"] = wechat_shipping_json(found.shipping_upload, api.utc_offset_minutes);
-  co_return json_response(ctx, status::ok, j);
+  auto text = to_json_text(j);
+  // An upload still on its way changes without a store write the cache hears of (claims,
+  // attempts): such a response is not kept.
+  if (hot && !upload_in_flight(found.shipping_upload)) hot->put(no, looked.ticket, text);
+  co_return json_text_response(ctx, status::ok, std::move(text));
 }
 
 asio::awaitable<Response> list_orders(Api& api, Context& ctx) {

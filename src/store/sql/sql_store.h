@@ -126,6 +126,8 @@ class SqlStore : public Store {
 
   bool ping() override;
   std::vector<std::string> explain_list(const OrderFilter& filter) override;
+  // A database server: other users cannot be told (SqliteStore can).
+  const SoleUse* sole_use() const override { return nullptr; }
   void close() override;
 
   Dialect dialect() const { return engine_->dialect(); }

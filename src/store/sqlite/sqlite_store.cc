@@ -258,8 +258,24 @@ std::unique_ptr<sql::Engine> open_engine(const SqliteOptions& options) {
   return std::make_unique<SqliteEngine>(options);
 }
 
-SqliteStore::SqliteStore(const SqliteOptions& options) : SqlStore(open_engine(options)) {
+namespace {
+
+std::unique_ptr<SoleUseFile> join_users(const std::string& path) {
+  if (path.empty() || path.starts_with(":memory:") || path.starts_with("file:")) return nullptr;
+  return std::make_unique<SoleUseFile>(path);
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(const SqliteOptions& options)
+    : SqlStore(open_engine(options)), sole_(join_users(options.path)) {
   migrate(migrations());
+}
+
+SqliteStore::~SqliteStore() = default;
+
+const SoleUse* SqliteStore::sole_use() const {
+  return sole_.get();
 }
 
 }  // namespace coldtrack::store::sqlite

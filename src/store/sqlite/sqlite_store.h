@@ -10,6 +10,7 @@
 
 #include "store/sql/engine.h"
 #include "store/sql/sql_store.h"
+#include "store/sqlite/sole_use.h"
 
 namespace coldtrack::store::sqlite {
 
@@ -30,8 +31,16 @@ std::unique_ptr<sql::Engine> open_engine(const SqliteOptions& options);
 
 class SqliteStore final : public sql::SqlStore {
  public:
-  // Opens (creating the file and its folder) and applies pending migrations.
+  // Opens (creating the file and its folder), joins the database's users (sole_use.h) and
+  // applies pending migrations.
   explicit SqliteStore(const SqliteOptions& options);
+  ~SqliteStore() override;
+
+  // Null for an in-memory or URI database.
+  const SoleUse* sole_use() const override;
+
+ private:
+  std::unique_ptr<SoleUseFile> sole_;
 };
 
 }  // namespace coldtrack::store::sqlite

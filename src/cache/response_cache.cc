@@ -1,0 +1,185 @@
+#include "cache/response_cache.h"
+
+#include <algorithm>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+
+namespace coldtrack::cache {
+namespace {
+
+using TimePoint = std::chrono::steady_clock::time_point;
+
+constexpr std::size_t kShards = 16;
+// Fills in flight per shard; past it they are all voided (their puts are refused), which only
+// costs a refill, and a fill that never comes back cannot grow the map.
+constexpr std::size_t kMaxPending = 4096;
+constexpr std::size_t kEntryOverhead = 128;  // map node, control block, deque slot
+
+struct Hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+
+struct Entry {
+  std::shared_ptr<const std::string> body;
+  TimePoint filled;  // when the lookup that led to it was made (before the store was read)
+  std::uint64_t epoch = 0;
+  std::uint64_t seq = 0;
+  std::size_t cost = 0;
+};
+
+struct Pending {
+  std::uint64_t ticket = 0;
+  TimePoint issued;
+  std::uint64_t epoch = 0;
+};
+
+}  // namespace
+
+struct ResponseCache::Shard {
+  std::mutex mu;
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries;
+  std::unordered_map<std::string, Pending, Hash, std::equal_to<>> pending;
+  std::deque<std::pair<std::string, std::uint64_t>> order;  // (key, seq) in insertion order
+  std::size_t bytes = 0;
+  std::uint64_t seq = 0;
+
+  void erase(decltype(entries)::iterator it) {
+    bytes -= it->second.cost;
+    entries.erase(it);
+  }
+  void clear() {
+    entries.clear();
+    pending.clear();
+    order.clear();
+    bytes = 0;
+  }
+  bool current(const std::pair<std::string, std::uint64_t>& o) const {
+    auto it = entries.find(o.first);
+    return it != entries.end() && it->second.seq == o.second;
+  }
+};
+
+ResponseCache::ResponseCache(Options options, Clock clock)
+    : options_(options),
+      clock_(clock ? std::move(clock) : Clock([] { return std::chrono::steady_clock::now(); })) {
+  shards_.reserve(kShards);
+  for (std::size_t i = 0; i < kShards; ++i) shards_.push_back(std::make_unique<Shard>());
+}
+
+ResponseCache::~ResponseCache() = default;
+
+ResponseCache::Shard& ResponseCache::shard_for(std::string_view key) {
+  // The map hashes again; the shard takes high bits so the two do not correlate.
+  return *shards_[(Hash{}(key) >> 56) % kShards];
+}
+
+std::optional<std::uint64_t> ResponseCache::epoch() const {
+  if (!options_.sole) return 0;
+  return options_.sole->epoch();
+}
+
+ResponseCache::Lookup ResponseCache::lookup(std::string_view key) {
+  const auto now = clock_();
+  const auto ep = epoch();
+  if (!ep) {
+    shared_.fetch_add(1, std::memory_order_relaxed);
+    return {nullptr, 0};
+  }
+  auto& s = shard_for(key);
+  std::lock_guard lock(s.mu);
+  if (auto it = s.entries.find(key); it != s.entries.end()) {
+    if (it->second.epoch == *ep && now - it->second.filled <= options_.max_age) {
+      hits_.fetch_add(1, std::memory_order_relaxed);
+      return {it->second.body, 0};
+    }
+    s.erase(it);
+  }
+  misses_.fetch_add(1, std::memory_order_relaxed);
+  if (s.pending.size() >= kMaxPending) s.pending.clear();
+  const auto ticket = next_ticket_.fetch_add(1, std::memory_order_relaxed);
+  if (auto p = s.pending.find(key); p != s.pending.end()) {
+    p->second = Pending{ticket, now, *ep};
+  } else {
+    s.pending.emplace(std::string(key), Pending{ticket, now, *ep});
+  }
+  return {nullptr, ticket};
+}
+
+bool ResponseCache::put(std::string_view key, std::uint64_t ticket, std::string body) {
+  const std::size_t cost = body.size() + 2 * key.size() + kEntryOverhead;
+  const std::size_t budget = options_.max_bytes / kShards;
+  auto& s = shard_for(key);
+  // Built outside the lock.
+  auto shared = std::make_shared<const std::string>(std::move(body));
+  std::lock_guard lock(s.mu);
+  auto p = s.pending.find(key);
+  if (ticket == 0 || p == s.pending.end() || p->second.ticket != ticket || cost > budget) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  const auto issued = p->second.issued;
+  const auto filled_epoch = p->second.epoch;
+  s.pending.erase(p);
+  // Someone else used the database since the lookup: what was read may predate their writes.
+  if (epoch() != filled_epoch) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  if (auto it = s.entries.find(key); it != s.entries.end()) s.erase(it);
+  const auto seq = ++s.seq;
+  s.entries.emplace(std::string(key), Entry{std::move(shared), issued, filled_epoch, seq, cost});
+  s.order.emplace_back(std::string(key), seq);
+  s.bytes += cost;
+  while (s.bytes > budget && !s.order.empty()) {
+    const auto& oldest = s.order.front();
+    if (auto it = s.entries.find(oldest.first);
+        it != s.entries.end() && it->second.seq == oldest.second) {
+      s.erase(it);
+      evicted_.fetch_add(1, std::memory_order_relaxed);
+    }
+    s.order.pop_front();
+  }
+  // Invalidated and replaced entries leave their slot behind; drop those now and then.
+  if (s.order.size() > 2 * s.entries.size() + 64)
+    std::erase_if(s.order, [&s](const auto& o) { return !s.current(o); });
+  kept_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void ResponseCache::orders_changed(const std::vector<std::string>& order_nos) noexcept {
+  for (const auto& no : order_nos) {
+    auto& s = shard_for(no);
+    std::lock_guard lock(s.mu);
+    if (auto it = s.entries.find(no); it != s.entries.end()) s.erase(it);
+    if (auto p = s.pending.find(no); p != s.pending.end()) s.pending.erase(p);
+  }
+}
+
+void ResponseCache::all_changed() noexcept {
+  for (auto& s : shards_) {
+    std::lock_guard lock(s->mu);
+    s->clear();
+  }
+}
+
+ResponseCache::Stats ResponseCache::stats() const {
+  Stats out;
+  out.hits = hits_.load(std::memory_order_relaxed);
+  out.misses = misses_.load(std::memory_order_relaxed);
+  out.kept = kept_.load(std::memory_order_relaxed);
+  out.refused = refused_.load(std::memory_order_relaxed);
+  out.evicted = evicted_.load(std::memory_order_relaxed);
+  out.shared = shared_.load(std::memory_order_relaxed);
+  for (const auto& s : shards_) {
+    std::lock_guard lock(s->mu);
+    out.entries += s->entries.size();
+    out.bytes += s->bytes;
+  }
+  return out;
+}
+
+}  // namespace coldtrack::cache
