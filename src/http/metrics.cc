@@ -79,7 +79,7 @@ void Metrics::carrier_push(std::string_view provider, std::string_view result) {
 
 void Metrics::observe(std::string_view route, std::string_view method, unsigned status,
                       double seconds) {
-  const auto id = fmt::format("{} {} {}", method, route, status);
+  const SeriesView id{route, method, status};
   Series s;
   {
     std::lock_guard lock(mu_);
@@ -90,13 +90,21 @@ void Metrics::observe(std::string_view route, std::string_view method, unsigned 
                                                       {"code", std::to_string(status)}};
       static const prometheus::Histogram::BucketBoundaries kBuckets{
           0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
-      it = series_.emplace(id, Series{&requests_->Add(labels), &latency_->Add(labels, kBuckets)})
+      it = series_
+               .emplace(SeriesKey{std::string(route), std::string(method), status},
+                        Series{&requests_->Add(labels), &latency_->Add(labels, kBuckets)})
                .first;
     }
     s = it->second;
   }
   s.count->Increment();
   s.latency->Observe(seconds);
+}
+
+std::size_t Metrics::SeriesHash::operator()(const SeriesView& k) const noexcept {
+  const std::hash<std::string_view> h;
+  return h(k.route) ^ (h(k.method) * 31) ^
+         (static_cast<std::size_t>(k.status) * 0x9e3779b97f4a7c15ULL);
 }
 
 std::string Metrics::serialize() const {

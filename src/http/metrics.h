@@ -55,8 +55,34 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* anomalies_;
   prometheus::Family<prometheus::Counter>* readings_;
   prometheus::Family<prometheus::Counter>* notifications_;
+  // One series per (route, method, status), looked up without building a string.
+  struct SeriesKey {
+    std::string route, method;
+    unsigned status = 0;
+  };
+  struct SeriesView {
+    std::string_view route, method;
+    unsigned status = 0;
+  };
+  struct SeriesHash {
+    using is_transparent = void;
+    std::size_t operator()(const SeriesView& k) const noexcept;
+    std::size_t operator()(const SeriesKey& k) const noexcept {
+      return (*this)(SeriesView{k.route, k.method, k.status});
+    }
+  };
+  struct SeriesEq {
+    using is_transparent = void;
+    static SeriesView view(const SeriesKey& k) { return {k.route, k.method, k.status}; }
+    static SeriesView view(const SeriesView& k) { return k; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const noexcept {
+      const auto x = view(a), y = view(b);
+      return x.status == y.status && x.route == y.route && x.method == y.method;
+    }
+  };
   std::mutex mu_;
-  std::unordered_map<std::string, Series> series_;
+  std::unordered_map<SeriesKey, Series, SeriesHash, SeriesEq> series_;
   std::vector<std::function<void()>> scrape_hooks_;
 };
 

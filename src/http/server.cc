@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 
 #include "http/blocking.h"
@@ -37,6 +38,27 @@ bool valid_request_id(std::string_view s) {
       return false;
   }
   return true;
+}
+
+// 16 hex digits, unique per process in practice. Request ids correlate logs and answers; they
+// are not secrets, so a per-thread generator seeded once from the system's randomness is enough
+// (RAND_bytes per request took locks inside OpenSSL on the hot path).
+std::string new_request_id() {
+  thread_local std::uint64_t state = [] {
+    std::uint64_t seed = 0;
+    const auto bytes = security::random_bytes(sizeof seed);
+    std::memcpy(&seed, bytes.data(), sizeof seed);
+    return seed;
+  }();
+  // splitmix64: every call moves the state by a constant, so a thread never repeats an id.
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, z >>= 4) out[static_cast<std::size_t>(i)] = kDigits[z & 0xF];
+  return out;
 }
 
 struct InFlight {
@@ -164,7 +186,7 @@ asio::awaitable<void> Server::session(std::shared_ptr<Conn> conn) {
           code = "header_too_large";
           message = "request line and headers are larger than 16 KiB";
         }
-        auto res = bare_error(status, code, message, security::random_hex(8), 11, false);
+        auto res = bare_error(status, code, message, new_request_id(), 11, false);
         stream.expires_after(std::chrono::seconds(5));
         co_await beast_http::async_write(stream, res, kTuple);
         break;
@@ -196,7 +218,7 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
   if (valid_request_id(incoming_id)) {
     request_id.assign(incoming_id.data(), incoming_id.size());
   } else {
-    request_id = security::random_hex(8);
+    request_id = new_request_id();
   }
   std::string_view raw_query;
   if (qpos != std::string_view::npos) raw_query = target.substr(qpos + 1);

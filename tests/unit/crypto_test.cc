@@ -61,6 +61,41 @@ TEST(CryptoHmacSha256, EmptyKeyAndData) {
   EXPECT_EQ(hex_encode(hmac_sha256("k", "d")), hmac_sha256_hex("k", "d"));
 }
 
+TEST(CryptoHmacSha256, RepeatedAndInterleavedKeysOnSeveralThreads) {
+  // Each thread reuses a context keyed with its last key: the same key again, another key, an
+  // empty key, a key that is a prefix of the last one must all give the reference values.
+  struct Case {
+    std::string key, data, hex;
+  };
+  const std::vector<Case> cases{
+      {std::string(20, '\x0b'), "Hi There",
+       "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"},
+      {"Jefe", "what do ya want for nothing?",
+       "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
+      {"", "", "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad"},
+      {std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First",
+       "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
+  };
+  // A key that is a prefix of another one: Python hmac.new(b"Jef", b"x", sha256).
+  const std::string jef = "ddef05eeef638febcfcd82eba0863509e67bbdb908e8cbb4533e565a4e031262";
+  std::atomic<int> wrong{0};
+  auto run = [&](int seed) {
+    for (int i = 0; i < 2000; ++i) {
+      const auto& c = cases[static_cast<std::size_t>((i * 7 + seed) % 11 % cases.size())];
+      if (hmac_sha256_hex(c.key, c.data) != c.hex) ++wrong;
+      if (i % 5 == 0 && hmac_sha256_hex("Jef", "x") != jef) ++wrong;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back(run, t);
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"), cases[1].hex);
+  EXPECT_EQ(hmac_sha256_hex("Jef", "x"), jef);
+  EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"), cases[1].hex);
+  EXPECT_EQ(jef, "ddef05eeef638febcfcd82eba0863509e67bbdb908e8cbb4533e565a4e031262");
+}
+
 // ---- Hex --------------------------------------------------------------------------------------
 
 TEST(CryptoHex, EncodeIsLowercase) {
