@@ -1,8 +1,10 @@
 #include "app/app.h"
 
 #include <fmt/format.h>
+#include <sched.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 
@@ -119,6 +121,18 @@ std::string resolve_data_key(const Config& config, bool create_if_missing, bool*
   return key;
 }
 
+// server.read_threads, 0: the CPUs this process may run on (its affinity, e.g. under taskset or a
+// container's cpuset), at least 2 so one slow read does not hold up the others.
+static std::size_t read_threads(const Config& config) {
+  if (config.server.read_threads > 0) return static_cast<std::size_t>(config.server.read_threads);
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  int cpus = 0;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) cpus = CPU_COUNT(&set);
+  if (cpus <= 0) cpus = static_cast<int>(std::thread::hardware_concurrency());
+  return static_cast<std::size_t>(std::max(cpus, 2));
+}
+
 std::unique_ptr<store::Store> open_store(const Config& config) {
   if (config.store.backend == "mysql") {
     store::mysql::MysqlOptions m;
@@ -132,7 +146,8 @@ std::unique_ptr<store::Store> open_store(const Config& config) {
   o.path = config.store.sqlite.path;
   o.synchronous_full = config.store.sqlite.synchronous == "full";
   o.busy_timeout_ms = config.store.sqlite.busy_timeout_ms;
-  o.readers = std::max(2, config.server.worker_threads);
+  // Both pools read: one connection per thread that may read at once.
+  o.readers = std::max(2, config.server.worker_threads + static_cast<int>(read_threads(config)));
   o.mmap_bytes = std::int64_t{config.store.sqlite.mmap_mb} << 20;
   return std::make_unique<store::sqlite::SqliteStore>(o);
 }
@@ -506,6 +521,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
   if (simulator) live_orders = create_live_demo_orders(orders, *store, now_ms());
 
   boost::asio::thread_pool pool(static_cast<std::size_t>(config.server.worker_threads));
+  boost::asio::thread_pool read_pool(read_threads(config));
   cache::NonceStore& nonces = caches.nonces();
   cache::RateLimiter& track_limiter = caches.track_limiter();
   http::Authenticator auth(*store, pii, nonces, config.security.signature_window_s);
@@ -523,6 +539,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
                 !separate_metrics};
   api.eta = &eta;
   api.responses = caches.responses();
+  api.read_pool = &read_pool;
   api.monitor = &monitor;
   api.cold_chain = &cold_chain;
   api.payments = payments.get();
@@ -766,6 +783,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
   if (relayer) relayer->stop();
   eta_refresh.stop();
   if (tracking_worker) tracking_worker->stop();
+  read_pool.join();
   pool.join();
   if (simulator) simulator->stop();
   store->close();

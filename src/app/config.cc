@@ -233,6 +233,8 @@ const std::vector<Key>& table() {
         int_key("server.io_threads", 1, 64, [](Config& c, int v) { c.server.io_threads = v; }));
     t.push_back(int_key("server.worker_threads", 1, 256,
                         [](Config& c, int v) { c.server.worker_threads = v; }));
+    t.push_back(int_key("server.read_threads", 0, 256,
+                        [](Config& c, int v) { c.server.read_threads = v; }));
     t.push_back(string_key(
         "server.metrics_listen", "an empty string or host:port with a port in 0..65535",
         check_listen, [](Config& c, std::string v) { c.server.metrics_listen = std::move(v); }));

@@ -28,7 +28,7 @@ struct Api {
   service::TrackingService& tracking;
   store::Store& store;
   cache::RateLimiter& track_limiter;
-  boost::asio::thread_pool& pool;
+  boost::asio::thread_pool& pool;  // blocking work: writes (they wait on fsync) and the rest
   Metrics& metrics;
   int utc_offset_minutes;       // display zone for RFC 3339 output
   std::function<bool()> ready;  // /readyz
@@ -38,6 +38,10 @@ struct Api {
   const carriers::kuaidi100::Protocol* kuaidi100 = nullptr;
   // Monitoring; null when not wired (the routes then answer 503).
   const service::EtaService* eta = nullptr;
+  // Reads that only use CPU and the page cache: as many threads as cores, so they do not switch
+  // among more threads than can run; null: `pool`.
+  boost::asio::thread_pool* read_pool = nullptr;
+  boost::asio::thread_pool& reads() { return read_pool ? *read_pool : pool; }
   // Hot masked order responses answered on the I/O thread; null when off
   // (cache.responses.max_age_ms 0).
   cache::ResponseCache* responses = nullptr;

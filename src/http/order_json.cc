@@ -1,5 +1,6 @@
 #include "http/order_json.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "domain/masking.h"
@@ -125,6 +126,17 @@ class TextWriter {
 
  private:
   void quoted(std::string_view v) {
+    // Most strings need no escape: copied as they are, which is what the serializer would write
+    // (it escapes only '"', '\\' and control characters, never UTF-8 bytes).
+    const bool plain = std::none_of(v.begin(), v.end(), [](char c) {
+      return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+    });
+    if (plain) {
+      out_ += '"';
+      out_ += v;
+      out_ += '"';
+      return;
+    }
     sr_.reset(v);
     char buf[512];
     while (!sr_.done()) {

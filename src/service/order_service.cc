@@ -30,7 +30,10 @@ json::array items_to_json(const std::vector<domain::OrderItem>& items) {
 std::vector<domain::OrderItem> items_from_json(const std::string& text) {
   std::vector<domain::OrderItem> out;
   boost::system::error_code ec;
-  auto v = json::parse(text, ec);
+  // The parsed DOM lives in a buffer on the stack (a few items fit), not in many allocations.
+  unsigned char buf[4096];
+  json::monotonic_resource mr(buf, sizeof buf);
+  auto v = json::parse(text, ec, &mr);
   if (ec || !v.is_array()) return out;
   for (const auto& e : v.as_array()) {
     const auto& o = e.as_object();
@@ -113,30 +116,36 @@ std::string OrderService::generate_order_no() const {
   return fmt::format("CT{}{}", digits, security::random_hex(4));
 }
 
-domain::Order OrderService::to_domain(const store::OrderRecord& r) const {
+domain::Order OrderService::to_domain(store::OrderRecord&& r, bool detail) const {
   domain::Order o;
-  o.data.order_no = r.order_no;
+  o.data.order_no = std::move(r.order_no);
   // A record that fails to open was sealed with another key: show that instead of failing.
   o.data.customer.name = pii_.open(r.name_sealed, "customer.name").value_or("(undecryptable)");
   o.data.customer.phone = pii_.open(r.phone_sealed, "customer.phone").value_or("");
-  o.data.customer.openid = r.openid;
-  o.data.address = {r.province, r.city, r.district,
-                    pii_.open(r.detail_sealed, "address.detail").value_or("(undecryptable)")};
+  o.data.customer.openid = std::move(r.openid);
+  o.data.address = {std::move(r.province), std::move(r.city), std::move(r.district),
+                    detail
+                        ? pii_.open(r.detail_sealed, "address.detail").value_or("(undecryptable)")
+                        : std::string()};
   o.data.items = items_from_json(r.items_json);
   o.data.amount_fen = r.amount_fen;
   o.data.shipping_fen = r.shipping_fen;
   o.data.discount_fen = r.discount_fen;
-  o.data.remark = r.remark;
+  o.data.remark = std::move(r.remark);
   o.data.created_at = r.created_at;
   o.status = r.status;
   o.created_at = r.created_at;
   o.updated_at = r.updated_at;
   o.archived = r.archived;
-  for (const auto& e : r.history)
-    o.history.push_back({e.status, e.from, e.at, e.recorded_at, e.actor, e.note});
-  for (const auto& s : r.shipments)
-    o.shipments.push_back({s.id, s.carrier, s.carrier_name, s.waybill_no, s.created_at,
-                           s.origin_city, s.service, s.temp_class});
+  o.history.reserve(r.history.size());
+  for (auto& e : r.history)
+    o.history.push_back(
+        {e.status, e.from, e.at, e.recorded_at, std::move(e.actor), std::move(e.note)});
+  o.shipments.reserve(r.shipments.size());
+  for (auto& s : r.shipments)
+    o.shipments.push_back({s.id, std::move(s.carrier), std::move(s.carrier_name),
+                           std::move(s.waybill_no), s.created_at, std::move(s.origin_city),
+                           std::move(s.service), std::move(s.temp_class)});
   return o;
 }
 
@@ -173,9 +182,9 @@ Result<CreateOutcome> OrderService::create(domain::NewOrder order, const Actor& 
                                              fmt::format(R"({{"amount_fen":{},"items":{}}})",
                                                          order.amount_fen, order.items.size())));
   if (auto* c = std::get_if<store::Created>(&result))
-    return CreateOutcome{to_domain(c->order), true};
+    return CreateOutcome{to_domain(std::move(c->order)), true};
   if (auto* e = std::get_if<store::AlreadyExists>(&result))
-    return CreateOutcome{to_domain(e->order), false};
+    return CreateOutcome{to_domain(std::move(e->order)), false};
   return conflict(std::get<store::Conflict>(result));
 }
 
@@ -190,7 +199,7 @@ Result<domain::Order> OrderService::change_status(const std::string& order_no, O
   auto result = store_.change_status(
       change, audit_of(actor, now, "order.status", "order:" + order_no,
                        fmt::format(R"({{"to":"{}"}})", domain::to_string(to))));
-  if (auto* c = std::get_if<store::Changed>(&result)) return to_domain(c->order);
+  if (auto* c = std::get_if<store::Changed>(&result)) return to_domain(std::move(c->order));
   if (std::holds_alternative<store::NotFound>(result)) return not_found("order not found");
   if (auto* r = std::get_if<store::InvalidReference>(&result)) return invalid(r->field, r->message);
   return conflict(std::get<store::Conflict>(result));
@@ -217,7 +226,7 @@ Result<domain::Order> OrderService::add_shipment(const std::string& order_no,
       order_no, sh, actor.id,
       audit_of(actor, now, "order.shipment", "order:" + order_no,
                fmt::format(R"({{"carrier":"{}","waybill_no":"{}"}})", carrier, waybill_no)));
-  if (auto* c = std::get_if<store::Changed>(&result)) return to_domain(c->order);
+  if (auto* c = std::get_if<store::Changed>(&result)) return to_domain(std::move(c->order));
   if (std::holds_alternative<store::NotFound>(result)) return not_found("order not found");
   if (auto* r = std::get_if<store::InvalidReference>(&result)) return invalid(r->field, r->message);
   return conflict(std::get<store::Conflict>(result));
@@ -228,7 +237,7 @@ Result<domain::Order> OrderService::get(const std::string& order_no, bool reveal
   auto r = store_.get_order(order_no);
   if (!r) return not_found("order not found");
   if (reveal) store_.append_audit(audit_of(actor, clock_(), "order.reveal", "order:" + order_no));
-  return to_domain(*r);
+  return to_domain(std::move(*r));
 }
 
 Result<OrderList> OrderService::list(const ListQuery& q) {
@@ -255,7 +264,7 @@ Result<OrderList> OrderService::list(const ListQuery& q) {
   auto page = store_.list_orders(f);
   OrderList out;
   out.items.reserve(page.items.size());
-  for (const auto& r : page.items) out.items.push_back(to_domain(r));
+  for (auto& r : page.items) out.items.push_back(to_domain(std::move(r), q.address_detail));
   if (page.next) out.next_cursor = encode_cursor(*page.next);
   return out;
 }
@@ -279,7 +288,7 @@ std::optional<domain::Order> OrderService::track(const std::string& order_no,
                                                  const std::string& phone_last4) {
   auto r = store_.get_order(order_no);
   if (!r || !security::constant_time_equal(r->phone_last4, phone_last4)) return std::nullopt;
-  return to_domain(*r);
+  return to_domain(std::move(*r));
 }
 
 int OrderService::archive(int after_days, int batch_size) {

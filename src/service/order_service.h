@@ -34,6 +34,8 @@ struct ListQuery {
   store::ArchiveScope archived = store::ArchiveScope::kExclude;
   int limit = 50;
   std::optional<std::string> cursor;  // opaque, from a previous page
+  // False: address.detail is left empty, not decrypted (for lists that show it masked).
+  bool address_detail = true;
 };
 
 struct OrderList {
@@ -83,7 +85,8 @@ class OrderService {
   domain::EpochMs now() const { return clock_(); }
 
  private:
-  domain::Order to_domain(const store::OrderRecord& r) const;
+  // `detail`: false leaves address.detail empty instead of decrypting it (views that mask it).
+  domain::Order to_domain(store::OrderRecord&& r, bool detail = true) const;
   std::string generate_order_no() const;
 
   store::Store& store_;

@@ -85,7 +85,8 @@ asio::awaitable<Response> get_order(Api& api, Context& ctx) {
     }
     return f;
   };
-  auto found = co_await on_pool(api.pool, std::move(work));
+  // A reveal writes its audit record: the write pool; the masked view only reads.
+  auto found = co_await on_pool(reveal ? api.pool : api.reads(), std::move(work));
   if (!found.order.ok()) co_return error_response(ctx, found.order.error());
   auto j = order_json(found.order.value(), reveal ? View::kRevealed : View::kMasked,
                       api.utc_offset_minutes);
@@ -157,8 +158,9 @@ asio::awaitable<Response> list_orders(Api& api, Context& ctx) {
     q.limit = limit;
   }
   if (auto v = ctx.query("cursor")) q.cursor = *v;
+  q.address_detail = false;  // the page is masked: the detail is not shown
   auto work = [&api, q] { return api.orders.list(q); };
-  auto result = co_await on_pool(api.pool, std::move(work));
+  auto result = co_await on_pool(api.reads(), std::move(work));
   if (!result.ok()) co_return error_response(ctx, result.error());
   // Written as text: a page of orders is the biggest answer the API gives.
   const auto& page = result.value();
@@ -195,7 +197,7 @@ asio::awaitable<Response> batch_get(Api& api, Context& ctx) {
     list.emplace_back(v.as_string());
   }
   auto work = [&api, list] { return api.orders.batch_get(list); };
-  auto result = co_await on_pool(api.pool, std::move(work));
+  auto result = co_await on_pool(api.reads(), std::move(work));
   if (!result.ok()) co_return error_response(ctx, result.error());
   json::array items, missing;
   for (const auto& e : result.value().found) {
@@ -276,7 +278,7 @@ asio::awaitable<Response> get_tracking(Api& api, Context& ctx) {
   if (auto bad = bad_order_no(ctx, no)) co_return *bad;
   if (auto bad = check_query_names(ctx, {})) co_return *bad;
   auto work = [&api, no] { return api.tracking.order_tracking(no); };
-  auto shipments = co_await on_pool(api.pool, std::move(work));
+  auto shipments = co_await on_pool(api.reads(), std::move(work));
   if (!shipments) co_return error_response(ctx, status::not_found, "not_found", "order not found");
   // Viewers see waybills masked; operators and admins work with them.
   const bool mask = ctx.principal->role == Role::kViewer;
