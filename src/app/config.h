@@ -200,14 +200,14 @@ struct Config {
     } views;
     // Hot masked order responses kept in this process (src/cache/response_cache.h): exact for
     // this process's writes and, on SQLite, other coldtrack processes' (they are seen joining);
-    // the ETA's clock (and, on MariaDB, other replicas' writes) within max_age_ms. -1: 10000
+    // the ETA's clock (and, on MariaDB, other replicas' writes) within max_age_ms. -1: 30000
     // with store.backend sqlite, 0 (off) with mysql, where replicas share a server; 0: off.
     struct Responses {
       int max_age_ms = -1;  // -1..60000
       int max_mb = 64;      // 1..4096
       int effective_max_age_ms(const std::string& store_backend) const {
         if (max_age_ms >= 0) return max_age_ms;
-        return store_backend == "sqlite" ? 10000 : 0;
+        return store_backend == "sqlite" ? 30000 : 0;
       }
     } responses;
   } cache;

@@ -22,24 +22,26 @@ Authenticator::Authenticator(store::ApiKeyStore& keys, const service::PiiCodec& 
                              cache::NonceStore& nonces, int window_s)
     : keys_(keys), pii_(pii), nonces_(nonces), window_s_(window_s) {}
 
-std::optional<KeyInfo> Authenticator::cached(const std::string& key) {
+KeyRef Authenticator::cached(std::string_view key) {
+  const auto now = steady_ms();
   std::lock_guard lock(mu_);
   auto it = cache_.find(key);
-  if (it == cache_.end() || steady_ms() - it->second.loaded_ms > kCacheTtlMs) return std::nullopt;
+  if (it == cache_.end() || now - it->second.loaded_ms > kCacheTtlMs) return nullptr;
   return it->second.info;
 }
 
-std::optional<KeyInfo> Authenticator::load(const std::string& key) {
+KeyRef Authenticator::load(const std::string& key) {
   auto rec = keys_.find_api_key(key);
   if (!rec || rec->revoked) {
     std::lock_guard lock(mu_);
     cache_.erase(key);
-    return std::nullopt;
+    return nullptr;
   }
   auto secret = pii_.open(rec->secret_sealed, kApiSecretField);
   auto role = parse_role(rec->role);
-  if (!secret || !role) return std::nullopt;
-  KeyInfo info{rec->key, std::move(*secret), *role};
+  if (!secret || !role) return nullptr;
+  auto info = std::make_shared<const KeyInfo>(
+      KeyInfo{rec->key, std::move(*secret), *role, "apikey:" + rec->key});
   std::lock_guard lock(mu_);
   if (cache_.size() > 10'000) cache_.clear();  // bound memory under key-guessing floods
   cache_[key] = Entry{info, steady_ms()};

@@ -5,9 +5,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "cache/nonce_cache.h"
@@ -21,7 +23,10 @@ struct KeyInfo {
   std::string key;
   std::string secret;
   Role role;
+  std::string principal;  // "apikey:<key>", the audit identity
 };
+// Shared, so a cache hit copies no secret.
+using KeyRef = std::shared_ptr<const KeyInfo>;
 
 struct AuthFailure {
   std::string message;
@@ -32,10 +37,10 @@ class Authenticator {
   Authenticator(store::ApiKeyStore& keys, const service::PiiCodec& pii, cache::NonceStore& nonces,
                 int window_s);
 
-  // Cheap, non-blocking: a cached key (nullopt on miss).
-  std::optional<KeyInfo> cached(const std::string& key);
-  // Blocking: reads the store and fills the cache. nullopt for an unknown or revoked key.
-  std::optional<KeyInfo> load(const std::string& key);
+  // Cheap, non-blocking: a cached key (null on miss).
+  KeyRef cached(std::string_view key);
+  // Blocking: reads the store and fills the cache. Null for an unknown or revoked key.
+  KeyRef load(const std::string& key);
   // Checks headers, timestamp, signature and nonce for a request made with `info`.
   std::optional<AuthFailure> verify(const Context& ctx, const KeyInfo& info, std::int64_t now_ms);
   // Whether verify() may wait on the network (a shared nonce store): run it on the pool then.
@@ -48,10 +53,16 @@ class Authenticator {
   int window_s_;
   std::mutex mu_;
   struct Entry {
-    KeyInfo info;
+    KeyRef info;
     std::int64_t loaded_ms;
   };
-  std::unordered_map<std::string, Entry> cache_;
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> cache_;
 };
 
 // The AAD under which API secrets are sealed.

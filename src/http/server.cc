@@ -241,8 +241,9 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
       ctx.params = std::move(m.params);
       std::optional<Response> denied;
       if (m.route->access == Access::kSigned) {
-        const std::string key(req["X-Api-Key"]);
-        std::optional<KeyInfo> info;
+        const auto key_header = req["X-Api-Key"];
+        const std::string_view key(key_header.data(), key_header.size());
+        KeyRef info;
         if (key.empty() || key.size() > 64 || !auth_) {
           denied = error_response(ctx, beast_http::status::unauthorized, "unauthenticated",
                                   "X-Api-Key is required");
@@ -250,7 +251,7 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
           info = auth_->cached(key);
           if (!info) {
             // Named, not a temporary: GCC 12 destroys temporaries in a co_await twice.
-            auto load = [this, key] { return auth_->load(key); };
+            auto load = [this, k = std::string(key)] { return auth_->load(k); };
             info = co_await on_pool(pool_, std::move(load));
           }
           std::optional<AuthFailure> failure;
@@ -274,7 +275,7 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
                 ctx, beast_http::status::forbidden, "permission_denied",
                 fmt::format("this action needs the {} role", role_name(m.route->min_role)));
           } else {
-            ctx.principal = Principal{"apikey:" + info->key, info->role};
+            ctx.principal = Principal{info->principal, info->role};
           }
         }
       }
