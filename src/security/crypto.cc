@@ -172,9 +172,15 @@ std::optional<std::string> base64url_decode(std::string_view text) {
 }
 
 std::string sha256(std::string_view data) {
+  // Fetched once: EVP_sha256() is looked up in the provider tables on every use (OpenSSL 3).
+  static EVP_MD* const md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (!m) throw std::runtime_error("SHA-256 is not available in OpenSSL");
+    return m;
+  }();
   std::string out(kSha256Size, '\0');
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), MutableBytes(out), &len, EVP_sha256(), nullptr) != 1 ||
+  if (EVP_Digest(data.data(), data.size(), MutableBytes(out), &len, md, nullptr) != 1 ||
       len != kSha256Size) {
     throw std::runtime_error("EVP_Digest(SHA-256) failed");
   }
