@@ -48,7 +48,8 @@ constexpr std::array kRules{
     ViewRule{"complete_outbox", E::kNone, "outbox"},
     ViewRule{"retry_outbox", E::kNone, "outbox"},
     ViewRule{"apply_tracking", E::kOrdersByWaybill,
-             "tracking snapshot, heard_at (also for an older snapshot), order status"},
+             "tracking snapshot, heard_at (also for an older snapshot), order status; the store "
+             "names the orders"},
     ViewRule{"order_tracking", E::kCachedRead, "the shipments' tracking in every view"},
     ViewRule{"carrier_for_provider_code", E::kRead, ""},
     // MonitoringStore
@@ -400,8 +401,15 @@ store::TrackingApplied CachedStore::apply_tracking(const store::TrackingUpdate& 
     invalidate_all();
     throw;
   }
-  // Matching shipments change even when none took the snapshot (heard_at moves).
-  if (applied.shipments > 0) invalidate_waybill(update.waybill_no);
+  // Matching shipments change even when none took the snapshot (heard_at moves). The store
+  // names their orders; looking them up again by waybill costs a read per snapshot.
+  if (applied.shipments > 0) {
+    if (!applied.order_nos.empty()) {
+      invalidate(applied.order_nos);
+    } else {
+      invalidate_waybill(update.waybill_no);
+    }
+  }
   return applied;
 }
 

@@ -192,6 +192,8 @@ struct TrackingApplied {
   int status_changes = 0;
   int order_changes = 0;
   std::vector<std::int64_t> shipment_ids;  // the shipments that took the snapshot
+  // The orders of every matching shipment (their views changed, if only heard_at), distinct.
+  std::vector<std::string> order_nos;
 };
 
 // A shipment the tracking worker may query or subscribe.

@@ -297,7 +297,13 @@ TEST(CachedStoreListenerTest, EveryWriteToAnOrderViewIsHeard) {
     u.trace_count = 1;
     u.traces_json = "[]";
     u.now = kT0 + 61'000;
-    ASSERT_EQ(store.apply_tracking(u).applied, 1);
+    const auto applied = store.apply_tracking(u);
+    ASSERT_EQ(applied.applied, 1);
+    EXPECT_EQ(applied.order_nos, std::vector<std::string>{"L-1"}) << "the store names the orders";
+    EXPECT_EQ(rec.take(), std::vector<std::string>{"L-1"});
+    // A repeated snapshot is not applied, but heard_at moves: the order is told again.
+    u.now += 1000;
+    EXPECT_EQ(store.apply_tracking(u).applied, 0);
     EXPECT_EQ(rec.take(), std::vector<std::string>{"L-1"});
 
     // Notification jobs: only WeChat shipping uploads appear in the order view.

@@ -902,6 +902,9 @@ TrackingApplied SqlStore::apply_tracking(const TrackingUpdate& u) {
     }
     TrackingApplied out;
     out.shipments = static_cast<int>(rows.size());
+    for (const auto& r : rows)
+      if (std::find(out.order_nos.begin(), out.order_nos.end(), r.order_no) == out.order_nos.end())
+        out.order_nos.push_back(r.order_no);
     for (const auto& r : rows) {
       if (r.tracked &&
           !carriers::newer_than(u.newest_event_at, static_cast<std::size_t>(u.trace_count),
