@@ -192,7 +192,10 @@ int list_api_keys(const Config& config) {
 
 int archive_now(const Config& config) {
   const auto key = resolve_data_key(config, false);
-  auto store = open_store(config);
+  // Through the same caches as `serve`: with hot views in Redis, the moved orders' views are
+  // invalidated for every replica (the CachedStore bumps the view epoch).
+  Caches caches(config);
+  auto store = caches.with_views(open_store(config));
   service::PiiCodec pii(key);
   service::OrderService svc(*store, pii, now_ms);
   const int n = svc.archive(config.archive.after_days, config.archive.batch_size);
