@@ -1,6 +1,10 @@
 #include "cache/response_cache.h"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <unordered_map>
@@ -29,7 +33,19 @@ struct Entry {
   std::uint64_t epoch = 0;
   std::uint64_t seq = 0;
   std::size_t cost = 0;
+  std::string guard;  // what the request must match to be answered (e.g. phone digits)
 };
+
+constexpr std::array kViews{ResponseCache::View::kOrder, ResponseCache::View::kTrack};
+
+// One map key per (view, order): the view's letter, then the order number.
+std::string key_of(ResponseCache::View view, std::string_view order_no) {
+  std::string k;
+  k.reserve(order_no.size() + 1);
+  k += static_cast<char>(view);
+  k += order_no;
+  return k;
+}
 
 struct Pending {
   std::uint64_t ticket = 0;
@@ -82,7 +98,10 @@ std::optional<std::uint64_t> ResponseCache::epoch() const {
   return options_.sole->epoch();
 }
 
-ResponseCache::Lookup ResponseCache::lookup(std::string_view key) {
+ResponseCache::Lookup ResponseCache::lookup(std::string_view order_no, View view,
+                                            std::string_view guard) {
+  const auto key_text = key_of(view, order_no);
+  const std::string_view key = key_text;
   const auto now = clock_();
   const auto ep = epoch();
   if (!ep) {
@@ -92,11 +111,15 @@ ResponseCache::Lookup ResponseCache::lookup(std::string_view key) {
   auto& s = shard_for(key);
   std::lock_guard lock(s.mu);
   if (auto it = s.entries.find(key); it != s.entries.end()) {
-    if (it->second.epoch == *ep && now - it->second.filled <= options_.max_age) {
+    if (it->second.epoch == *ep && now - it->second.filled <= options_.max_age &&
+        it->second.guard.size() == guard.size() &&
+        (guard.empty() ||
+         CRYPTO_memcmp(it->second.guard.data(), guard.data(), guard.size()) == 0)) {
       hits_.fetch_add(1, std::memory_order_relaxed);
       return {it->second.body, 0};
     }
-    s.erase(it);
+    // Another guard (wrong digits) leaves the entry for the right ones; an old one goes.
+    if (it->second.epoch != *ep || now - it->second.filled > options_.max_age) s.erase(it);
   }
   misses_.fetch_add(1, std::memory_order_relaxed);
   if (s.pending.size() >= kMaxPending) s.pending.clear();
@@ -109,8 +132,11 @@ ResponseCache::Lookup ResponseCache::lookup(std::string_view key) {
   return {nullptr, ticket};
 }
 
-bool ResponseCache::put(std::string_view key, std::uint64_t ticket, std::string body) {
-  const std::size_t cost = body.size() + 2 * key.size() + kEntryOverhead;
+bool ResponseCache::put(std::string_view order_no, std::uint64_t ticket, std::string body,
+                        View view, std::string guard) {
+  const auto key_text = key_of(view, order_no);
+  const std::string_view key = key_text;
+  const std::size_t cost = body.size() + 2 * key.size() + guard.size() + kEntryOverhead;
   const std::size_t budget = options_.max_bytes / kShards;
   auto& s = shard_for(key);
   // Built outside the lock.
@@ -131,7 +157,8 @@ bool ResponseCache::put(std::string_view key, std::uint64_t ticket, std::string 
   }
   if (auto it = s.entries.find(key); it != s.entries.end()) s.erase(it);
   const auto seq = ++s.seq;
-  s.entries.emplace(std::string(key), Entry{std::move(shared), issued, filled_epoch, seq, cost});
+  s.entries.emplace(std::string(key),
+                    Entry{std::move(shared), issued, filled_epoch, seq, cost, std::move(guard)});
   s.order.emplace_back(std::string(key), seq);
   s.bytes += cost;
   while (s.bytes > budget && !s.order.empty()) {
@@ -152,10 +179,21 @@ bool ResponseCache::put(std::string_view key, std::uint64_t ticket, std::string 
 
 void ResponseCache::orders_changed(const std::vector<std::string>& order_nos) noexcept {
   for (const auto& no : order_nos) {
-    auto& s = shard_for(no);
-    std::lock_guard lock(s.mu);
-    if (auto it = s.entries.find(no); it != s.entries.end()) s.erase(it);
-    if (auto p = s.pending.find(no); p != s.pending.end()) s.pending.erase(p);
+    for (const auto view : kViews) {
+      // Built without allocating: noexcept, and order numbers are short.
+      char buf[80];
+      if (no.size() + 1 > sizeof buf) {
+        all_changed();
+        return;
+      }
+      buf[0] = static_cast<char>(view);
+      std::memcpy(buf + 1, no.data(), no.size());
+      const std::string_view key(buf, no.size() + 1);
+      auto& s = shard_for(key);
+      std::lock_guard lock(s.mu);
+      if (auto it = s.entries.find(key); it != s.entries.end()) s.erase(it);
+      if (auto p = s.pending.find(key); p != s.pending.end()) s.pending.erase(p);
+    }
   }
 }
 

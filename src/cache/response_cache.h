@@ -1,5 +1,5 @@
 // Hot per-order responses kept in this process, answered on the I/O thread without the worker
-// pool or the store (GET /api/orders/{order_no}, masked).
+// pool or the store (GET /api/orders/{order_no}, masked; GET /api/track).
 //
 // Exact for writes made through this process: the store decorator (cache/cached_store.h) tells
 // the cache, after each commit, which orders a write can have changed (or that all may have).
@@ -43,16 +43,21 @@ class ResponseCache final : public ViewListener {
   ResponseCache(const ResponseCache&) = delete;
   ResponseCache& operator=(const ResponseCache&) = delete;
 
+  // The answers kept per order: the order view, and the public tracking view (kept with the
+  // phone's last four digits it was checked against: served only for the same digits).
+  enum class View : char { kOrder = 'o', kTrack = 't' };
+
   struct Lookup {
     std::shared_ptr<const std::string> body;  // set: a fresh entry
     // Otherwise what a fill must present to put(); 0 while others use the database (a fill
     // would be refused).
     std::uint64_t ticket = 0;
   };
-  Lookup lookup(std::string_view key);
-  // Keeps `body` unless `key` changed (or everything did) since the lookup that gave `ticket`.
-  // Returns whether it was kept.
-  bool put(std::string_view key, std::uint64_t ticket, std::string body);
+  Lookup lookup(std::string_view order_no, View view = View::kOrder, std::string_view guard = {});
+  // Keeps `body` unless the order changed (or everything did) since the lookup that gave
+  // `ticket`. Returns whether it was kept.
+  bool put(std::string_view order_no, std::uint64_t ticket, std::string body,
+           View view = View::kOrder, std::string guard = {});
 
   void orders_changed(const std::vector<std::string>& order_nos) noexcept override;
   void all_changed() noexcept override;

@@ -31,7 +31,9 @@ std::string field(const Response& r, const std::string& name) {
 class ResponseCacheIt : public SharedServerTest<ResponseCacheIt> {
  public:
   static std::map<std::string, std::string> extra_env() {
-    return {{"COLDTRACK_ARCHIVE_AFTER_DAYS", "1"}, {"COLDTRACK_ARCHIVE_ENABLED", "false"}};
+    return {{"COLDTRACK_ARCHIVE_AFTER_DAYS", "1"},
+            {"COLDTRACK_ARCHIVE_ENABLED", "false"},
+            {"COLDTRACK_TRACK_RATE_LIMIT_PER_MINUTE", "100000"}};
   }
 };
 
@@ -90,6 +92,32 @@ TEST_F(ResponseCacheIt, HotOrdersAreAnsweredHereAndEveryApiWriteShowsAtOnce) {
   EXPECT_EQ(s().get("/api/orders/" + later, viewer).status, 404);
   must_create(s(), order_body(later, unique_phone()));
   EXPECT_EQ(s().get("/api/orders/" + later, viewer).status, 200);
+}
+
+TEST_F(ResponseCacheIt, PublicTrackingIsAnsweredHereOnlyForTheRightDigits) {
+  const auto phone = unique_phone();
+  const auto no = str(must_create(s(), order_body(unique_order_no("HOTTRK"), phone)), "order_no");
+  const auto url = "/api/track?order_no=" + no + "&phone_last4=" + phone.substr(7);
+  const auto wrong = "/api/track?order_no=" + no + "&phone_last4=" +
+                     (phone.substr(7) == "0000" ? std::string("1111") : std::string("0000"));
+  auto first = s().get(url, std::nullopt);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(field(first, "status"), "\"CREATED\"");
+  if (!on_mysql(s())) {
+    EXPECT_TRUE(eventually(
+        [&] {
+          const double before = cache_count(s(), "hit");
+          EXPECT_EQ(s().get(url, std::nullopt).body, first.body);
+          return cache_count(s(), "hit") > before;
+        },
+        5s))
+        << "answered from the process";
+  }
+  EXPECT_EQ(s().get(wrong, std::nullopt).status, 404) << "cached or not, the digits must match";
+  auto moved = change_status(s(), no, "PAID");
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(field(s().get(url, std::nullopt), "status"), "\"PAID\"") << "the write shows at once";
+  EXPECT_EQ(s().get(wrong, std::nullopt).status, 404);
 }
 
 TEST_F(ResponseCacheIt, ACliCommandWritingWhileServingIsSeenAtOnce) {

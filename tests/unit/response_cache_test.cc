@@ -107,6 +107,26 @@ TEST_F(ResponseCacheTest, OnlyTheNewestLookupMayFill) {
   EXPECT_FALSE(c.put("B", 12345, "never looked up"));
 }
 
+TEST_F(ResponseCacheTest, ViewsOfOneOrderAreKeptApartAndGoTogether) {
+  using View = ResponseCache::View;
+  auto c = make();
+  auto o = c.lookup("A");
+  ASSERT_TRUE(c.put("A", o.ticket, "order-view"));
+  auto t = c.lookup("A", View::kTrack, "1234");
+  ASSERT_FALSE(t.body) << "the order view is not the tracking view";
+  ASSERT_TRUE(c.put("A", t.ticket, "track-view", View::kTrack, "1234"));
+  EXPECT_EQ(hit(c, "A"), "order-view");
+  auto right = c.lookup("A", View::kTrack, "1234");
+  ASSERT_TRUE(right.body);
+  EXPECT_EQ(*right.body, "track-view");
+  EXPECT_FALSE(c.lookup("A", View::kTrack, "9999").body) << "other digits are never answered";
+  EXPECT_FALSE(c.lookup("A", View::kTrack, "").body);
+  EXPECT_TRUE(c.lookup("A", View::kTrack, "1234").body) << "and do not evict the right ones";
+  c.orders_changed({"A"});
+  EXPECT_EQ(hit(c, "A"), "<miss>");
+  EXPECT_FALSE(c.lookup("A", View::kTrack, "1234").body) << "a change drops every view";
+}
+
 TEST_F(ResponseCacheTest, StaysWithinMaxBytesDroppingTheOldestFirst) {
   ResponseCache::Options o;
   o.max_bytes = 16 * 64 * 1024;  // 64 KiB per shard
