@@ -38,14 +38,30 @@ struct Entry {
 
 constexpr std::array kViews{ResponseCache::View::kOrder, ResponseCache::View::kTrack};
 
-// One map key per (view, order): the view's letter, then the order number.
-std::string key_of(ResponseCache::View view, std::string_view order_no) {
-  std::string k;
-  k.reserve(order_no.size() + 1);
-  k += static_cast<char>(view);
-  k += order_no;
-  return k;
-}
+// One map key per (view, order): the view's letter, then the order number. Built on the stack
+// (order numbers are at most 64 bytes), so a lookup on the I/O thread allocates nothing.
+class Key {
+ public:
+  Key(ResponseCache::View view, std::string_view order_no) {
+    if (order_no.size() + 1 <= sizeof buf_) {
+      buf_[0] = static_cast<char>(view);
+      std::memcpy(buf_ + 1, order_no.data(), order_no.size());
+      view_ = std::string_view(buf_, order_no.size() + 1);
+    } else {
+      long_ = static_cast<char>(view);
+      long_ += order_no;
+      view_ = long_;
+    }
+  }
+  Key(const Key&) = delete;
+  Key& operator=(const Key&) = delete;
+  std::string_view view() const { return view_; }
+
+ private:
+  char buf_[80];
+  std::string long_;
+  std::string_view view_;
+};
 
 struct Pending {
   std::uint64_t ticket = 0;
@@ -100,8 +116,8 @@ std::optional<std::uint64_t> ResponseCache::epoch() const {
 
 ResponseCache::Lookup ResponseCache::lookup(std::string_view order_no, View view,
                                             std::string_view guard) {
-  const auto key_text = key_of(view, order_no);
-  const std::string_view key = key_text;
+  const Key key_buf(view, order_no);
+  const std::string_view key = key_buf.view();
   const auto now = clock_();
   const auto ep = epoch();
   if (!ep) {
@@ -134,8 +150,8 @@ ResponseCache::Lookup ResponseCache::lookup(std::string_view order_no, View view
 
 bool ResponseCache::put(std::string_view order_no, std::uint64_t ticket, std::string body,
                         View view, std::string guard) {
-  const auto key_text = key_of(view, order_no);
-  const std::string_view key = key_text;
+  const Key key_buf(view, order_no);
+  const std::string_view key = key_buf.view();
   const std::size_t cost = body.size() + 2 * key.size() + guard.size() + kEntryOverhead;
   const std::size_t budget = options_.max_bytes / kShards;
   auto& s = shard_for(key);
@@ -180,15 +196,13 @@ bool ResponseCache::put(std::string_view order_no, std::uint64_t ticket, std::st
 void ResponseCache::orders_changed(const std::vector<std::string>& order_nos) noexcept {
   for (const auto& no : order_nos) {
     for (const auto view : kViews) {
-      // Built without allocating: noexcept, and order numbers are short.
-      char buf[80];
-      if (no.size() + 1 > sizeof buf) {
+      // Key allocates only for numbers longer than any valid one; then drop everything.
+      if (no.size() + 1 > 80) {
         all_changed();
         return;
       }
-      buf[0] = static_cast<char>(view);
-      std::memcpy(buf + 1, no.data(), no.size());
-      const std::string_view key(buf, no.size() + 1);
+      const Key key_buf(view, no);
+      const std::string_view key = key_buf.view();
       auto& s = shard_for(key);
       std::lock_guard lock(s.mu);
       if (auto it = s.entries.find(key); it != s.entries.end()) s.erase(it);

@@ -125,6 +125,15 @@ TEST_F(ResponseCacheTest, ViewsOfOneOrderAreKeptApartAndGoTogether) {
   c.orders_changed({"A"});
   EXPECT_EQ(hit(c, "A"), "<miss>");
   EXPECT_FALSE(c.lookup("A", View::kTrack, "1234").body) << "a change drops every view";
+
+  // Keys longer than any valid order number still work; a change to one drops everything.
+  const std::string long_no(100, 'L');
+  ASSERT_TRUE(fill(c, long_no, "long"));
+  ASSERT_TRUE(fill(c, "B", "B"));
+  EXPECT_EQ(hit(c, long_no), "long");
+  c.orders_changed({long_no});
+  EXPECT_EQ(hit(c, long_no), "<miss>");
+  EXPECT_EQ(hit(c, "B"), "<miss>");
 }
 
 TEST_F(ResponseCacheTest, StaysWithinMaxBytesDroppingTheOldestFirst) {
