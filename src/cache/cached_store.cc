@@ -401,15 +401,9 @@ store::TrackingApplied CachedStore::apply_tracking(const store::TrackingUpdate& 
     invalidate_all();
     throw;
   }
-  // Matching shipments change even when none took the snapshot (heard_at moves). The store
-  // names their orders; looking them up again by waybill costs a read per snapshot.
-  if (applied.shipments > 0) {
-    if (!applied.order_nos.empty()) {
-      invalidate(applied.order_nos);
-    } else {
-      invalidate_waybill(update.waybill_no);
-    }
-  }
+  // Matching shipments change even when none took the snapshot (heard_at moves); the store
+  // names their orders, so they need no second lookup by waybill.
+  if (!applied.order_nos.empty()) invalidate(applied.order_nos);
   return applied;
 }
 

@@ -1,5 +1,7 @@
 #include "cache/response_cache.h"
 
+#include "common/string_hash.h"
+
 #include <openssl/crypto.h>
 
 #include <algorithm>
@@ -20,12 +22,7 @@ constexpr std::size_t kShards = 16;
 constexpr std::size_t kMaxPending = 4096;
 constexpr std::size_t kEntryOverhead = 128;  // map node, control block, deque slot
 
-struct Hash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
+using Hash = StringHash;
 
 struct Entry {
   std::shared_ptr<const std::string> body;

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "cache/nonce_cache.h"
+#include "common/string_hash.h"
 #include "http/context.h"
 #include "service/pii.h"
 #include "store/store.h"
@@ -56,13 +57,7 @@ class Authenticator {
     KeyRef info;
     std::int64_t loaded_ms;
   };
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
-  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> cache_;
+  std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> cache_;
 };
 
 // The AAD under which API secrets are sealed.

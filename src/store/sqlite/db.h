@@ -2,6 +2,8 @@
 // store's sql::Conn interface. Errors throw sql::Error.
 #pragma once
 
+#include "common/string_hash.h"
+
 #include <sqlite3.h>
 
 #include <cstdint>
@@ -41,11 +43,7 @@ class Db final : public sql::Conn {
   class Statement;
   sqlite3* db_ = nullptr;
   // Keyed by SQL text; transparent so a lookup does not build a std::string each time.
-  struct TextHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, std::unique_ptr<Statement>, TextHash, std::equal_to<>> cache_;
+  std::unordered_map<std::string, std::unique_ptr<Statement>, StringHash, std::equal_to<>> cache_;
 };
 
 }  // namespace coldtrack::store::sqlite
