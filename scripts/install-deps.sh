@@ -6,7 +6,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev
-  prometheus-cpp-dev libgtest-dev libgmock-dev libcurl4-openssl-dev ca-certificates curl
+  prometheus-cpp-dev libgtest-dev libgmock-dev libcurl4-openssl-dev zlib1g-dev ca-certificates curl
   libhiredis-dev redis-server
   librabbitmq-dev rabbitmq-server
   libmariadb-dev mariadb-server

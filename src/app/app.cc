@@ -206,6 +206,27 @@ int archive_now(const Config& config) {
 
 namespace {
 
+// A front end read into memory at start; a missing build is logged, not fatal (the API works
+// without it).
+http::WebMount load_web(std::string name, std::string mount, const std::string& dir,
+                        std::string how) {
+  http::WebMount web{std::move(name), std::move(mount), std::nullopt, {}};
+  if (dir.empty()) {
+    web.missing = "turned off (empty directory setting)";
+    return web;
+  }
+  auto loaded = http::StaticSite::load(dir, web.mount, std::size_t{64} << 20);
+  if (auto* error = std::get_if<std::string>(&loaded)) {
+    web.missing = *error + "; " + how;
+    spdlog::info("{} not served at {}: {}", web.name, web.mount, web.missing);
+  } else {
+    web.site.emplace(std::move(std::get<http::StaticSite>(loaded)));
+    spdlog::info("{} served at {} ({} files, {} KiB from {})", web.name, web.mount,
+                 web.site->file_count(), web.site->bytes() >> 10, dir);
+  }
+  return web;
+}
+
 // The subscribe-message template the demo's simulated mini-program uses.
 constexpr const char* kDemoTemplate = "DEMO_ORDER_STATUS";
 constexpr const char* kDemoMchId = "1900000109";
@@ -595,6 +616,9 @@ int serve(const Config& config_in, const ServeOptions& options) {
   http::add_monitoring_routes(router, api);
   http::add_customer_routes(router, api);
   http::add_notification_routes(router, api);
+  const auto h5 = load_web("the H5 page", "/m/", config.web.h5_dir,
+                           "build it with scripts/build-web.sh, or set web.h5_dir");
+  http::add_web_routes(router, h5);
 
   http::ServerOptions so;
   so.host = config.server.host;

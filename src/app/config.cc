@@ -154,6 +154,10 @@ std::string check_anomaly_overrides(const std::string& v) {
   return err ? *err : "";
 }
 
+std::string check_any(const std::string&) {
+  return "";
+}
+
 std::string check_non_empty(const std::string& v) {
   return v.empty() ? "it is empty" : "";
 }
@@ -545,6 +549,10 @@ const std::vector<Key>& table() {
           c.display.utc_offset_minutes = *parse_time_zone(v);
           c.display.time_zone = std::move(v);
         }));
+    // web
+    t.push_back(string_key("web.h5_dir", "a directory path, or empty to serve no H5 page",
+                           check_any,
+                           [](Config& c, std::string v) { c.web.h5_dir = std::move(v); }));
     return t;
   }();
   return keys;

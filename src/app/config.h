@@ -234,6 +234,11 @@ struct Config {
     std::string time_zone = "Asia/Shanghai";  // "Asia/Shanghai", "UTC" or a fixed "+HH:MM"/"-HH:MM"
     int utc_offset_minutes = 480;             // derived from time_zone, not a key
   } display;
+  struct Web {
+    // The built customer H5 page served under /m/ ("" = not served); relative to the working
+    // directory.
+    std::string h5_dir = "web/miniprogram/dist/build/h5";
+  } web;
 };
 
 // Loads configuration. `file` may be empty (no file). `env` is the process environment as

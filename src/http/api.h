@@ -11,6 +11,7 @@
 #include "carriers/kuaidi100/kuaidi100.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "http/static_site.h"
 #include "service/coldchain_service.h"
 #include "service/customer_service.h"
 #include "service/eta_service.h"
@@ -68,6 +69,15 @@ void add_monitoring_routes(Router& router, Api& api);
 // WeChat login and the customer's own orders (bearer token, not API signing).
 void add_customer_routes(Router& router, Api& api);
 void add_notification_routes(Router& router, Api& api);
+// A built front end under `mount` ("/m/"); `site` empty when it was not built (`missing`
+// says why and how to build it).
+struct WebMount {
+  std::string name;   // for messages: "the H5 page"
+  std::string mount;  // "/m/"
+  std::optional<StaticSite> site;
+  std::string missing;
+};
+void add_web_routes(Router& router, const WebMount& web);
 // Only /metrics and /healthz, for a separate metrics listener.
 void add_metrics_routes(Router& router, Api& api);
 

@@ -29,10 +29,22 @@ Match Router::match(beast_http::verb method, std::string_view path) const {
   if (path.empty() || path[0] != '/') return m;
   const auto parts = split(path);
   for (const auto& r : routes_) {
-    if (r.segments.size() != parts.size()) continue;
+    // A last segment "{*name}" takes the rest of the path, slashes and all (static files).
+    const bool tail = !r.segments.empty() && r.segments.back().starts_with("{*");
+    const std::size_t fixed = tail ? r.segments.size() - 1 : r.segments.size();
+    if (tail ? parts.size() < fixed : parts.size() != fixed) continue;
     std::map<std::string, std::string> params;
     bool ok = true;
-    for (std::size_t i = 0; i < parts.size() && ok; ++i) {
+    if (tail) {
+      std::string rest;
+      for (std::size_t i = fixed; i < parts.size(); ++i) {
+        if (i > fixed) rest += '/';
+        rest += parts[i];
+      }
+      const auto& seg = r.segments.back();
+      params.emplace(seg.substr(2, seg.size() - 3), std::move(rest));
+    }
+    for (std::size_t i = 0; i < fixed && ok; ++i) {
       const auto& seg = r.segments[i];
       if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
         if (parts[i].empty())

@@ -1,4 +1,5 @@
-// Method + path-pattern routing. Patterns are literal segments and "{name}" captures.
+// Method + path-pattern routing. Patterns are literal segments and "{name}" captures; a last
+// segment "{*name}" captures the rest of the path (possibly empty).
 #pragma once
 
 #include <optional>
