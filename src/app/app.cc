@@ -46,6 +46,7 @@
 #include "service/tracking_service.h"
 #include "service/tracking_worker.h"
 #include "sim/simulator.h"
+#include "sim/wechat_sim.h"
 #include "store/mysql/mysql_store.h"
 #include "store/mysql/url.h"
 #include "store/sqlite/sqlite_store.h"
@@ -395,13 +396,23 @@ std::string demo_wechat_payment(sim::Simulator& simulator, service::OrderService
 
 // Demo: the simulator's data loggers report on three frozen parcels that have been on the road
 // for a while: one in good order, one with door-open spikes, one whose refrigeration failed.
-void start_demo_loggers(sim::Simulator& simulator, store::Store& store,
-                        const std::pair<std::string, std::string>& key, unsigned short port) {
+// Returns the orders the loggers report on.
+std::vector<std::string> start_demo_loggers(sim::Simulator& simulator, store::Store& store,
+                                            const std::pair<std::string, std::string>& key,
+                                            unsigned short port,
+                                            const std::vector<std::string>& preferred_orders) {
+  std::vector<std::string> logged;
   const auto now = now_ms();
   const std::array<const char*, 3> profiles = {"frozen_ok", "frozen_door_open", "frozen_failure"};
   std::size_t next = 0;
   http::Client client("127.0.0.1", simulator.port());
-  for (const auto& w : store.active_shipments(0, 5000)) {
+  // The demo customer's parcels first, so the mini-program shows a temperature chart.
+  auto shipments = store.active_shipments(0, 5000);
+  std::stable_partition(shipments.begin(), shipments.end(), [&](const auto& w) {
+    return std::find(preferred_orders.begin(), preferred_orders.end(), w.order_no) !=
+           preferred_orders.end();
+  });
+  for (const auto& w : shipments) {
     if (next == profiles.size()) break;
     if (w.temp_class != "frozen" || w.shipped_at > now - 8 * 3'600'000LL) continue;
     const int count = 6 * 60;  // six hours of minute readings, ending now
@@ -420,8 +431,10 @@ void start_demo_loggers(sim::Simulator& simulator, store::Store& store,
       continue;
     }
     spdlog::info("demo: data logger ({}) reports on order {}", profiles[next], w.order_no);
+    logged.push_back(w.order_no);
     ++next;
   }
+  return logged;
 }
 
 // WeChat Pay notifications, when configured: the key file is read and checked at start-up so a
@@ -522,9 +535,16 @@ int serve(const Config& config_in, const ServeOptions& options) {
   });
 
   std::optional<std::pair<std::string, std::string>> demo_key;
+  std::vector<std::string> demo_customer_orders;
   if (options.demo) {
     if (store->count_orders(store::ArchiveScope::kInclude) == 0) {
       auto demo = generate_demo_orders(options.demo_orders, now_ms(), pii);
+      if (simulator && config.wechat.api_base_url == simulator->base_url() + "/wechat") {
+        // The simulated WeChat gives the login code "alice-<anything>" this openid.
+        const auto openid =
+            sim::WechatLogin(config.wechat.appid, config.wechat.secret).openid_for("alice");
+        demo_customer_orders = give_demo_customer(demo, openid, pii, now_ms());
+      }
       store->import_orders(demo);
       const auto tracking = generate_demo_tracking(demo, now_ms());
       for (const auto& u : tracking) store->apply_tracking(u);
@@ -580,6 +600,8 @@ int serve(const Config& config_in, const ServeOptions& options) {
   api.customers = customers.get();
   auto notifications = make_notifications(config, *store, pii, eta);
   if (notifications) api.notifications = notifications->service.get();
+  if (notifications && !config.notify.wechat.template_id.empty())
+    api.subscribe_templates = {config.notify.wechat.template_id};
   std::optional<carriers::kdniao::Protocol> kdniao;
   if (!config.carriers.kdniao.api_key.empty()) {
     const auto& k = config.carriers.kdniao;
@@ -629,7 +651,9 @@ int serve(const Config& config_in, const ServeOptions& options) {
   so.idle_timeout = std::chrono::seconds(config.server.idle_timeout_s);
   http::Server server(so, router, &auth, store.get(), pool, metrics, now_ms);
   const auto port = server.start();
-  if (simulator && demo_key) start_demo_loggers(*simulator, *store, *demo_key, port);
+  std::vector<std::string> logged_orders;
+  if (simulator && demo_key)
+    logged_orders = start_demo_loggers(*simulator, *store, *demo_key, port, demo_customer_orders);
   std::string paid_order;
   if (simulator && payments) paid_order = demo_wechat_payment(*simulator, orders, config, port);
 
@@ -776,14 +800,22 @@ int serve(const Config& config_in, const ServeOptions& options) {
                      "  ./build/coldtrack client GET '/api/orders?status=IN_TRANSIT&limit=3'\n"
                      "  curl -s {0}/healthz\n"
                      "  ./build/coldtrack client GET '/api/anomalies?state=open&limit=5'\n"
-                     "A mini-program customer (the simulator plays WeChat):\n"
+                     "A mini-program customer (the simulator plays WeChat; her orders use phone "
+                     "last 4 9999):\n"
                      "  curl -s -X POST {0}/api/auth/wechat -d '{{\"code\":\"alice-1\"}}'\n"
+                     "{4}"
                      "Messages sent to customers and staff, and why not:\n"
                      "  ./build/coldtrack client GET '/api/notifications?limit=10'\n"
                      "  curl -s {3}/sim/wechat/messages; curl -s {3}/sim/sms/messages; "
                      "curl -s {3}/sim/webhook/messages\n",
                      url, demo_key->first, demo_key->second,
-                     simulator ? simulator->base_url() : std::string("(no simulator)"))
+                     simulator ? simulator->base_url() : std::string("(no simulator)"),
+                     h5.site ? fmt::format("The customer tracking page: {}/m/ (e.g. order {}, "
+                                           "phone last 4 9999)\n",
+                                           url,
+                                           logged_orders.empty() ? std::string("DEMO...")
+                                                                 : logged_orders.front())
+                             : "The customer H5 page is not built: scripts/build-web.sh\n")
               << std::endl;
     for (const auto& no : live_orders)
       std::cout << "Live parcel (moves every few seconds): ./build/coldtrack client GET "

@@ -233,6 +233,44 @@ std::vector<store::OrderRecord> generate_demo_orders(int count, std::int64_t now
   return out;
 }
 
+std::vector<std::string> give_demo_customer(std::vector<store::OrderRecord>& orders,
+                                            const std::string& openid, const service::PiiCodec& pii,
+                                            std::int64_t now) {
+  using S = OrderStatus;
+  const std::vector<std::pair<S, int>> quota = {
+      {S::kCreated, 1},   {S::kPaid, 1},      {S::kShipped, 1},   {S::kInTransit, 3},
+      {S::kException, 1}, {S::kDelivered, 2}, {S::kCompleted, 2}, {S::kRefunding, 1},
+      {S::kRefunded, 1},  {S::kCancelled, 1}};
+  auto frozen_and_away = [now](const store::OrderRecord& o) {
+    const bool frozen = o.items_json.find("\"frozen\"") != std::string::npos;
+    return frozen && !o.shipments.empty() && o.shipments.front().created_at < now - 9 * kHour;
+  };
+  std::vector<store::OrderRecord*> by_age;
+  for (auto& o : orders) by_age.push_back(&o);
+  std::stable_sort(by_age.begin(), by_age.end(), [&](const auto* a, const auto* b) {
+    const bool fa = frozen_and_away(*a), fb = frozen_and_away(*b);
+    return fa != fb ? fa : a->created_at > b->created_at;
+  });
+  const std::string name = "林小雪", phone = "17000009999", detail = "演示路88号3栋1201室";
+  std::vector<std::string> given;
+  for (const auto& [status, count] : quota) {
+    int left = count;
+    for (auto* o : by_age) {
+      if (left == 0) break;
+      if (o->status != status || !o->openid.empty()) continue;
+      o->openid = openid;
+      o->name_sealed = pii.seal(name, "customer.name");
+      o->phone_sealed = pii.seal(phone, "customer.phone");
+      o->phone_index = pii.phone_index(phone);
+      o->phone_last4 = phone.substr(7);
+      o->detail_sealed = pii.seal(detail, "address.detail");
+      given.push_back(o->order_no);
+      --left;
+    }
+  }
+  return given;
+}
+
 std::vector<store::TrackingUpdate> generate_demo_tracking(
     const std::vector<store::OrderRecord>& orders, std::int64_t now, std::uint64_t seed) {
   using S = OrderStatus;

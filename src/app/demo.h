@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "service/pii.h"
@@ -16,6 +17,14 @@ namespace coldtrack::app {
 std::vector<store::OrderRecord> generate_demo_orders(int count, std::int64_t now_ms,
                                                      const service::PiiCodec& pii,
                                                      std::uint64_t seed = 20261125);
+
+// The demo's mini-program customer: gives the openid (and one name, phone and address) to a
+// handful of recent orders, a couple in each status, so a customer logging in to the demo sees
+// a realistic order list. Parcels on the road that left at least nine hours ago and hold frozen
+// goods come first, so the demo's data loggers can report on them. Returns their numbers.
+std::vector<std::string> give_demo_customer(std::vector<store::OrderRecord>& orders,
+                                            const std::string& openid, const service::PiiCodec& pii,
+                                            std::int64_t now_ms);
 
 // Carrier tracking for the demo's parcels still on the road (SHIPPED, IN_TRANSIT, EXCEPTION),
 // drawn from the same transit world model and cut at `now`: pickup, hub scans, out for

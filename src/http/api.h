@@ -52,6 +52,9 @@ struct Api {
   service::PaymentService* payments = nullptr;
   // Mini-program customers; null when WeChat login is not configured.
   service::CustomerService* customers = nullptr;
+  // The subscribe-message templates the shop sends with (what the mini-program asks the
+  // customer to accept); empty when no WeChat messages are sent.
+  std::vector<std::string> subscribe_templates = {};
   // The notification log and re-send; null when notifications are off.
   service::NotificationService* notifications = nullptr;
 };

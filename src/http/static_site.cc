@@ -131,6 +131,11 @@ Response StaticSite::serve(const Context& ctx, std::string_view rest) const {
     res.set(beast_http::field::location, mount_);
     return res;
   }
+  // Files are looked up by exact name, so nothing outside the directory can be reached; a
+  // dot-dot path is answered as what it is, not with the page.
+  if (rest == ".." || rest.starts_with("../") || rest.find("/../") != std::string_view::npos ||
+      rest.ends_with("/.."))
+    return error_response(ctx, beast_http::status::not_found, "not_found", "no such file");
   const std::string key = rest.empty() ? "index.html" : std::string(rest);
   auto it = files_.find(key);
   if (it == files_.end() && !has_extension(rest)) it = files_.find("index.html");

@@ -63,13 +63,14 @@ std::optional<std::string> CustomerService::authenticate(const std::string& toke
   return s->openid;
 }
 
-Result<OrderList> CustomerService::my_orders(const std::string& openid, int limit,
-                                             const std::optional<std::string>& cursor) {
-  ListQuery q;
+Result<OrderList> CustomerService::my_orders(const std::string& openid, ListQuery q) {
+  // Only the filters a customer may use; the openid is always theirs, history always included.
   q.openid = openid;
-  q.limit = limit;
-  q.cursor = cursor;
+  q.phone.reset();
+  q.carrier.reset();
+  q.waybill_no.reset();
   q.archived = store::ArchiveScope::kInclude;
+  q.address_detail = false;
   return orders_.list(q);
 }
 

@@ -31,9 +31,9 @@ class CustomerService {
   // The openid behind a bearer token, when the session is valid.
   std::optional<std::string> authenticate(const std::string& token);
 
-  // Only the customer's own orders, newest first.
-  Result<OrderList> my_orders(const std::string& openid, int limit,
-                              const std::optional<std::string>& cursor);
+  // Only the customer's own orders, newest first, filtered by the query's statuses, order
+  // number and time range (its phone, carrier and waybill filters are ignored).
+  Result<OrderList> my_orders(const std::string& openid, ListQuery q);
   // One of the customer's orders; another customer's order is "not found", never "forbidden",
   // so order numbers cannot be probed.
   Result<domain::Order> my_order(const std::string& openid, const std::string& order_no);

@@ -246,7 +246,7 @@ Result<OrderList> OrderService::list(const ListQuery& q) {
   f.openid = q.openid;
   f.carrier = q.carrier;
   f.waybill_no = q.waybill_no;
-  f.status = q.status;
+  f.statuses = q.statuses;
   f.from = q.from;
   f.to = q.to;
   f.archived = q.archived;

@@ -29,7 +29,7 @@ struct CreateOutcome {
 
 struct ListQuery {
   std::optional<std::string> order_no, phone, openid, carrier, waybill_no;
-  std::optional<domain::OrderStatus> status;
+  std::vector<domain::OrderStatus> statuses;  // any of these; empty: any status
   std::optional<domain::EpochMs> from, to;
   store::ArchiveScope archived = store::ArchiveScope::kExclude;
   int limit = 50;

@@ -27,7 +27,7 @@ struct OrderFilter {
   std::optional<std::string> order_no;
   std::optional<std::string> phone_index;
   std::optional<std::string> openid;
-  std::optional<domain::OrderStatus> status;
+  std::vector<domain::OrderStatus> statuses;  // any of these; empty: any status
   std::optional<std::string> carrier;
   std::optional<std::string> waybill_no;
   std::optional<EpochMs> from;  // created_at >= from

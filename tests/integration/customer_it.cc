@@ -157,9 +157,149 @@ TEST_F(Customers, SubscriptionAcceptancesAreCountedPerTemplate) {
   EXPECT_EQ(bad.error_field(), "template_ids[1]");
   EXPECT_EQ(post(R"({"template_ids":[]})", token).status, 400);
   EXPECT_EQ(post(R"({"template_ids":["TPL_SHIP"]})", std::string(64, 'b')).status, 401);
+  // The templates the shop sends with: none configured on this server.
+  EXPECT_TRUE(body.as_object().at("templates").as_array().empty()) << got.body;
   const auto other = session("frank").first;
   auto theirs = as(other, "/api/me/subscriptions");
   EXPECT_TRUE(theirs.json().as_object().at("items").as_array().empty()) << theirs.body;
+}
+
+// An order of `openid`'s created `age_h` hours ago with the given status path after CREATED.
+std::string at_text(std::int64_t ms) {
+  return domain::format_rfc3339(ms, 480);
+}
+// For a query string: '+' would read as a space.
+std::string at_query(std::int64_t ms) {
+  auto t = at_text(ms);
+  return t.replace(t.find('+'), 1, "%2B");
+}
+constexpr std::int64_t kHour = 3'600'000;
+
+TEST_F(Customers, TheOrderListFiltersByStatusesOrderNumberAndDates) {
+  const auto [token, openid] = session("hana");
+  const auto now = now_ms();
+  auto make = [&](double age_h, std::vector<std::string> path) {
+    const auto no = unique_order_no("MF");
+    auto body = order_body(no, "13812345678");
+    body["customer"].as_object()["openid"] = openid;
+    body["created_at"] = at_text(now - static_cast<std::int64_t>(age_h * kHour));
+    must_create(s(), body);
+    for (const auto& st : path) EXPECT_EQ(change_status(s(), no, st).status, 200) << st;
+    return no;
+  };
+  const auto a = make(72, {});                  // 待付款
+  const auto b = make(48, {"PAID"});            // 待发货
+  const auto c = make(1, {"PAID", "SHIPPED"});  // 运输中
+  auto nos = [&](const std::string& query) {
+    auto r = as(token, "/api/me/orders?" + query);
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    std::vector<std::string> out;
+    if (r.status != 200) return out;
+    const auto page = r.json();
+    for (const auto& o : page.as_object().at("items").as_array())
+      out.push_back(str(o.as_object(), "order_no"));
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(nos("status=CREATED"), V{a});
+  EXPECT_EQ(nos("status=PAID,SHIPPED,IN_TRANSIT"), (V{c, b}));
+  EXPECT_EQ(nos("order_no=" + b), V{b});
+  EXPECT_EQ(nos("from=" + at_query(now - 60 * kHour) + "&to=" + at_query(now - 24 * kHour)), V{b});
+  EXPECT_EQ(nos("status=PAID&limit=1"), V{b});
+  // Another customer's order number finds nothing, not their order.
+  const auto [other, other_openid] = session("ivan");
+  const auto theirs = order_for(other_openid);
+  EXPECT_EQ(nos("order_no=" + theirs), V{});
+
+  auto bad = [&](const std::string& query, const std::string& field) {
+    auto r = as(token, "/api/me/orders?" + query);
+    EXPECT_EQ(r.status, 400) << query << ": " << r.body;
+    EXPECT_EQ(r.error_field(), field) << query;
+  };
+  bad("status=PAID,NOPE", "status");
+  bad("status=", "status");
+  bad("order_no=a%20b", "order_no");
+  bad("from=yesterday", "from");
+  bad("from=" + at_query(now) + "&to=" + at_query(now - kHour), "from");
+  bad("phone=13812345678", "phone");  // staff filters are not for customers
+  bad("limit=0", "limit");
+}
+
+TEST_F(Customers, OneRequestGivesTheDetailPageChartNoticeAndTheFullWaybill) {
+  const auto [token, openid] = session("gina");
+  const auto now = now_ms();
+  const auto no = unique_order_no("MD");
+  auto body = order_body(no, "13812345678");
+  body["customer"].as_object()["openid"] = openid;
+  body["items"].as_array()[0].as_object()["category"] = "frozen";
+  body["created_at"] = at_text(now - 10 * kHour);
+  must_create(s(), body);
+  ASSERT_EQ(change_status(s(), no, "PAID", at_text(now - 10 * kHour + 60'000)).status, 200);
+  const auto waybill = unique_waybill("SF");
+  auto shipped = s().post("/api/orders/" + no + "/shipments",
+                          to_string(json::object{{"carrier", "SF"},
+                                                 {"waybill_no", waybill},
+                                                 {"origin_city", "上海市"},
+                                                 {"shipped_at", at_text(now - 6 * kHour)}}),
+                          s().operator_key());
+  ASSERT_EQ(shipped.status, 200) << shipped.body;
+  const auto shipped_json = shipped.json();
+  const auto shipment =
+      shipped_json.as_object().at("shipments").as_array().at(0).as_object().at("id").as_int64();
+  // Five hours of minute readings: an hour frozen, then four hours of a failed reefer at -6 °C.
+  json::array readings;
+  for (int i = 0; i < 300; ++i)
+    readings.push_back(json::object{{"at", at_text(now - 5 * kHour + i * 60'000LL)},
+                                    {"temp_c", i < 60 ? -20.0 : -6.0}});
+  auto posted = s().post("/api/shipments/" + std::to_string(shipment) + "/temperatures",
+                         to_string(json::object{{"device_id", "LOG-ME"}, {"readings", readings}}),
+                         s().operator_key());
+  ASSERT_EQ(posted.status, 200) << posted.body;
+
+  auto r = as(token, "/api/me/orders/" + no);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto o = r.json().as_object();
+  // The trouble in plain words, the worst one first.
+  ASSERT_TRUE(o.at("notice").is_object()) << r.body;
+  const auto& notice = o.at("notice").as_object();
+  EXPECT_EQ(str(notice, "kind"), "temperature");
+  EXPECT_EQ(str(notice, "severity"), "critical");
+  EXPECT_EQ(str(notice, "title"), "冷链温度异常");
+  EXPECT_FALSE(str(notice, "message").empty());
+  EXPECT_EQ(str(o, "thaw_risk"), "high");
+  const auto& t = o.at("tracking").as_array().at(0).as_object();
+  EXPECT_EQ(str(t, "waybill_no"), waybill) << "the customer's own parcel: the waybill in full";
+  const auto& series = t.at("cold_chain").as_object().at("series").as_array();
+  ASSERT_GE(series.size(), 90u);
+  ASSERT_LE(series.size(), 96u);
+  double coldest = 100, warmest = -100;
+  std::int64_t last = 0;
+  for (const auto& p : series) {
+    const auto& q = p.as_object();
+    const auto at = domain::parse_rfc3339(str(q, "at"));
+    ASSERT_TRUE(at);
+    EXPECT_GT(*at, last) << "oldest first";
+    last = *at;
+    coldest = std::min(coldest, q.at("min_c").to_number<double>());
+    warmest = std::max(warmest, q.at("max_c").to_number<double>());
+  }
+  EXPECT_DOUBLE_EQ(coldest, -20.0);
+  EXPECT_DOUBLE_EQ(warmest, -6.0);
+
+  // The public page: the same chart, the waybill masked.
+  auto pub = s().request("GET", "/api/track?order_no=" + no + "&phone_last4=5678");
+  ASSERT_EQ(pub.status, 200) << pub.body;
+  const auto pub_json = pub.json();
+  const auto& pt = pub_json.as_object().at("tracking").as_array().at(0).as_object();
+  EXPECT_NE(str(pt, "waybill_no"), waybill);
+  EXPECT_NE(str(pt, "waybill_no").find('*'), std::string::npos);
+  EXPECT_EQ(pt.at("cold_chain").as_object().at("series").as_array().size(), series.size());
+
+  // Nothing wrong, nothing said.
+  const auto calm = order_for(openid);
+  auto quiet = as(token, "/api/me/orders/" + calm);
+  ASSERT_EQ(quiet.status, 200);
+  EXPECT_TRUE(quiet.json().as_object().at("notice").is_null()) << quiet.body;
 }
 
 TEST_F(Customers, SessionsSurviveARestart) {

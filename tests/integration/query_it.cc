@@ -51,6 +51,9 @@ TEST_F(ListOrders, FilterByStatus) {
   EXPECT_EQ(order_nos(list("phone=" + phone + "&status=PAID")), std::set<std::string>{paid});
   EXPECT_EQ(order_nos(list("phone=" + phone + "&status=CREATED")), std::set<std::string>{created});
   EXPECT_TRUE(list("phone=" + phone + "&status=DELIVERED").empty());
+  // Any of several statuses.
+  EXPECT_EQ(order_nos(list("phone=" + phone + "&status=CREATED,PAID,DELIVERED")),
+            (std::set<std::string>{created, paid}));
   auto bad = s().get("/api/orders?status=LOST_IN_SPACE", s().viewer());
   EXPECT_EQ(bad.status, 400) << bad.body;
   EXPECT_EQ(bad.error_field(), "status");

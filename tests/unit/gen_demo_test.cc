@@ -287,7 +287,7 @@ TEST_F(GenDemo, TheStoreAndTheOrderServiceReadItBackWithTheDataKey) {
 
   // The newest order on the road.
   store::OrderFilter f;
-  f.status = S::kInTransit;
+  f.statuses = {S::kInTransit};
   f.limit = 1;
   const auto page = store.list_orders(f);
   ASSERT_EQ(page.items.size(), 1u);
@@ -449,7 +449,7 @@ TEST_F(GenDemo, LoadsMariadbThroughTheSameCode) {
     EXPECT_EQ(store.count_orders(store::ArchiveScope::kInclude), 1500);
     service::OrderService orders(store, pii, [] { return kT0; });
     store::OrderFilter f;
-    f.status = S::kInTransit;
+    f.statuses = {S::kInTransit};
     f.limit = 1;
     const auto page = store.list_orders(f);
     ASSERT_EQ(page.items.size(), 1u);

@@ -660,14 +660,20 @@ TEST_F(StoreListTest, ByPhone) {
 
 TEST_F(StoreListTest, ByStatus) {
   ListQuery q;
-  q.status = S::kShipped;
+  q.statuses = {S::kShipped};
   EXPECT_EQ(List(q), (V{"L5", "L4", "L3"}));
-  q.status = S::kPaid;
+  q.statuses = {S::kPaid};
   EXPECT_EQ(List(q), (V{"L6", "L2"}));
-  q.status = S::kCreated;
+  q.statuses = {S::kCreated};
   EXPECT_EQ(List(q), (V{"L1"}));
-  q.status = S::kRefunded;
+  q.statuses = {S::kRefunded};
   EXPECT_EQ(List(q), V{});
+  // Any of several (the mini-program's 运输中 tab is SHIPPED or IN_TRANSIT), newest first.
+  q.statuses = {S::kCreated, S::kShipped};
+  EXPECT_EQ(List(q), (V{"L5", "L4", "L3", "L1"}));
+  q.statuses = {S::kRefunded, S::kPaid};
+  q.limit = 1;
+  EXPECT_EQ(List(q), (V{"L6"}));
 }
 
 TEST_F(StoreListTest, ByCarrier) {
@@ -723,7 +729,7 @@ TEST_F(StoreListTest, CombinedFilters) {
   EXPECT_EQ(List(q), (V{"L5", "L3"}));
 
   ListQuery st;
-  st.status = S::kShipped;
+  st.statuses = {S::kShipped};
   st.carrier = "SF";
   EXPECT_EQ(List(st), (V{"L5", "L3"}));
 
@@ -735,7 +741,7 @@ TEST_F(StoreListTest, CombinedFilters) {
   EXPECT_EQ(List(pc), V{});
 
   ListQuery sd;
-  sd.status = S::kPaid;
+  sd.statuses = {S::kPaid};
   sd.from = kT0 - kDay;
   EXPECT_EQ(List(sd), (V{"L6"}));
 
@@ -878,7 +884,7 @@ TEST_F(StoreTest, PaginationWithFiltersAndCursor) {
   phone.phone = kPhoneA;
   EXPECT_EQ(ListAll(phone, 2), (V{"PF-11", "PF-9", "PF-7", "PF-5", "PF-3", "PF-1"}));
   ListQuery status;
-  status.status = S::kShipped;
+  status.statuses = {S::kShipped};
   EXPECT_EQ(ListAll(status, 1), (V{"PF-9", "PF-6", "PF-3", "PF-0"}));
   ListQuery carrier;
   carrier.carrier = "SF";
@@ -1357,7 +1363,7 @@ TEST_F(StoreDemoTest, ListsMatchABruteForceFilterOverTheDemoData) {
   EXPECT_EQ(ListAll(phone, 2), by_phone);
 
   ListQuery status;
-  status.status = S::kDelivered;
+  status.statuses = {S::kDelivered};
   const auto delivered = expect([](const auto& r) { return r.status == S::kDelivered; });
   ASSERT_GT(delivered.size(), 100u);
   EXPECT_EQ(ListAll(status, 50), delivered);
@@ -1378,7 +1384,7 @@ TEST_F(StoreDemoTest, ListsMatchABruteForceFilterOverTheDemoData) {
   EXPECT_EQ(ListAll(range, 25), in_range);
 
   ListQuery combo;
-  combo.status = S::kCompleted;
+  combo.statuses = {S::kCompleted};
   combo.carrier = "JD";
   combo.from = now_ - 60 * kDay;
   const auto jd_completed = expect([&](const auto& r) {
@@ -1414,7 +1420,7 @@ void StoreDemoTest::CheckListPlans(const std::string& label) {
   };
   add("{}", true, [](OrderFilter&) {});
   add("{phone}", true, [&](OrderFilter& f) { f.phone_index = phone_index; });
-  add("{status}", true, [](OrderFilter& f) { f.status = S::kDelivered; });
+  add("{status}", true, [](OrderFilter& f) { f.statuses = {S::kDelivered}; });
   add("{carrier}", true, [](OrderFilter& f) { f.carrier = "SF"; });
   add("{waybill_no}", false, [&](OrderFilter& f) { f.waybill_no = waybill; });
   add("{from,to}", true, [&](OrderFilter& f) {
@@ -1427,7 +1433,7 @@ void StoreDemoTest::CheckListPlans(const std::string& label) {
     f.to = to;
   });
   add("{status,from,to}", true, [&](OrderFilter& f) {
-    f.status = S::kDelivered;
+    f.statuses = {S::kDelivered};
     f.from = from;
     f.to = to;
   });
@@ -1439,7 +1445,7 @@ void StoreDemoTest::CheckListPlans(const std::string& label) {
     f.after = after;
   });
   add("{status} + cursor", true, [&](OrderFilter& f) {
-    f.status = S::kDelivered;
+    f.statuses = {S::kDelivered};
     f.after = after;
   });
   add("{carrier} + cursor", true, [&](OrderFilter& f) {
@@ -1455,7 +1461,7 @@ void StoreDemoTest::CheckListPlans(const std::string& label) {
   // Other combinations the API allows.
   add("{openid}", true, [](OrderFilter& f) { f.openid = "oWx_openid-1"; });
   add("{status,carrier}", true, [](OrderFilter& f) {
-    f.status = S::kCompleted;
+    f.statuses = {S::kCompleted};
     f.carrier = "SF";
   });
   add("{phone,carrier}", true, [&](OrderFilter& f) {

@@ -1,12 +1,15 @@
 // Small pieces every handler file uses.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string_view>
 
+#include "domain/time.h"
+#include "domain/validation.h"
 #include "http/auth.h"
 #include "http/context.h"
 #include "service/order_service.h"
@@ -28,6 +31,45 @@ inline std::optional<Response> check_query_names(const Context& ctx,
     if (!ok)
       return error_response(ctx, boost::beast::http::status::bad_request, "invalid_argument",
                             "unknown query parameter", name);
+  }
+  return std::nullopt;
+}
+
+// The order-list filters staff and customers share: `order_no`, `from`/`to` (RFC 3339 with
+// offset, `to` exclusive) and `status` (one status or a comma list, any of them). The 400 when
+// one is malformed.
+inline std::optional<Response> read_order_filters(const Context& ctx, service::ListQuery& q) {
+  const auto fail = [&](std::string_view field, std::string_view message) {
+    return error_response(ctx, boost::beast::http::status::bad_request, "invalid_argument", message,
+                          field);
+  };
+  if (auto v = ctx.query("order_no")) {
+    if (!domain::is_valid_order_no(*v))
+      return fail("order_no", "must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'");
+    q.order_no = *v;
+  }
+  for (auto [name, slot] : {std::pair{"from", &q.from}, std::pair{"to", &q.to}}) {
+    if (auto v = ctx.query(name)) {
+      auto t = domain::parse_rfc3339(*v);
+      if (!t)
+        return fail(name, "must be an RFC 3339 time with offset, e.g. 2026-11-25T00:00:00+08:00");
+      *slot = *t;
+    }
+  }
+  if (q.from && q.to && *q.from > *q.to) return fail("from", "must not be after to");
+  if (auto v = ctx.query("status")) {
+    std::string_view rest = *v;
+    while (true) {
+      const auto comma = rest.find(',');
+      const auto one = rest.substr(0, comma);
+      auto s = domain::parse_status(one);
+      if (!s)
+        return fail("status", "must be order statuses separated by commas, e.g. PAID,SHIPPED");
+      if (std::find(q.statuses.begin(), q.statuses.end(), *s) == q.statuses.end())
+        q.statuses.push_back(*s);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
   }
   return std::nullopt;
 }

@@ -7,6 +7,8 @@
 #include "domain/validation.h"
 #include "http/api.h"
 #include "http/blocking.h"
+#include "http/customer_view.h"
+#include "http/handlers/common.h"
 #include "http/json_fields.h"
 #include "http/order_json.h"
 #include "http/tracking_json.h"
@@ -63,17 +65,22 @@ asio::awaitable<Response> login(Api& api, Context& ctx) {
 
 asio::awaitable<Response> my_orders(Api& api, Context& ctx) {
   if (!api.customers) co_return unavailable(ctx);
-  int limit = 20;
+  if (auto bad = check_query_names(ctx, {"limit", "cursor", "status", "order_no", "from", "to"}))
+    co_return *bad;
+  // The mini-program's tabs and search: statuses, one order number, a date range.
+  service::ListQuery q;
+  if (auto bad = read_order_filters(ctx, q)) co_return *bad;
+  q.limit = 20;
   if (auto v = ctx.query("limit")) {
     int n = 0;
     auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
     if (ec != std::errc() || p != v->data() + v->size() || n < 1 || n > 100)
       co_return error_response(ctx, status::bad_request, "invalid_argument",
                                "must be an integer from 1 to 100", "limit");
-    limit = n;
+    q.limit = n;
   }
-  auto cursor = ctx.query("cursor");
-  auto work = [&api, token = bearer(ctx), limit, cursor] {
+  q.cursor = ctx.query("cursor");
+  auto work = [&api, token = bearer(ctx), q = std::move(q)] {
     struct Out {
       bool authenticated = false;
       service::Result<service::OrderList> list;
@@ -81,7 +88,7 @@ asio::awaitable<Response> my_orders(Api& api, Context& ctx) {
     auto openid = api.customers->authenticate(token);
     if (!openid) return out;
     out.authenticated = true;
-    out.list = api.customers->my_orders(*openid, limit, cursor);
+    out.list = api.customers->my_orders(*openid, q);
     return out;
   };
   auto out = co_await on_pool(api.pool, std::move(work));
@@ -103,40 +110,49 @@ asio::awaitable<Response> my_order(Api& api, Context& ctx) {
   if (!domain::is_valid_order_no(no))
     co_return error_response(ctx, status::bad_request, "invalid_argument",
                              "must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'", "order_no");
+  // One request gives the detail page everything: order, parcels, ETA, temperature charts and
+  // the notice (no waterfall of calls from the phone).
   auto work = [&api, token = bearer(ctx), no] {
     struct Out {
       bool authenticated = false;
       service::Result<domain::Order> order;
-      std::vector<store::TrackingRecord> tracking;
+      CustomerTracking tracking;
+      std::optional<anomaly::CustomerNotice> notice;
     } out;
     auto openid = api.customers->authenticate(token);
     if (!openid) return out;
     out.authenticated = true;
     out.order = api.customers->my_order(*openid, no);
-    if (out.order.ok())
-      out.tracking = api.tracking.order_tracking(no).value_or(std::vector<store::TrackingRecord>{});
+    if (!out.order.ok()) return out;
+    out.tracking = load_customer_tracking(
+        api.store, api.tracking.order_tracking(no).value_or(std::vector<store::TrackingRecord>{}));
+    out.notice = load_customer_notice(api.store, no);
     return out;
   };
   auto out = co_await on_pool(api.pool, std::move(work));
   if (!out.authenticated) co_return unauthenticated(ctx);
   if (!out.order.ok()) co_return error_response(ctx, out.order.error());
   auto j = order_json(out.order.value(), View::kMasked, api.utc_offset_minutes);
-  const auto now = api.orders.now();
-  j["tracking"] = tracking_json(out.tracking, /*mask=*/true, api.utc_offset_minutes, api.eta, now);
-  j["eta"] = api.eta ? order_eta_json(out.tracking, *api.eta, now, api.utc_offset_minutes)
-                     : json::value(nullptr);
-  j["thaw_risk"] = order_thaw_risk(out.tracking);
+  // The waybill in full: it is the customer's own parcel, and they copy it into the carrier's app.
+  add_customer_tracking(j, out.tracking, /*mask_waybill=*/false, api.eta, api.orders.now(),
+                        api.utc_offset_minutes);
+  j["notice"] = notice_json(out.notice);
   co_return json_response(ctx, status::ok, j);
 }
 
-json::value subscriptions_json(const std::vector<store::Subscription>& subs, int tz) {
+// The customer's acceptances, and the templates the shop sends with (the mini-program asks for
+// those; WeChat wants the ids at the moment of the tap).
+json::value subscriptions_json(const Api& api, const std::vector<store::Subscription>& subs) {
   json::array items;
   for (const auto& s : subs)
-    items.push_back(json::object{{"template_id", s.template_id},
-                                 {"remaining", s.remaining},
-                                 {"accepted_total", s.accepted_total},
-                                 {"updated_at", domain::format_rfc3339(s.updated_at, tz)}});
-  return json::object{{"items", std::move(items)}};
+    items.push_back(
+        json::object{{"template_id", s.template_id},
+                     {"remaining", s.remaining},
+                     {"accepted_total", s.accepted_total},
+                     {"updated_at", domain::format_rfc3339(s.updated_at, api.utc_offset_minutes)}});
+  json::array templates;
+  for (const auto& t : api.subscribe_templates) templates.emplace_back(t);
+  return json::object{{"items", std::move(items)}, {"templates", std::move(templates)}};
 }
 
 asio::awaitable<Response> subscribe(Api& api, Context& ctx) {
@@ -168,8 +184,7 @@ asio::awaitable<Response> subscribe(Api& api, Context& ctx) {
   auto out = co_await on_pool(api.pool, std::move(work));
   if (!out.authenticated) co_return unauthenticated(ctx);
   if (!out.subs.ok()) co_return error_response(ctx, out.subs.error());
-  co_return json_response(ctx, status::ok,
-                          subscriptions_json(out.subs.value(), api.utc_offset_minutes));
+  co_return json_response(ctx, status::ok, subscriptions_json(api, out.subs.value()));
 }
 
 asio::awaitable<Response> my_subscriptions(Api& api, Context& ctx) {
@@ -182,7 +197,7 @@ asio::awaitable<Response> my_subscriptions(Api& api, Context& ctx) {
   };
   auto out = co_await on_pool(api.pool, std::move(work));
   if (!out) co_return unauthenticated(ctx);
-  co_return json_response(ctx, status::ok, subscriptions_json(*out, api.utc_offset_minutes));
+  co_return json_response(ctx, status::ok, subscriptions_json(api, *out));
 }
 
 }  // namespace

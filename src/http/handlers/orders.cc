@@ -112,25 +112,8 @@ asio::awaitable<Response> list_orders(Api& api, Context& ctx) {
   auto fail = [&](std::string_view field, std::string_view message) {
     return error_response(ctx, status::bad_request, "invalid_argument", message, field);
   };
-  if (auto v = ctx.query("order_no")) {
-    if (auto bad = bad_order_no(ctx, *v)) co_return *bad;
-    q.order_no = *v;
-  }
+  if (auto bad = read_order_filters(ctx, q)) co_return *bad;
   if (auto v = ctx.query("phone")) q.phone = *v;
-  for (auto [name, slot] : {std::pair{"from", &q.from}, std::pair{"to", &q.to}}) {
-    if (auto v = ctx.query(name)) {
-      auto t = domain::parse_rfc3339(*v);
-      if (!t)
-        co_return fail(name,
-                       "must be an RFC 3339 time with offset, e.g. 2026-11-25T00:00:00+08:00");
-      *slot = *t;
-    }
-  }
-  if (q.from && q.to && *q.from > *q.to) co_return fail("from", "must not be after to");
-  if (auto v = ctx.query("status")) {
-    q.status = domain::parse_status(*v);
-    if (!q.status) co_return fail("status", "is not a known order status");
-  }
   if (auto v = ctx.query("carrier")) {
     if (v->empty() || v->size() > 32) co_return fail("carrier", "must be a carrier code");
     q.carrier = *v;

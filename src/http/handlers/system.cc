@@ -7,6 +7,7 @@
 #include "domain/validation.h"
 #include "http/api.h"
 #include "http/blocking.h"
+#include "http/customer_view.h"
 #include "http/json_fields.h"
 #include "http/json_text.h"
 #include "http/order_json.h"
@@ -72,23 +73,21 @@ asio::awaitable<Response> track(Api& api, Context& ctx) {
     looked = hot->lookup(*no, cache::ResponseCache::View::kTrack, *last4);
     if (looked.body) co_return json_text_response(ctx, status::ok, *looked.body);
   }
-  using Found = std::pair<std::optional<domain::Order>, std::vector<store::TrackingRecord>>;
+  using Found = std::pair<std::optional<domain::Order>, CustomerTracking>;
   auto work = [&api, no = *no, l4 = *last4]() -> Found {
     auto order = api.orders.track(no, l4);
     if (!order) return {};
     return {std::move(order),
-            api.tracking.order_tracking(no).value_or(std::vector<store::TrackingRecord>{})};
+            load_customer_tracking(api.store, api.tracking.order_tracking(no).value_or(
+                                                  std::vector<store::TrackingRecord>{}))};
   };
   auto found = co_await on_pool(api.pool, std::move(work));
   if (!found.first)
     co_return error_response(ctx, status::not_found, "not_found",
                              "no order matches this order number and phone");
   auto body = order_json(*found.first, View::kPublic, api.utc_offset_minutes);
-  body["tracking"] =
-      tracking_json(found.second, /*mask=*/true, api.utc_offset_minutes, api.eta, api.orders.now());
-  body["eta"] =
-      api.eta ? order_eta_json(found.second, *api.eta, api.orders.now(), api.utc_offset_minutes)
-              : json::value(nullptr);
+  add_customer_tracking(body, found.second, /*mask_waybill=*/true, api.eta, api.orders.now(),
+                        api.utc_offset_minutes);
   auto text = to_json_text(body);
   if (hot)
     hot->put(*no, looked.ticket, text, cache::ResponseCache::View::kTrack, std::string(*last4));

@@ -279,7 +279,16 @@ ListSql build_list_sql(const OrderFilter& f, const Tables& t, int fetch) {
   if (f.order_no) add("o.order_no = ?", *f.order_no);
   if (f.phone_index) add("o.phone_index = ?", *f.phone_index);
   if (f.openid) add("o.openid = ?", *f.openid);
-  if (f.status) add("o.status = ?", std::string(domain::to_string(*f.status)));
+  if (f.statuses.size() == 1) {
+    add("o.status = ?", std::string(domain::to_string(f.statuses[0])));
+  } else if (!f.statuses.empty()) {
+    std::string marks;
+    for (std::size_t i = 0; i < f.statuses.size(); ++i) {
+      marks += i ? ", ?" : "?";
+      q.args.emplace_back(std::string(domain::to_string(f.statuses[i])));
+    }
+    q.text += " AND o.status IN (" + marks + ")";
+  }
   if (f.waybill_no)
     add(fmt::format("o.id IN (SELECT order_id FROM {} WHERE waybill_no = ?)", t.shipments),
         *f.waybill_no);
