@@ -293,6 +293,8 @@ const std::vector<Key>& table() {
     // log
     t.push_back(enum_key("log.level", {"trace", "debug", "info", "warn", "error", "off"},
                          [](Config& c, std::string v) { c.log.level = std::move(v); }));
+    t.push_back(enum_key("log.format", {"text", "json"},
+                         [](Config& c, std::string v) { c.log.format = std::move(v); }));
     // carriers
     t.push_back(string_key(
         "carriers.kdniao.ebusiness_id", "a string", nullptr,

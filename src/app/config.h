@@ -63,7 +63,8 @@ struct Config {
     int rate_limit_per_minute = 30;  // public /api/track per client address, 1..100000
   } track;
   struct Log {
-    std::string level = "info";  // trace|debug|info|warn|error|off
+    std::string level = "info";   // trace|debug|info|warn|error|off
+    std::string format = "text";  // text | json (one object a line, for log collectors)
   } log;
   // Carrier tracking providers. Credentials come from the environment in production
   // (COLDTRACK_CARRIERS_KDNIAO_API_KEY, ...); base URLs point at the simulator in demos.

@@ -13,6 +13,7 @@
 #include "app/app.h"
 #include "app/config.h"
 #include "app/gen_demo.h"
+#include "app/log_format.h"
 #include "app/migrate_data.h"
 #include "http/client.h"
 #include "sim/simulator.h"
@@ -80,6 +81,10 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   std::string config_file;
   cli.add_option("-c,--config", config_file, "YAML configuration file")->check(CLI::ExistingFile);
+  std::string log_format;
+  cli.add_option("--log-format", log_format,
+                 "Log lines as text (for people) or json (one object a line); overrides log.format")
+      ->check(CLI::IsMember({"text", "json"}));
 
   auto* serve = cli.add_subcommand("serve", "Run the HTTP API server");
   ct::app::ServeOptions serve_opts;
@@ -209,7 +214,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   spdlog::set_level(log_level(config.log.level));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  if (!log_format.empty()) config.log.format = log_format;
+  ct::app::apply_log_format(config.log.format);
 
   try {
     std::transform(method.begin(), method.end(), method.begin(), ::toupper);

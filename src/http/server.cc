@@ -310,7 +310,7 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   metrics_.observe(route_name, req.method_string(), res.result_int(), seconds);
   // The query string is not logged: it can carry phone numbers.
-  spdlog::debug("{} {} {} {} {:.3f}ms", ctx.request_id, req.method_string(), route_name,
+  spdlog::debug("request {} {} {} {} {:.3f}ms", ctx.request_id, req.method_string(), route_name,
                 res.result_int(), seconds * 1000);
   co_return res;
 }
