@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "app/app.h"
+#include "app/backup.h"
 #include "app/config.h"
 #include "app/gen_demo.h"
 #include "app/log_format.h"
@@ -155,6 +156,19 @@ int main(int argc, char** argv) {
                   "Wechatpay-Serial sent with notifications");
 
   auto* archive = cli.add_subcommand("archive", "Archive finished orders now");
+  ct::app::BackupOptions backup_opts, restore_opts;
+  auto* backup = cli.add_subcommand(
+      "backup",
+      "Copy the SQLite database to a file, consistent while the service serves, and verify it");
+  backup->add_option("--to", backup_opts.file, "The backup file")->required();
+  backup->add_flag("--force", backup_opts.force, "Overwrite an existing file");
+  auto* restore = cli.add_subcommand(
+      "restore",
+      "Verify a backup file and make it the database (store.sqlite.path); stop the service first");
+  restore->add_option("--from", restore_opts.file, "The backup file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  restore->add_flag("--force", restore_opts.force, "Replace a database that holds orders");
   auto* backtest = cli.add_subcommand(
       "eta-backtest",
       "Replay delivered shipments in time order and compare the delivery-time model with the "
@@ -225,6 +239,8 @@ int main(int argc, char** argv) {
     if (apikey_list->parsed()) return ct::app::list_api_keys(config);
     if (client->parsed()) return run_client(config, method, target, data);
     if (archive->parsed()) return ct::app::archive_now(config);
+    if (backup->parsed()) return ct::app::backup_database(config, backup_opts);
+    if (restore->parsed()) return ct::app::restore_database(config, restore_opts);
     if (backtest->parsed()) return ct::app::eta_backtest(config);
     if (sim->parsed()) {
       // Keys and callbacks default to the service's own configuration, so
