@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ColdTrack builds with, only when some are missing.
+# --test: also what the tests need beyond the build (a browser and CJK fonts for the pages'
+# end-to-end tests and their screenshots).
 set -euo pipefail
 
 PACKAGES=(
@@ -12,6 +14,9 @@ PACKAGES=(
   libmariadb-dev mariadb-server
   libjemalloc-dev
 )
+if [ "${1:-}" = "--test" ]; then
+  PACKAGES+=(chromium fonts-wqy-microhei)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -6,8 +6,17 @@
 # cannot start fails the run with its log; nothing is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --test
 scripts/build.sh
+scripts/build-web.sh
+echo "== customer front end (web/miniprogram): unit, compiled mini-program, size, end to end =="
+(
+  cd web/miniprogram
+  npm test --silent
+  npm run --silent test:mp
+  npm run --silent size
+  npm run --silent test:e2e
+)
 cd build
 echo "== backend set 1: sqlite + in-process caches (unit and integration tests) =="
 ctest --output-on-failure --timeout 180 "$@"

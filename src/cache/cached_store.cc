@@ -72,6 +72,13 @@ constexpr std::array kRules{
     ViewRule{"shipping_ledger", E::kRead, ""},
     ViewRule{"save_shipping_ledger", E::kNone, "WeChat upload ledger"},
     // SessionStore, SubscriptionStore
+    ViewRule{"insert_staff_user", E::kNone, "staff accounts"},
+    ViewRule{"find_staff_user", E::kRead, ""},
+    ViewRule{"list_staff_users", E::kRead, ""},
+    ViewRule{"record_login_failure", E::kNone, "staff accounts"},
+    ViewRule{"start_staff_session", E::kNone, "staff sessions"},
+    ViewRule{"find_staff_session", E::kRead, ""},
+    ViewRule{"end_staff_session", E::kNone, "staff sessions"},
     ViewRule{"insert_session", E::kNone, "sessions"},
     ViewRule{"find_session", E::kRead, ""},
     ViewRule{"add_subscriptions", E::kNone, "subscriptions"},

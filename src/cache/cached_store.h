@@ -262,6 +262,29 @@ class CachedStore final : public store::Store {
   }
   store::ResendResult resend_notification(std::int64_t id, store::EpochMs now,
                                           const store::AuditRecord& audit) override;
+  bool insert_staff_user(const store::StaffUser& user, const store::AuditRecord& audit) override {
+    return inner_->insert_staff_user(user, audit);
+  }
+  std::optional<store::StaffUser> find_staff_user(std::string_view username) override {
+    return inner_->find_staff_user(username);
+  }
+  std::vector<store::StaffUser> list_staff_users() override { return inner_->list_staff_users(); }
+  store::StaffUser record_login_failure(std::int64_t user_id, store::EpochMs now, int limit,
+                                        store::EpochMs lock_ms,
+                                        const store::AuditRecord& audit) override {
+    return inner_->record_login_failure(user_id, now, limit, lock_ms, audit);
+  }
+  void start_staff_session(const store::StaffSession& session,
+                           const store::AuditRecord& audit) override {
+    inner_->start_staff_session(session, audit);
+  }
+  std::optional<store::StaffSession> find_staff_session(std::string_view token_hash,
+                                                        store::EpochMs now) override {
+    return inner_->find_staff_session(token_hash, now);
+  }
+  void end_staff_session(std::string_view token_hash) override {
+    inner_->end_staff_session(token_hash);
+  }
   void insert_session(const store::CustomerSession& session) override {
     inner_->insert_session(session);
   }

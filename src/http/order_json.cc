@@ -1,5 +1,7 @@
 #include "http/order_json.h"
 
+#include "http/tracking_json.h"
+
 #include <algorithm>
 #include <charconv>
 
@@ -67,13 +69,16 @@ json::object order_json(const domain::Order& o, View view, int tz) {
   }
   json::array shipments;
   for (const auto& s : o.shipments) {
-    json::object sh{{"id", s.id},
-                    {"carrier", s.carrier},
-                    {"carrier_name", s.carrier_name},
-                    {"waybill_no", s.waybill_no},
-                    {"created_at", format_rfc3339(s.created_at, tz)},
-                    {"service", s.service},
-                    {"temp_class", s.temp_class}};
+    json::object sh{
+        {"id", s.id},
+        {"carrier", s.carrier},
+        {"carrier_name", s.carrier_name},
+        // Public: whoever knows the order number and four digits sees the carrier's
+        // answer through us, not the waybill to ask the carrier directly.
+        {"waybill_no", view == View::kPublic ? mask_waybill(s.waybill_no) : s.waybill_no},
+        {"created_at", format_rfc3339(s.created_at, tz)},
+        {"service", s.service},
+        {"temp_class", s.temp_class}};
     sh["origin_city"] = s.origin_city.empty() ? json::value(nullptr) : json::value(s.origin_city);
     shipments.push_back(std::move(sh));
   }
@@ -225,7 +230,7 @@ void append_order_json(std::string& out, const domain::Order& o, View view, int 
     w.member_num("id", s.id);
     w.member("carrier", s.carrier);
     w.member("carrier_name", s.carrier_name);
-    w.member("waybill_no", s.waybill_no);
+    w.member("waybill_no", view == View::kPublic ? mask_waybill(s.waybill_no) : s.waybill_no);
     w.member("created_at", format_rfc3339(s.created_at, tz));
     w.member("service", s.service);
     w.member("temp_class", s.temp_class);

@@ -554,6 +554,46 @@ class SessionStore {
   virtual std::optional<CustomerSession> find_session(std::string_view token_hash, EpochMs now) = 0;
 };
 
+// Staff of the merchant console (`coldtrack user create`, POST /api/auth/login).
+struct StaffUser {
+  std::int64_t id = 0;
+  std::string username;
+  std::string password_hash;  // "scrypt$N$r$p$salt$hash" (security/password.h)
+  std::string role;           // admin | operator | viewer
+  EpochMs created_at = 0;
+  int failed_logins = 0;      // since the last success or lockout
+  EpochMs locked_until = 0;   // refused until then (0: not locked)
+  bool disabled = false;
+};
+
+// A signed-in staff member: the role comes from the user row at each lookup, so a change of
+// role or a disabled account applies at once.
+struct StaffSession {
+  std::string token_hash;  // SHA-256 hex of the bearer token
+  std::int64_t user_id = 0;
+  std::string username, role;
+  EpochMs created_at = 0, expires_at = 0;
+};
+
+class StaffStore {
+ public:
+  virtual ~StaffStore() = default;
+  // False when the username is taken.
+  virtual bool insert_staff_user(const StaffUser& user, const AuditRecord& audit) = 0;
+  virtual std::optional<StaffUser> find_staff_user(std::string_view username) = 0;
+  virtual std::vector<StaffUser> list_staff_users() = 0;
+  // Counts a failed login; the `limit`-th failure in a row locks the account until `now +
+  // lock_ms` and starts the count again. Returns the user as it is after.
+  virtual StaffUser record_login_failure(std::int64_t user_id, EpochMs now, int limit,
+                                         EpochMs lock_ms, const AuditRecord& audit) = 0;
+  // A successful login: clears the failures and stores the session.
+  virtual void start_staff_session(const StaffSession& session, const AuditRecord& audit) = 0;
+  // The session, when it exists, has not expired at `now` and its user is not disabled.
+  virtual std::optional<StaffSession> find_staff_session(std::string_view token_hash,
+                                                         EpochMs now) = 0;
+  virtual void end_staff_session(std::string_view token_hash) = 0;
+};
+
 // Responses remembered for the Idempotency-Key header.
 struct IdempotentResponse {
   std::string request_hash;
@@ -621,6 +661,7 @@ class Store : public OrderStore,
               public MonitoringStore,
               public PaymentStore,
               public SessionStore,
+              public StaffStore,
               public SubscriptionStore,
               public NotificationStore,
               public LeaseStore,

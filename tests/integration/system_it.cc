@@ -108,7 +108,8 @@ TEST_F(SystemApi, TrackWithRightPairShowsMinimalView) {
   const auto no = unique_order_no();
   must_create(s(), order_body(no, "13812345678"));
   ASSERT_EQ(change_status(s(), no, "PAID").status, 200);
-  ASSERT_EQ(add_shipment(s(), no, "SF", unique_waybill()).status, 200);
+  const auto waybill = unique_waybill();
+  ASSERT_EQ(add_shipment(s(), no, "SF", waybill).status, 200);
   auto r = s().get("/api/track?order_no=" + no + "&phone_last4=5678", std::nullopt);
   ASSERT_EQ(r.status, 200) << r.body;
   auto o = r.json().as_object();
@@ -126,7 +127,12 @@ TEST_F(SystemApi, TrackWithRightPairShowsMinimalView) {
     EXPECT_FALSE(e.as_object().contains("note")) << r.body;
   }
   EXPECT_EQ(o.at("shipments").as_array().size(), 1u);
-  for (const char* secret : {"13812345678", "138****5678", "张", "科技园", "南山区", "apikey:"})
+  // The waybill is masked everywhere in the public view (shipments and tracking alike).
+  EXPECT_NE(str(o.at("shipments").as_array()[0].as_object(), "waybill_no").find('*'),
+            std::string::npos);
+  for (const std::string secret :
+       {std::string("13812345678"), std::string("138****5678"), std::string("张"),
+        std::string("科技园"), std::string("南山区"), std::string("apikey:"), waybill})
     EXPECT_EQ(r.body.find(secret), std::string::npos) << secret << " leaked: " << r.body;
 }
 

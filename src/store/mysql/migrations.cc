@@ -499,7 +499,29 @@ ALTER TABLE outbox ADD COLUMN IF NOT EXISTS relayed_at BIGINT;
 CREATE INDEX IF NOT EXISTS outbox_unrelayed ON outbox (relayed_at, id);
 )sql";
 
-constexpr std::array<sql::Migration, 13> kMigrations = {{
+// Staff of the merchant console (usernames: 1-64 characters).
+constexpr std::string_view kStaff = R"sql(
+CREATE TABLE IF NOT EXISTS staff_users (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  username VARCHAR(64) NOT NULL,
+  password_hash VARCHAR(255) NOT NULL,
+  role VARCHAR(16) NOT NULL,
+  created_at BIGINT NOT NULL,
+  failed_logins INT NOT NULL DEFAULT 0,
+  locked_until BIGINT NOT NULL DEFAULT 0,
+  disabled TINYINT NOT NULL DEFAULT 0,
+  UNIQUE KEY staff_users_by_name (username)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+CREATE TABLE IF NOT EXISTS staff_sessions (
+  token_hash VARCHAR(128) NOT NULL PRIMARY KEY,
+  user_id BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  KEY staff_sessions_by_expiry (expires_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+)sql";
+
+constexpr std::array<sql::Migration, 14> kMigrations = {{
     {1, "init", kInit},
     {2, "seed_reference_data", kSeed},
     {3, "idempotency_keys", kIdempotency},
@@ -513,6 +535,7 @@ constexpr std::array<sql::Migration, 13> kMigrations = {{
     {11, "wechat_shipping", kWechatShipping},
     {12, "leases", kLeases},
     {13, "outbox_relay", kOutboxRelay},
+    {14, "staff", kStaff},
 }};
 
 }  // namespace

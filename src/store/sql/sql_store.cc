@@ -524,6 +524,118 @@ std::optional<CustomerSession> SqlStore::find_session(std::string_view token_has
 }
 
 namespace {
+constexpr const char* kStaffCols =
+    "id, username, password_hash, role, created_at, failed_logins, locked_until, disabled";
+
+StaffUser read_staff(Stmt& s) {
+  return StaffUser{s.i64(0), s.text(1), s.text(2), s.text(3),
+                   s.i64(4), static_cast<int>(s.i64(5)), s.i64(6), s.i64(7) != 0};
+}
+
+std::optional<StaffUser> staff_where(Conn& db, const char* where, auto key) {
+  auto s = db.prepare(fmt::format("SELECT {} FROM staff_users WHERE {} = ?", kStaffCols, where));
+  s.bind(1, key);
+  if (!s.step()) return std::nullopt;
+  return read_staff(s);
+}
+}  // namespace
+
+bool SqlStore::insert_staff_user(const StaffUser& u, const AuditRecord& audit) {
+  return write([&](Conn& db) -> bool {
+    Transaction tx(db);
+    if (staff_where(db, "username", u.username)) return false;
+    db.prepare(
+          "INSERT INTO staff_users (username, password_hash, role, created_at, disabled) VALUES "
+          "(?, ?, ?, ?, ?)")
+        .bind(1, u.username)
+        .bind(2, u.password_hash)
+        .bind(3, u.role)
+        .bind(4, u.created_at)
+        .bind(5, u.disabled ? 1 : 0)
+        .run();
+    insert_audit(db, audit);
+    tx.commit();
+    return true;
+  });
+}
+
+std::optional<StaffUser> SqlStore::find_staff_user(std::string_view username) {
+  return read([&](Conn& db) { return staff_where(db, "username", username); });
+}
+
+std::vector<StaffUser> SqlStore::list_staff_users() {
+  return read([&](Conn& db) {
+    auto s = db.prepare(fmt::format("SELECT {} FROM staff_users ORDER BY username", kStaffCols));
+    std::vector<StaffUser> out;
+    while (s.step()) out.push_back(read_staff(s));
+    return out;
+  });
+}
+
+StaffUser SqlStore::record_login_failure(std::int64_t user_id, EpochMs now, int limit,
+                                         EpochMs lock_ms, const AuditRecord& audit) {
+  return write([&](Conn& db) -> StaffUser {
+    Transaction tx(db);
+    // One statement: concurrent failures each count, and the one that reaches the limit locks.
+    db.prepare(
+          "UPDATE staff_users SET locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE "
+          "locked_until END, failed_logins = CASE WHEN failed_logins + 1 >= ? THEN 0 ELSE "
+          "failed_logins + 1 END WHERE id = ?")
+        .bind(1, static_cast<std::int64_t>(limit))
+        .bind(2, now + lock_ms)
+        .bind(3, static_cast<std::int64_t>(limit))
+        .bind(4, user_id)
+        .run();
+    insert_audit(db, audit);
+    auto u = staff_where(db, "id", user_id);
+    tx.commit();
+    if (!u) throw std::runtime_error("staff user vanished");
+    return *u;
+  });
+}
+
+void SqlStore::start_staff_session(const StaffSession& session, const AuditRecord& audit) {
+  return write([&](Conn& db) -> void {
+    Transaction tx(db);
+    db.prepare("DELETE FROM staff_sessions WHERE expires_at <= ?")
+        .bind(1, session.created_at)
+        .run();
+    db.prepare("UPDATE staff_users SET failed_logins = 0 WHERE id = ?")
+        .bind(1, session.user_id)
+        .run();
+    db.prepare(
+          "INSERT INTO staff_sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, "
+          "?, ?)")
+        .bind(1, session.token_hash)
+        .bind(2, session.user_id)
+        .bind(3, session.created_at)
+        .bind(4, session.expires_at)
+        .run();
+    insert_audit(db, audit);
+    tx.commit();
+  });
+}
+
+std::optional<StaffSession> SqlStore::find_staff_session(std::string_view token_hash,
+                                                         EpochMs now) {
+  return read([&](Conn& db) -> std::optional<StaffSession> {
+    auto s = db.prepare(
+        "SELECT s.token_hash, s.user_id, u.username, u.role, s.created_at, s.expires_at FROM "
+        "staff_sessions s JOIN staff_users u ON u.id = s.user_id WHERE s.token_hash = ? AND "
+        "s.expires_at > ? AND u.disabled = 0");
+    s.bind(1, token_hash).bind(2, now);
+    if (!s.step()) return std::nullopt;
+    return StaffSession{s.text(0), s.i64(1), s.text(2), s.text(3), s.i64(4), s.i64(5)};
+  });
+}
+
+void SqlStore::end_staff_session(std::string_view token_hash) {
+  write([&](Conn& db) -> void {
+    db.prepare("DELETE FROM staff_sessions WHERE token_hash = ?").bind(1, token_hash).run();
+  });
+}
+
+namespace {
 std::vector<Subscription> read_subscriptions(Conn& db, std::string_view openid) {
   auto s = db.prepare(
       "SELECT template_id, remaining, accepted_total, updated_at FROM subscriptions WHERE openid "

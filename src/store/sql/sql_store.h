@@ -95,6 +95,15 @@ class SqlStore : public Store {
                             EpochMs now) override;
   void insert_session(const CustomerSession& session) override;
   std::optional<CustomerSession> find_session(std::string_view token_hash, EpochMs now) override;
+  bool insert_staff_user(const StaffUser& user, const AuditRecord& audit) override;
+  std::optional<StaffUser> find_staff_user(std::string_view username) override;
+  std::vector<StaffUser> list_staff_users() override;
+  StaffUser record_login_failure(std::int64_t user_id, EpochMs now, int limit, EpochMs lock_ms,
+                                 const AuditRecord& audit) override;
+  void start_staff_session(const StaffSession& session, const AuditRecord& audit) override;
+  std::optional<StaffSession> find_staff_session(std::string_view token_hash,
+                                                 EpochMs now) override;
+  void end_staff_session(std::string_view token_hash) override;
   std::vector<Subscription> add_subscriptions(std::string_view openid,
                                               const std::vector<std::string>& template_ids,
                                               EpochMs now) override;

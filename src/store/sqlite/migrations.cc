@@ -449,7 +449,29 @@ ALTER TABLE outbox ADD COLUMN relayed_at INTEGER;
 CREATE INDEX outbox_unrelayed ON outbox (id) WHERE relayed_at IS NULL;
 )sql";
 
-constexpr std::array<sql::Migration, 13> kMigrations = {{
+// Staff of the merchant console: a slow salted password hash (never the password), failed
+// attempts for the lockout, and sessions kept as a hash of their bearer token.
+constexpr std::string_view kStaff = R"sql(
+CREATE TABLE staff_users (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER NOT NULL DEFAULT 0,
+  disabled INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE staff_sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX staff_sessions_by_expiry ON staff_sessions (expires_at);
+)sql";
+
+constexpr std::array<sql::Migration, 14> kMigrations = {{
     {1, "init", kInit},
     {2, "seed_reference_data", kSeed},
     {3, "idempotency_keys", kIdempotency},
@@ -463,6 +485,7 @@ constexpr std::array<sql::Migration, 13> kMigrations = {{
     {11, "wechat_shipping", kWechatShipping},
     {12, "leases", kLeases},
     {13, "outbox_relay", kOutboxRelay},
+    {14, "staff", kStaff},
 }};
 
 }  // namespace
