@@ -164,6 +164,47 @@ int create_api_key(const Config& config, const std::string& role, const std::str
   return 0;
 }
 
+namespace {
+service::StaffPolicy staff_policy(const Config& config) {
+  service::StaffPolicy p;
+  p.session_ttl_ms = config.staff.session_ttl_h * 3'600'000LL;
+  p.max_failures = config.staff.max_failed_logins;
+  p.lock_ms = config.staff.lockout_min * 60'000LL;
+  return p;
+}
+
+}  // namespace
+
+int create_user(const Config& config, const std::string& username, const std::string& role,
+                const std::string& password) {
+  auto store = open_store(config);
+  service::StaffService staff(*store, staff_policy(config), now_ms);
+  auto made = staff.create_user(username, password, role,
+                                service::Actor{"system:cli", "system", "", "local"});
+  store->close();
+  if (!made.ok()) {
+    const auto& e = made.error();
+    std::cerr << "user create: " << (e.field.empty() ? "" : e.field + " ") << e.message << "\n";
+    return e.code == service::ErrorCode::kConflict ? 1 : 2;
+  }
+  std::cout << fmt::format(R"({{"username":"{}","role":"{}"}})", username, role) << std::endl;
+  return 0;
+}
+
+int list_users(const Config& config) {
+  auto store = open_store(config);
+  const auto now = now_ms();
+  for (const auto& u : store->list_staff_users())
+    std::cout
+        << fmt::format(
+               R"({{"username":"{}","role":"{}","created_at":"{}","locked":{},"disabled":{}}})",
+               u.username, u.role, domain::format_rfc3339(u.created_at, 480), u.locked_until > now,
+               u.disabled)
+        << "\n";
+  store->close();
+  return 0;
+}
+
 int revoke_api_key(const Config& config, const std::string& key) {
   auto store = open_store(config);
   const bool ok = store->revoke_api_key(key, system_audit("apikey.revoke", "apikey:" + key, "{}"));
@@ -536,6 +577,8 @@ int serve(const Config& config_in, const ServeOptions& options) {
 
   std::optional<std::pair<std::string, std::string>> demo_key;
   std::vector<std::string> demo_customer_orders;
+  std::vector<std::pair<std::string, std::string>> demo_staff;  // username, password
+  service::StaffService staff(*store, staff_policy(config), now_ms);
   if (options.demo) {
     if (store->count_orders(store::ArchiveScope::kInclude) == 0) {
       auto demo = generate_demo_orders(options.demo_orders, now_ms(), pii);
@@ -552,6 +595,15 @@ int serve(const Config& config_in, const ServeOptions& options) {
                    tracking.size());
     }
     demo_key = insert_key(*store, pii, "admin", "demo");
+    // Console staff for the demo, one per role, when there are none yet.
+    if (store->list_staff_users().empty()) {
+      for (const char* role : {"admin", "operator", "viewer"}) {
+        const std::string name = std::string("demo-") + role;
+        const std::string password = security::random_hex(8);
+        if (staff.create_user(name, password, role, {"system:demo", "system", "", "local"}).ok())
+          demo_staff.emplace_back(name, password);
+      }
+    }
   }
   {
     const auto started = std::chrono::steady_clock::now();
@@ -600,6 +652,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
   api.customers = customers.get();
   auto notifications = make_notifications(config, *store, pii, eta);
   if (notifications) api.notifications = notifications->service.get();
+  api.staff = &staff;
   if (notifications && !config.notify.wechat.template_id.empty())
     api.subscribe_templates = {config.notify.wechat.template_id};
   std::optional<carriers::kdniao::Protocol> kdniao;
@@ -638,6 +691,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
   http::add_monitoring_routes(router, api);
   http::add_customer_routes(router, api);
   http::add_notification_routes(router, api);
+  http::add_staff_routes(router, api);
   const auto h5 = load_web("the H5 page", "/m/", config.web.h5_dir,
                            "build it with scripts/build-web.sh, or set web.h5_dir");
   http::add_web_routes(router, h5);
@@ -650,6 +704,11 @@ int serve(const Config& config_in, const ServeOptions& options) {
   so.request_timeout = std::chrono::seconds(config.server.header_timeout_s);
   so.idle_timeout = std::chrono::seconds(config.server.idle_timeout_s);
   http::Server server(so, router, &auth, store.get(), pool, metrics, now_ms);
+  server.set_staff_sessions([&staff](const std::string& token) -> std::optional<http::Principal> {
+    auto who = staff.authenticate(token);
+    if (!who) return std::nullopt;
+    return http::Principal{"staff:" + who->username, *http::parse_role(who->role)};
+  });
   const auto port = server.start();
   std::vector<std::string> logged_orders;
   if (simulator && demo_key)
@@ -817,6 +876,12 @@ int serve(const Config& config_in, const ServeOptions& options) {
                                                                  : logged_orders.front())
                              : "The customer H5 page is not built: scripts/build-web.sh\n")
               << std::endl;
+    if (!demo_staff.empty()) {
+      std::cout << "Staff accounts for the merchant console (passwords shown once; POST "
+                   "/api/auth/login):\n";
+      for (const auto& [name, password] : demo_staff)
+        std::cout << "  " << name << " / " << password << "\n";
+    }
     for (const auto& no : live_orders)
       std::cout << "Live parcel (moves every few seconds): ./build/coldtrack client GET "
                    "/api/orders/"

@@ -35,6 +35,10 @@ int create_api_key(const Config& config, const std::string& role, const std::str
 int revoke_api_key(const Config& config, const std::string& key);
 // Lists API keys as JSON lines, without secrets.
 int list_api_keys(const Config& config);
+// Staff accounts of the merchant console (the password never appears in output or logs).
+int create_user(const Config& config, const std::string& username, const std::string& role,
+                const std::string& password);
+int list_users(const Config& config);
 
 // Archives finished orders now; prints how many moved.
 int archive_now(const Config& config);

@@ -551,6 +551,13 @@ const std::vector<Key>& table() {
           c.display.utc_offset_minutes = *parse_time_zone(v);
           c.display.time_zone = std::move(v);
         }));
+    // staff
+    t.push_back(int_key("staff.session_ttl_h", 1, 720,
+                        [](Config& c, int v) { c.staff.session_ttl_h = v; }));
+    t.push_back(int_key("staff.max_failed_logins", 1, 100,
+                        [](Config& c, int v) { c.staff.max_failed_logins = v; }));
+    t.push_back(
+        int_key("staff.lockout_min", 1, 1440, [](Config& c, int v) { c.staff.lockout_min = v; }));
     // web
     t.push_back(string_key("web.h5_dir", "a directory path, or empty to serve no H5 page",
                            check_any,

@@ -235,6 +235,11 @@ struct Config {
     std::string time_zone = "Asia/Shanghai";  // "Asia/Shanghai", "UTC" or a fixed "+HH:MM"/"-HH:MM"
     int utc_offset_minutes = 480;             // derived from time_zone, not a key
   } display;
+  struct Staff {
+    int session_ttl_h = 12;     // console sessions, 1..720
+    int max_failed_logins = 5;  // in a row, then the account is locked; 1..100
+    int lockout_min = 15;       // 1..1440
+  } staff;
   struct Web {
     // The built customer H5 page served under /m/ ("" = not served); relative to the working
     // directory.

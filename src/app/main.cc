@@ -109,6 +109,18 @@ int main(int argc, char** argv) {
   apikey_revoke->add_option("KEY", revoke_key, "The key (ak_...)")->required();
   auto* apikey_list = apikey->add_subcommand("list", "List API keys (never their secrets)");
 
+  auto* user = cli.add_subcommand("user", "Manage merchant console staff accounts");
+  user->require_subcommand(1);
+  auto* user_create = user->add_subcommand(
+      "create", "Create a staff account; the password is read from the first line of stdin");
+  std::string user_name, user_role = "viewer";
+  user_create->add_option("--username", user_name, "Login name (1-64 of A-Z a-z 0-9 . _ -)")
+      ->required();
+  user_create->add_option("--role", user_role, "admin, operator or viewer")
+      ->required()
+      ->check(CLI::IsMember({"admin", "operator", "viewer"}));
+  auto* user_list = user->add_subcommand("list", "List staff accounts (never their passwords)");
+
   auto* client = cli.add_subcommand(
       "client", "Send a signed request (COLDTRACK_URL, COLDTRACK_API_KEY, COLDTRACK_API_SECRET)");
   std::string method, target, data;
@@ -235,6 +247,18 @@ int main(int argc, char** argv) {
     std::transform(method.begin(), method.end(), method.begin(), ::toupper);
     if (serve->parsed()) return ct::app::serve(config, serve_opts);
     if (apikey_create->parsed()) return ct::app::create_api_key(config, role, key_name);
+    if (user_create->parsed()) {
+      // From stdin, never from the command line (ps and shell history would show it).
+      std::string password;
+      if (!std::getline(std::cin, password) || password.empty()) {
+        std::cerr << "user create: give the password on stdin, e.g. "
+                     "`printf '%s\\n' \"$PW\" | coldtrack user create ...`\n";
+        return 2;
+      }
+      if (!password.empty() && password.back() == '\r') password.pop_back();
+      return ct::app::create_user(config, user_name, user_role, password);
+    }
+    if (user_list->parsed()) return ct::app::list_users(config);
     if (apikey_revoke->parsed()) return ct::app::revoke_api_key(config, revoke_key);
     if (apikey_list->parsed()) return ct::app::list_api_keys(config);
     if (client->parsed()) return run_client(config, method, target, data);

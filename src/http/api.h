@@ -19,6 +19,7 @@
 #include "service/notification_service.h"
 #include "service/order_service.h"
 #include "service/payment_service.h"
+#include "service/staff_service.h"
 #include "service/tracking_service.h"
 #include "store/store.h"
 
@@ -55,6 +56,8 @@ struct Api {
   // The subscribe-message templates the shop sends with (what the mini-program asks the
   // customer to accept); empty when no WeChat messages are sent.
   std::vector<std::string> subscribe_templates = {};
+  // Staff console accounts and sessions; null when not wired.
+  service::StaffService* staff = nullptr;
   // The notification log and re-send; null when notifications are off.
   service::NotificationService* notifications = nullptr;
 };
@@ -72,6 +75,8 @@ void add_monitoring_routes(Router& router, Api& api);
 // WeChat login and the customer's own orders (bearer token, not API signing).
 void add_customer_routes(Router& router, Api& api);
 void add_notification_routes(Router& router, Api& api);
+// Staff console login, session and logout.
+void add_staff_routes(Router& router, Api& api);
 // A built front end under `mount` ("/m/"); `site` empty when it was not built (`missing`
 // says why and how to build it).
 struct WebMount {

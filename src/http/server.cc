@@ -244,9 +244,30 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
         const auto key_header = req["X-Api-Key"];
         const std::string_view key(key_header.data(), key_header.size());
         KeyRef info;
-        if (key.empty() || key.size() > 64 || !auth_) {
-          denied = error_response(ctx, beast_http::status::unauthorized, "unauthenticated",
-                                  "X-Api-Key is required");
+        const auto authz = req[beast_http::field::authorization];
+        const std::string_view bearer(authz.data(), authz.size());
+        if (key.empty() && staff_sessions_ && bearer.starts_with("Bearer ")) {
+          // A console session: the role comes from the staff account at each request.
+          auto lookup = [this, token = std::string(bearer.substr(7))] {
+            return staff_sessions_(token);
+          };
+          auto staff = co_await on_pool(pool_, std::move(lookup));
+          if (!staff) {
+            denied = error_response(ctx, beast_http::status::unauthorized, "unauthenticated",
+                                    "the session has expired or ended; log in again");
+          } else if (staff->role < m.route->min_role) {
+            denied = error_response(
+                ctx, beast_http::status::forbidden, "permission_denied",
+                fmt::format("this action needs the {} role", role_name(m.route->min_role)));
+          } else {
+            ctx.principal = std::move(*staff);
+          }
+        } else if (key.empty() || key.size() > 64 || !auth_) {
+          denied = error_response(
+              ctx, beast_http::status::unauthorized, "unauthenticated",
+              staff_sessions_ ? "X-Api-Key (signed) or Authorization: Bearer <staff session> is "
+                                "required"
+                              : "X-Api-Key is required");
         } else {
           info = auth_->cached(key);
           if (!info) {

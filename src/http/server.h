@@ -40,6 +40,11 @@ class Server {
          store::IdempotencyStore* idempotency, boost::asio::thread_pool& pool, Metrics& metrics,
          std::function<std::int64_t()> clock);
   ~Server();
+  // Staff console sessions: with this set, a signed route also accepts
+  // `Authorization: Bearer <token>` from POST /api/auth/login instead of X-Api-Key. Called on
+  // the worker pool (it reads the store); nullopt for an unknown or expired session.
+  using StaffSessions = std::function<std::optional<Principal>(const std::string& token)>;
+  void set_staff_sessions(StaffSessions lookup) { staff_sessions_ = std::move(lookup); }
 
   // Binds and starts the I/O threads; returns the bound port. Throws on bind failure.
   unsigned short start();
@@ -63,6 +68,7 @@ class Server {
   ServerOptions options_;
   const Router& router_;
   Authenticator* auth_;
+  StaffSessions staff_sessions_;
   store::IdempotencyStore* idempotency_;
   boost::asio::thread_pool& pool_;
   Metrics& metrics_;

@@ -69,7 +69,8 @@ int decode_status(int status) {
 // fork + exec with stdin from /dev/null and stdout/stderr to files. The child gets SIGKILL when
 // the test process dies, so a crashed test never leaves a server behind.
 pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-            const std::string& out_path, const std::string& err_path) {
+            const std::string& out_path, const std::string& err_path,
+            const std::string& in_path = "/dev/null") {
   std::vector<std::string> env_strings;
   for (char** p = environ; p && *p; ++p) {
     if (std::strncmp(*p, "COLDTRACK_", 10) != 0) env_strings.emplace_back(*p);
@@ -90,7 +91,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::map<std::string, st
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
     ::signal(SIGPIPE, SIG_DFL);
-    const int in = ::open("/dev/null", O_RDONLY);
+    const int in = ::open(in_path.c_str(), O_RDONLY);
     const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (in < 0 || out < 0 || err < 0) ::_exit(127);
@@ -322,13 +323,18 @@ std::string ServerProcess::stderr_text() const {
 }
 
 CliResult ServerProcess::cli(const std::vector<std::string>& args,
-                             std::chrono::milliseconds timeout) const {
+                             std::chrono::milliseconds timeout, const std::string& input) const {
   const int n = ++g_cli_runs;
   const std::string out = dir_ + "/cli-" + std::to_string(n) + ".out";
   const std::string err = dir_ + "/cli-" + std::to_string(n) + ".err";
+  std::string in = "/dev/null";
+  if (!input.empty()) {
+    in = dir_ + "/cli-" + std::to_string(n) + ".in";
+    std::ofstream(in) << input;
+  }
   std::vector<std::string> argv{binary()};
   argv.insert(argv.end(), args.begin(), args.end());
-  const pid_t pid = spawn(argv, env_, out, err);
+  const pid_t pid = spawn(argv, env_, out, err, in);
   CliResult r;
   if (auto st = wait_pid(pid, timeout)) {
     r.exit_code = *st;

@@ -78,8 +78,9 @@ class ServerProcess {
   std::string stderr_text() const;
 
   // Runs `coldtrack <args>` with the same environment (and so the same database and data key).
-  CliResult cli(const std::vector<std::string>& args,
-                std::chrono::milliseconds timeout = 15s) const;
+  // `input`: what the command reads on stdin (empty: /dev/null).
+  CliResult cli(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 15s,
+                const std::string& input = {}) const;
   // `coldtrack apikey create --role <role>`; throws when it fails.
   Credentials create_key(const std::string& role) const;
   // Keys created on first use and then reused.

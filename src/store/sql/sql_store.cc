@@ -528,8 +528,9 @@ constexpr const char* kStaffCols =
     "id, username, password_hash, role, created_at, failed_logins, locked_until, disabled";
 
 StaffUser read_staff(Stmt& s) {
-  return StaffUser{s.i64(0), s.text(1), s.text(2), s.text(3),
-                   s.i64(4), static_cast<int>(s.i64(5)), s.i64(6), s.i64(7) != 0};
+  return StaffUser{s.i64(0),  s.text(1),    s.text(2),
+                   s.text(3), s.i64(4),     static_cast<int>(s.i64(5)),
+                   s.i64(6),  s.i64(7) != 0};
 }
 
 std::optional<StaffUser> staff_where(Conn& db, const char* where, auto key) {
@@ -616,8 +617,7 @@ void SqlStore::start_staff_session(const StaffSession& session, const AuditRecor
   });
 }
 
-std::optional<StaffSession> SqlStore::find_staff_session(std::string_view token_hash,
-                                                         EpochMs now) {
+std::optional<StaffSession> SqlStore::find_staff_session(std::string_view token_hash, EpochMs now) {
   return read([&](Conn& db) -> std::optional<StaffSession> {
     auto s = db.prepare(
         "SELECT s.token_hash, s.user_id, u.username, u.role, s.created_at, s.expires_at FROM "

@@ -101,8 +101,7 @@ class SqlStore : public Store {
   StaffUser record_login_failure(std::int64_t user_id, EpochMs now, int limit, EpochMs lock_ms,
                                  const AuditRecord& audit) override;
   void start_staff_session(const StaffSession& session, const AuditRecord& audit) override;
-  std::optional<StaffSession> find_staff_session(std::string_view token_hash,
-                                                 EpochMs now) override;
+  std::optional<StaffSession> find_staff_session(std::string_view token_hash, EpochMs now) override;
   void end_staff_session(std::string_view token_hash) override;
   std::vector<Subscription> add_subscriptions(std::string_view openid,
                                               const std::vector<std::string>& template_ids,
