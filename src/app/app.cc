@@ -695,6 +695,9 @@ int serve(const Config& config_in, const ServeOptions& options) {
   const auto h5 = load_web("the H5 page", "/m/", config.web.h5_dir,
                            "build it with scripts/build-web.sh, or set web.h5_dir");
   http::add_web_routes(router, h5);
+  const auto console = load_web("the merchant console", "/console/", config.web.console_dir,
+                                "build it with scripts/build-web.sh, or set web.console_dir");
+  http::add_web_routes(router, console);
 
   http::ServerOptions so;
   so.host = config.server.host;

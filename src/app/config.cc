@@ -562,6 +562,9 @@ const std::vector<Key>& table() {
     t.push_back(string_key("web.h5_dir", "a directory path, or empty to serve no H5 page",
                            check_any,
                            [](Config& c, std::string v) { c.web.h5_dir = std::move(v); }));
+    t.push_back(string_key("web.console_dir", "a directory path, or empty to serve no console",
+                           check_any,
+                           [](Config& c, std::string v) { c.web.console_dir = std::move(v); }));
     return t;
   }();
   return keys;

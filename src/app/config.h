@@ -244,6 +244,8 @@ struct Config {
     // The built customer H5 page served under /m/ ("" = not served); relative to the working
     // directory.
     std::string h5_dir = "web/miniprogram/dist/build/h5";
+    // The built merchant console served under /console/ ("" = not served).
+    std::string console_dir = "web/console/dist";
   } web;
 };
 
