@@ -692,6 +692,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
   http::add_customer_routes(router, api);
   http::add_notification_routes(router, api);
   http::add_staff_routes(router, api);
+  http::add_stats_routes(router, api);
   const auto h5 = load_web("the H5 page", "/m/", config.web.h5_dir,
                            "build it with scripts/build-web.sh, or set web.h5_dir");
   http::add_web_routes(router, h5);

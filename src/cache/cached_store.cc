@@ -109,6 +109,7 @@ constexpr std::array kRules{
     // Store
     ViewRule{"ping", E::kRead, ""},
     ViewRule{"explain_list", E::kRead, ""},
+    ViewRule{"overview_counts", E::kRead, "counts for the console, not cached"},
     ViewRule{"close", E::kNone, ""},
     ViewRule{"sole_use", E::kRead, "who else uses the database"},
 };

@@ -75,6 +75,8 @@ void add_monitoring_routes(Router& router, Api& api);
 // WeChat login and the customer's own orders (bearer token, not API signing).
 void add_customer_routes(Router& router, Api& api);
 void add_notification_routes(Router& router, Api& api);
+// The console's overview counts.
+void add_stats_routes(Router& router, Api& api);
 // Staff console login, session and logout.
 void add_staff_routes(Router& router, Api& api);
 // A built front end under `mount` ("/m/"); `site` empty when it was not built (`missing`

@@ -70,11 +70,13 @@ void Metrics::carrier_call(std::string_view provider, std::string_view kind,
              {"kind", std::string(kind)},
              {"result", std::string(result)}})
       .Increment();
+  if (kind == "query") queries_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Metrics::carrier_push(std::string_view provider, std::string_view result) {
   // Family::Add is idempotent for the same labels and thread-safe.
   pushes_->Add({{"provider", std::string(provider)}, {"result", std::string(result)}}).Increment();
+  if (result == "ok") pushes_ok_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Metrics::observe(std::string_view route, std::string_view method, unsigned status,

@@ -7,6 +7,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,10 @@ class Metrics {
   void carrier_push(std::string_view provider, std::string_view result);
   // Outbound carrier calls by provider, kind (query, subscribe) and result.
   void carrier_call(std::string_view provider, std::string_view kind, std::string_view result);
+  // Since this process started: carrier pushes accepted and carrier queries made (each accepted
+  // push is a query that did not have to be made).
+  std::int64_t pushes_accepted() const { return pushes_ok_.load(std::memory_order_relaxed); }
+  std::int64_t queries_made() const { return queries_.load(std::memory_order_relaxed); }
   // 0 closed, 1 open, 2 half-open.
   void carrier_breaker(std::string_view provider, int state);
   // One anomaly sweep: its duration and what it changed.
@@ -46,6 +51,7 @@ class Metrics {
     prometheus::Histogram* latency;
   };
   std::shared_ptr<prometheus::Registry> registry_;
+  std::atomic<std::int64_t> pushes_ok_{0}, queries_{0};
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Histogram>* latency_;
   prometheus::Family<prometheus::Counter>* pushes_;

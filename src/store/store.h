@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -561,8 +562,8 @@ struct StaffUser {
   std::string password_hash;  // "scrypt$N$r$p$salt$hash" (security/password.h)
   std::string role;           // admin | operator | viewer
   EpochMs created_at = 0;
-  int failed_logins = 0;      // since the last success or lockout
-  EpochMs locked_until = 0;   // refused until then (0: not locked)
+  int failed_logins = 0;     // since the last success or lockout
+  EpochMs locked_until = 0;  // refused until then (0: not locked)
   bool disabled = false;
 };
 
@@ -652,6 +653,17 @@ class RelayStore {
 };
 
 // The whole storage backend, as the composition root sees it.
+// What the console's overview shows: counts, not rows.
+struct OverviewCounts {
+  std::vector<std::pair<std::string, std::int64_t>> created_today_by_status;
+  std::int64_t delivered_today = 0;
+  std::int64_t on_the_road = 0;  // live orders SHIPPED or IN_TRANSIT
+  // Unresolved anomalies: (severity, kind, count).
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> open_anomalies;
+  // Per local day from week_start: (day index since the epoch in the display zone, count).
+  std::vector<std::pair<std::int64_t, std::int64_t>> created_by_day, delivered_by_day;
+};
+
 class Store : public OrderStore,
               public ReferenceStore,
               public ApiKeyStore,
@@ -669,6 +681,10 @@ class Store : public OrderStore,
  public:
   // True when the database answers a trivial query.
   virtual bool ping() = 0;
+  // Counts for the console's overview: today is [today_start, now), the week
+  // [week_start, now); days are cut at midnight `utc_offset_minutes` east of UTC.
+  virtual OverviewCounts overview_counts(EpochMs today_start, EpochMs week_start,
+                                         int utc_offset_minutes) = 0;
   // The query plan of the list query for `filter` (for docs and tests), one line per step.
   virtual std::vector<std::string> explain_list(const OrderFilter& filter) = 0;
   virtual void close() = 0;

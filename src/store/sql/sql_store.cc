@@ -541,6 +541,53 @@ std::optional<StaffUser> staff_where(Conn& db, const char* where, auto key) {
 }
 }  // namespace
 
+OverviewCounts SqlStore::overview_counts(EpochMs today_start, EpochMs week_start, int tz) {
+  return read([&](Conn& db) {
+    OverviewCounts c;
+    // Each query is served by an index: orders (created_at), orders (status, ...), order_events
+    // (status, at), anomalies (state, id).
+    {
+      auto s =
+          db.prepare("SELECT status, count(*) FROM orders WHERE created_at >= ? GROUP BY status");
+      s.bind(1, today_start);
+      while (s.step()) c.created_today_by_status.emplace_back(s.text(0), s.i64(1));
+    }
+    {
+      auto s = db.prepare(
+          "SELECT count(*) FROM orders WHERE status = 'SHIPPED' OR status = 'IN_TRANSIT'");
+      if (s.step()) c.on_the_road = s.i64(0);
+    }
+    {
+      auto s = db.prepare(
+          "SELECT severity, kind, count(*) FROM anomalies WHERE state IN ('open', "
+          "'acknowledged') GROUP BY severity, kind");
+      while (s.step()) c.open_anomalies.emplace_back(s.text(0), s.text(1), s.i64(2));
+    }
+    // Day of a time in the display zone; integer division in both dialects.
+    const std::string day =
+        db.dialect() == Dialect::sqlite ? "(({} + ?) / 86400000)" : "(({} + ?) DIV 86400000)";
+    const std::int64_t shift = tz * 60'000LL;
+    auto by_day = [&](const std::string& sql,
+                      std::vector<std::pair<std::int64_t, std::int64_t>>& out) {
+      auto s = db.prepare(sql);
+      s.bind(1, shift).bind(2, week_start);
+      while (s.step()) out.emplace_back(s.i64(0), s.i64(1));
+    };
+    by_day(fmt::format("SELECT {} AS d, count(*) FROM orders WHERE created_at >= ? GROUP BY d "
+                       "ORDER BY d",
+                       fmt::format(fmt::runtime(day), "created_at")),
+           c.created_by_day);
+    by_day(fmt::format("SELECT {} AS d, count(*) FROM order_events WHERE status = 'DELIVERED' "
+                       "AND at >= ? GROUP BY d ORDER BY d",
+                       fmt::format(fmt::runtime(day), "at")),
+           c.delivered_by_day);
+    const std::int64_t today = (today_start + shift) / 86'400'000;
+    for (const auto& [d, n] : c.delivered_by_day)
+      if (d == today) c.delivered_today = n;
+    return c;
+  });
+}
+
 bool SqlStore::insert_staff_user(const StaffUser& u, const AuditRecord& audit) {
   return write([&](Conn& db) -> bool {
     Transaction tx(db);

@@ -95,6 +95,8 @@ class SqlStore : public Store {
                             EpochMs now) override;
   void insert_session(const CustomerSession& session) override;
   std::optional<CustomerSession> find_session(std::string_view token_hash, EpochMs now) override;
+  OverviewCounts overview_counts(EpochMs today_start, EpochMs week_start,
+                                 int utc_offset_minutes) override;
   bool insert_staff_user(const StaffUser& user, const AuditRecord& audit) override;
   std::optional<StaffUser> find_staff_user(std::string_view username) override;
   std::vector<StaffUser> list_staff_users() override;

@@ -471,7 +471,12 @@ CREATE TABLE staff_sessions (
 CREATE INDEX staff_sessions_by_expiry ON staff_sessions (expires_at);
 )sql";
 
-constexpr std::array<sql::Migration, 14> kMigrations = {{
+// The console's overview counts deliveries by day: status changes by status and time.
+constexpr std::string_view kEventsByStatus = R"sql(
+CREATE INDEX order_events_by_status_at ON order_events (status, at);
+)sql";
+
+constexpr std::array<sql::Migration, 15> kMigrations = {{
     {1, "init", kInit},
     {2, "seed_reference_data", kSeed},
     {3, "idempotency_keys", kIdempotency},
@@ -486,6 +491,7 @@ constexpr std::array<sql::Migration, 14> kMigrations = {{
     {12, "leases", kLeases},
     {13, "outbox_relay", kOutboxRelay},
     {14, "staff", kStaff},
+    {15, "events_by_status", kEventsByStatus},
 }};
 
 }  // namespace
