@@ -34,12 +34,13 @@ async function newPage() {
   return { page, errors, context }
 }
 
-async function lookUp(page, orderNo, last4) {
+async function lookUp(page, orderNo, last4, shot) {
   await page.goto(`${server.url}/m/`)
   await page.getByText('查询订单物流').waitFor()
   // uni-app draws placeholders as text beside a bare <input>: find the fields by their labels.
   await page.locator('.field', { hasText: '订单号' }).first().locator('input').fill(orderNo)
   await page.locator('.field', { hasText: '手机号后四位' }).locator('input').fill(last4)
+  if (shot) await page.screenshot({ path: join(shots, shot) })
   await page.locator('.submit').click()
 }
 
@@ -52,8 +53,7 @@ test('a demo order looked up by number and phone digits shows its tracking timel
   assert.ok(traces.length > 0, 'the demo order has carrier traces')
 
   const { page, errors, context } = await newPage()
-  await page.screenshot({ path: join(shots, '01-lookup.png') })
-  await lookUp(page, orderNo, last4)
+  await lookUp(page, orderNo, last4, '01-lookup.png')
   // The timeline: newest trace first, as the carrier reported it.
   const first = page.locator('.timeline .trace .desc').first()
   await first.waitFor({ timeout: 15000 })
