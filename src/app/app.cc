@@ -753,6 +753,17 @@ int serve(const Config& config_in, const ServeOptions& options) {
                          }
                          eta.refresh();
                        });
+  // Levels for /metrics (outbox backlog, open anomalies): counted here, not on each scrape, so a
+  // scrape never waits on the store.
+  Periodic gauges(
+      "metrics gauges", std::chrono::seconds(config.server.metrics_gauges_s), [&store, &metrics] {
+        const auto g = store->gauge_counts();
+        const auto now = now_ms();
+        metrics.outbox(
+            g.outbox_pending,
+            g.outbox_oldest ? std::max<std::int64_t>(0, now - *g.outbox_oldest) / 1000.0 : 0.0);
+        metrics.open_anomalies(g.open_anomalies);
+      });
   std::unique_ptr<LeasedPeriodic> sweeper;
   if (config.anomalies.enabled)
     sweeper = std::make_unique<LeasedPeriodic>(

@@ -242,6 +242,8 @@ const std::vector<Key>& table() {
     t.push_back(string_key(
         "server.metrics_listen", "an empty string or host:port with a port in 0..65535",
         check_listen, [](Config& c, std::string v) { c.server.metrics_listen = std::move(v); }));
+    t.push_back(int_key("server.metrics_gauges_s", 1, 3600,
+                        [](Config& c, int v) { c.server.metrics_gauges_s = v; }));
     t.push_back(size_key("server.max_body_bytes", std::int64_t{1} << 10, std::int64_t{64} << 20,
                          [](Config& c, std::size_t v) { c.server.max_body_bytes = v; }));
     t.push_back(int_key("server.header_timeout_s", 1, 3600,

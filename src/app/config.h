@@ -28,6 +28,7 @@ struct Config {
     int worker_threads = 8;      // blocking-work pool (store calls), 1..256
     int read_threads = 0;        // order reads and lists; 0: the CPUs we may use (at least 2)
     std::string metrics_listen;  // "" = serve /metrics on the main listener; else "host:port"
+    int metrics_gauges_s = 15;   // how often store levels (outbox, anomalies) are counted, 1..3600
     std::size_t max_body_bytes = 1 << 20;  // larger bodies get 413; 1 KiB..64 MiB
     int header_timeout_s = 10;             // time to receive a full request head, 1..3600
     int idle_timeout_s = 60;               // keep-alive idle time, 1..3600

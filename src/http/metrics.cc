@@ -2,6 +2,13 @@
 
 #include <fmt/format.h>
 #include <prometheus/text_serializer.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
 
 namespace coldtrack::http {
 
@@ -42,6 +49,79 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                         .Name("coldtrack_notifications_total")
                         .Help("Notification jobs, by outcome")
                         .Register(*registry_);
+  outbox_pending_ = &prometheus::BuildGauge()
+                         .Name("coldtrack_outbox_pending")
+                         .Help("Outbox messages (notifications, subscriptions) not yet done")
+                         .Register(*registry_)
+                         .Add({});
+  outbox_oldest_ = &prometheus::BuildGauge()
+                        .Name("coldtrack_outbox_oldest_pending_seconds")
+                        .Help("Age of the oldest outbox message not yet done (0: none)")
+                        .Register(*registry_)
+                        .Add({});
+  open_anomalies_ = &prometheus::BuildGauge()
+                         .Name("coldtrack_anomalies_open")
+                         .Help("Unresolved (open or acknowledged) anomalies by kind and severity")
+                         .Register(*registry_);
+  auto process = [this](const char* name, const char* help) -> prometheus::Gauge& {
+    return prometheus::BuildGauge().Name(name).Help(help).Register(*registry_).Add({});
+  };
+  rss_ = &process("process_resident_memory_bytes", "Resident memory size in bytes");
+  open_fds_ = &process("process_open_fds", "Open file descriptors");
+  start_time_ = &process("process_start_time_seconds", "Start time since the epoch, seconds");
+  cpu_seconds_ = &process("process_cpu_seconds_total", "User and system CPU time, seconds");
+  start_time_->Set(static_cast<double>(std::time(nullptr)));
+  on_scrape([this] { read_process(); });
+}
+
+void Metrics::read_process() {
+  // /proc reads are memory reads: fine on whatever thread scrapes.
+  const long page = ::sysconf(_SC_PAGESIZE);
+  const long ticks = ::sysconf(_SC_CLK_TCK);
+  if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+    long size = 0, resident = 0;
+    if (std::fscanf(f, "%ld %ld", &size, &resident) == 2)
+      rss_->Set(static_cast<double>(resident) * page);
+    std::fclose(f);
+  }
+  if (std::FILE* f = std::fopen("/proc/self/stat", "r")) {
+    char buf[1024];
+    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = 0;
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    if (const char* p = std::strrchr(buf, ')')) {
+      unsigned long utime = 0, stime = 0;
+      if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+                      &stime) == 2)
+        cpu_seconds_->Set(static_cast<double>(utime + stime) / ticks);
+    }
+  }
+  std::error_code ec;
+  std::size_t fds = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+    ++fds;
+  if (!ec) open_fds_->Set(static_cast<double>(fds));
+}
+
+void Metrics::outbox(std::int64_t pending, double oldest_age_s) {
+  outbox_pending_->Set(static_cast<double>(pending));
+  outbox_oldest_->Set(oldest_age_s);
+}
+
+void Metrics::open_anomalies(
+    const std::vector<std::tuple<std::string, std::string, std::int64_t>>& counts) {
+  std::lock_guard lock(anomalies_mu_);
+  // A series that was set before and is absent now drops to 0 (not stale at its last value).
+  for (const auto& [kind, severity] : anomaly_series_)
+    open_anomalies_->Add({{"kind", kind}, {"severity", severity}}).Set(0);
+  for (const auto& [severity, kind, n] : counts) {
+    open_anomalies_->Add({{"kind", kind}, {"severity", severity}}).Set(static_cast<double>(n));
+    const std::pair<std::string, std::string> key{kind, severity};
+    if (std::find(anomaly_series_.begin(), anomaly_series_.end(), key) == anomaly_series_.end())
+      anomaly_series_.push_back(key);
+  }
 }
 
 void Metrics::anomaly_sweep(double seconds, int opened, int updated, int resolved) {

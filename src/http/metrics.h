@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -31,6 +32,11 @@ class Metrics {
   // push is a query that did not have to be made).
   std::int64_t pushes_accepted() const { return pushes_ok_.load(std::memory_order_relaxed); }
   std::int64_t queries_made() const { return queries_.load(std::memory_order_relaxed); }
+  // Levels refreshed from the store every few seconds (app: the "gauges" job): outbox messages
+  // waiting and the age of the oldest, unresolved anomalies by kind and severity.
+  void outbox(std::int64_t pending, double oldest_age_s);
+  void open_anomalies(
+      const std::vector<std::tuple<std::string, std::string, std::int64_t>>& counts);
   // 0 closed, 1 open, 2 half-open.
   void carrier_breaker(std::string_view provider, int state);
   // One anomaly sweep: its duration and what it changed.
@@ -50,6 +56,7 @@ class Metrics {
     prometheus::Counter* count;
     prometheus::Histogram* latency;
   };
+  void read_process();
   std::shared_ptr<prometheus::Registry> registry_;
   std::atomic<std::int64_t> pushes_ok_{0}, queries_{0};
   prometheus::Family<prometheus::Counter>* requests_;
@@ -61,6 +68,16 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* anomalies_;
   prometheus::Family<prometheus::Counter>* readings_;
   prometheus::Family<prometheus::Counter>* notifications_;
+  prometheus::Gauge* outbox_pending_;
+  prometheus::Gauge* outbox_oldest_;
+  prometheus::Family<prometheus::Gauge>* open_anomalies_;
+  std::mutex anomalies_mu_;
+  std::vector<std::pair<std::string, std::string>> anomaly_series_;  // (kind, severity) ever set
+  // The standard process_* series (resident memory, CPU, open files, start time) from /proc.
+  prometheus::Gauge* rss_;
+  prometheus::Gauge* open_fds_;
+  prometheus::Gauge* start_time_;
+  prometheus::Gauge* cpu_seconds_;
   // One series per (route, method, status), looked up without building a string.
   struct SeriesKey {
     std::string route, method;

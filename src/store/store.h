@@ -664,6 +664,14 @@ struct OverviewCounts {
   std::vector<std::pair<std::int64_t, std::int64_t>> created_by_day, delivered_by_day;
 };
 
+// Levels the service exports as gauges (refreshed every few seconds, not per request).
+struct GaugeCounts {
+  std::int64_t outbox_pending = 0;       // messages not yet done
+  std::optional<EpochMs> outbox_oldest;  // created_at of the oldest of them
+  // Unresolved anomalies: (severity, kind, count).
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> open_anomalies;
+};
+
 class Store : public OrderStore,
               public ReferenceStore,
               public ApiKeyStore,
@@ -685,6 +693,7 @@ class Store : public OrderStore,
   // [week_start, now); days are cut at midnight `utc_offset_minutes` east of UTC.
   virtual OverviewCounts overview_counts(EpochMs today_start, EpochMs week_start,
                                          int utc_offset_minutes) = 0;
+  virtual GaugeCounts gauge_counts() = 0;
   // The query plan of the list query for `filter` (for docs and tests), one line per step.
   virtual std::vector<std::string> explain_list(const OrderFilter& filter) = 0;
   virtual void close() = 0;

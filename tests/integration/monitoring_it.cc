@@ -28,6 +28,7 @@ class Monitoring : public SharedServerTest<Monitoring> {
  public:
   static std::map<std::string, std::string> extra_env() {
     return {{"COLDTRACK_ANOMALIES_SWEEP_INTERVAL_S", "1"},
+            {"COLDTRACK_SERVER_METRICS_GAUGES_S", "1"},
             // The shop promises to ship frozen goods within 6 hours (others: the 48 h default).
             {"COLDTRACK_ANOMALIES_OVERRIDES", "frozen.ship_promise_h=6"},
             {"COLDTRACK_CARRIERS_KDNIAO_EBUSINESS_ID", kEbusinessId},
@@ -266,6 +267,17 @@ TEST_F(Monitoring, RefrigerationFailureFromTheSimulatorsLoggerBecomesAnAnomaly) 
 
   auto order_view = s().get("/api/orders/" + no, s().viewer());
   EXPECT_EQ(str(order_view.json().as_object(), "thaw_risk"), "high") << order_view.body;
+
+  // /metrics shows the open critical temperature anomaly as a level (refreshed every second
+  // here), for alerting.
+  bool exported = false;
+  for (int i = 0; i < 40 && !exported; ++i) {
+    const auto m = s().get("/metrics", std::nullopt).body;
+    const auto at = m.find("coldtrack_anomalies_open{kind=\"temperature\",severity=\"critical\"} ");
+    exported = at != std::string::npos && m[m.find("} ", at) + 2] != '0';
+    if (!exported) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(exported) << s().get("/metrics", std::nullopt).body;
 
   // Charts: downsampled, spikes and the failure visible in max_c.
   auto chart = s().get("/api/shipments/" + std::to_string(shipment) + "/temperatures?points=50",

@@ -77,6 +77,15 @@ TEST_F(SystemApi, MetricsCountRequestsByRoute) {
   EXPECT_TRUE(healthz_line) << r.body;
   EXPECT_TRUE(orders_line) << r.body;
   EXPECT_EQ(r.body.find("limit=1"), std::string::npos);
+  // Levels and the standard process series, for alerts and dashboards.
+  for (const char* series :
+       {"\ncoldtrack_outbox_pending ", "\ncoldtrack_outbox_oldest_pending_seconds ",
+        "\nprocess_resident_memory_bytes ", "\nprocess_open_fds ", "\nprocess_cpu_seconds_total ",
+        "\nprocess_start_time_seconds "})
+    EXPECT_NE(r.body.find(series), std::string::npos) << series;
+  const auto rss = r.body.find("\nprocess_resident_memory_bytes ");
+  if (rss != std::string::npos)
+    EXPECT_GT(std::stod(r.body.substr(rss + 31, 20)), 1e6) << "a live server holds megabytes";
 }
 
 TEST_F(SystemApi, MetricsUseRoutePatternsNotOrderNumbers) {

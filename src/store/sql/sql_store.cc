@@ -541,6 +541,17 @@ std::optional<StaffUser> staff_where(Conn& db, const char* where, auto key) {
 }
 }  // namespace
 
+namespace {
+std::vector<std::tuple<std::string, std::string, std::int64_t>> open_anomaly_counts(Conn& db) {
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> out;
+  auto s = db.prepare(
+      "SELECT severity, kind, count(*) FROM anomalies WHERE state IN ('open', 'acknowledged') "
+      "GROUP BY severity, kind");
+  while (s.step()) out.emplace_back(s.text(0), s.text(1), s.i64(2));
+  return out;
+}
+}  // namespace
+
 OverviewCounts SqlStore::overview_counts(EpochMs today_start, EpochMs week_start, int tz) {
   return read([&](Conn& db) {
     OverviewCounts c;
@@ -557,12 +568,7 @@ OverviewCounts SqlStore::overview_counts(EpochMs today_start, EpochMs week_start
           "SELECT count(*) FROM orders WHERE status = 'SHIPPED' OR status = 'IN_TRANSIT'");
       if (s.step()) c.on_the_road = s.i64(0);
     }
-    {
-      auto s = db.prepare(
-          "SELECT severity, kind, count(*) FROM anomalies WHERE state IN ('open', "
-          "'acknowledged') GROUP BY severity, kind");
-      while (s.step()) c.open_anomalies.emplace_back(s.text(0), s.text(1), s.i64(2));
-    }
+    c.open_anomalies = open_anomaly_counts(db);
     // Day of a time in the display zone; integer division in both dialects.
     const std::string day =
         db.dialect() == Dialect::sqlite ? "(({} + ?) / 86400000)" : "(({} + ?) DIV 86400000)";
@@ -585,6 +591,19 @@ OverviewCounts SqlStore::overview_counts(EpochMs today_start, EpochMs week_start
     for (const auto& [d, n] : c.delivered_by_day)
       if (d == today) c.delivered_today = n;
     return c;
+  });
+}
+
+GaugeCounts SqlStore::gauge_counts() {
+  return read([&](Conn& db) {
+    GaugeCounts g;
+    auto s = db.prepare("SELECT count(*), min(created_at) FROM outbox WHERE done_at IS NULL");
+    if (s.step()) {
+      g.outbox_pending = s.i64(0);
+      if (!s.is_null(1)) g.outbox_oldest = s.i64(1);
+    }
+    g.open_anomalies = open_anomaly_counts(db);
+    return g;
   });
 }
 
