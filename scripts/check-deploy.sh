@@ -2,7 +2,7 @@
 # Checks everything under deploy/ without Docker or a Kubernetes cluster: the image's root
 # directory (built by deploy/build-image-root.sh, as the Dockerfile does), the Dockerfile, the
 # Kubernetes manifests and overlays, the Prometheus configuration, rules and rule tests, the
-# Grafana dashboard, the systemd unit, and a live Prometheus scraping a real `coldtrack serve
+# Grafana dashboard, the systemd units, and a live Prometheus scraping a real `coldtrack serve
 # --demo`. Prints one PASS/FAIL line per check and exits non-zero on any failure.
 #
 # Installs what is missing (apt: yamllint, prometheus; npm ci in deploy/tools). Runs as root
@@ -82,7 +82,6 @@ setup_tools() {
     apt-get update -qq || return 1
     apt-get install -y -qq --no-install-recommends "${want[@]}" || return 1
   fi
-  # The Debian package may try to start its own Prometheus; the live check runs a private one.
   # deploy/tools: npm ci only when the lock file changed since the last install.
   local stamp=$TOOLS/node_modules/.coldtrack-lock.sha256 sum
   sum=$(sha256sum "$TOOLS/package-lock.json" | cut -d' ' -f1)
@@ -116,8 +115,13 @@ stage_binary() {
     return 1
   }
   mkdir -p "$TMP/build"
-  cp "$BUILD_DIR/coldtrack" "$TMP/build/coldtrack.part" && mv "$TMP/build/coldtrack.part" "$TMP/build/coldtrack"
-  "$TMP/build/coldtrack" --help > /dev/null || return 1
+  # A copy taken while the linker writes the file does not run: take it again.
+  for i in 1 2 3 4 5; do
+    cp "$BUILD_DIR/coldtrack" "$TMP/build/coldtrack" && "$TMP/build/coldtrack" --help > /dev/null 2>&1 && return 0
+    sleep 5
+  done
+  echo "$BUILD_DIR/coldtrack does not run"
+  return 1
 }
 
 build_root() {
@@ -130,7 +134,7 @@ build_root() {
     fi
   fi
   stage_binary || return 1
-  ROOT=$ROOT BUILD_DIR=$TMP/build SKIP_BUILD=1 WEB=$web "$DEPLOY/build-image-root.sh" || return 1
+  ROOT=$ROOT BUILD_DIR=$TMP/build SKIP_BUILD=1 WEB=$web bash "$DEPLOY/build-image-root.sh" || return 1
   local f
   for f in opt/coldtrack/bin/coldtrack etc/coldtrack/coldtrack.yml \
     opt/coldtrack/web/miniprogram/dist/build/h5/index.html opt/coldtrack/share/coldtrack.example.yml; do
@@ -154,7 +158,7 @@ release_build_plan() {
     return 1
   }
   local b=$TMP/cmake-release out
-  out=$(PLAN_ONLY=1 BUILD_DIR="$b" ROOT="$TMP/plan-root" "$DEPLOY/build-image-root.sh" 2>&1) || {
+  out=$(PLAN_ONLY=1 BUILD_DIR="$b" ROOT="$TMP/plan-root" bash "$DEPLOY/build-image-root.sh" 2>&1) || {
     echo "$out" | tail -20
     return 1
   }
@@ -172,7 +176,9 @@ release_build_plan() {
 }
 
 root_binary_runs() {
-  "$BIN" --help | head -3 || return 1
+  local out
+  out=$("$BIN" --help) || return 1
+  head -3 <<< "$out"
   "$BIN" serve --help > /dev/null || return 1
   echo "coldtrack --help and serve --help run from the root"
 }
@@ -351,7 +357,16 @@ prometheus_config() {
 }
 
 prometheus_rules() {
-  promtool check rules "$DEPLOY/prometheus/rules/coldtrack.rules.yml" || return 1
+  local rules=$DEPLOY/prometheus/rules/coldtrack.rules.yml name bad=0
+  promtool check rules "$rules" || return 1
+  # The docs name only alerts that exist.
+  while read -r name; do
+    grep -q "alert: $name\$" "$rules" || {
+      echo "the docs name $name, which is not an alert in $rules"
+      bad=1
+    }
+  done < <(grep -oh 'ColdTrack[A-Z][A-Za-z0-9]*' "$DEPLOY/README.md" "$DEPLOY/k8s/RELEASING.md" | sort -u)
+  [ "$bad" = 0 ] || return 1
   echo "coldtrack.rules.yml: $(grep -c '^      - alert:' "$DEPLOY/prometheus/rules/coldtrack.rules.yml") alerts valid"
 }
 
