@@ -79,6 +79,9 @@ int run_client(const ct::app::Config& config, const std::string& method, const s
 
 int main(int argc, char** argv) {
   CLI::App cli{"ColdTrack: order and cold-chain tracking for frozen-food shops"};
+  // Global options (--config, --log-format) may also follow the subcommand: `coldtrack serve
+  // --config FILE` works as well as `coldtrack --config FILE serve`.
+  cli.fallthrough();
   cli.require_subcommand(1);
   std::string config_file;
   cli.add_option("-c,--config", config_file, "YAML configuration file")->check(CLI::ExistingFile);

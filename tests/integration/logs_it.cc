@@ -58,6 +58,11 @@ TEST(Logs, LogFormatFlagIsValidated) {
   EXPECT_NE(r.err.find("log-format"), std::string::npos) << r.err;
   auto ok = s.cli({"--log-format", "json", "config-keys"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  // Global options may also follow the subcommand (`coldtrack serve --config FILE`).
+  auto after = s.cli({"config-keys", "--log-format", "json"});
+  EXPECT_EQ(after.exit_code, 0) << after.err;
+  auto bad_after = s.cli({"config-keys", "--log-format", "xml"});
+  EXPECT_NE(bad_after.exit_code, 0);
 }
 
 }  // namespace
