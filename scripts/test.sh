@@ -17,6 +17,12 @@ echo "== customer front end (web/miniprogram): unit, compiled mini-program, size
   npm run --silent size
   npm run --silent test:e2e
 )
+echo "== merchant console (web/console): unit and component tests, end to end =="
+(
+  cd web/console
+  npm test --silent
+  npm run --silent test:e2e
+)
 cd build
 echo "== backend set 1: sqlite + in-process caches (unit and integration tests) =="
 ctest --output-on-failure --timeout 180 "$@"

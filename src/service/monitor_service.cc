@@ -242,6 +242,8 @@ Result<store::AnomalyRecord> MonitorService::transition(std::int64_t id, const s
   audit.target = fmt::format("anomaly:{}", id);
   audit.request_id = actor.request_id;
   audit.client_addr = actor.client_addr;
+  // The staff's note, so it can be read back later (an acknowledgement keeps it nowhere else).
+  audit.detail = boost::json::serialize(boost::json::object{{"note", note}});
   auto r = store_.transition_anomaly(t, audit);
   if (std::holds_alternative<store::NotFound>(r))
     return not_found(fmt::format("no anomaly {}", id));

@@ -151,7 +151,8 @@ TEST_F(Monitoring, SilentParcelRaisesOneAnomalyThatStaffAcknowledgeAndResolve) {
 
   // Viewers read, operators act.
   EXPECT_EQ(s().post("/api/anomalies/" + id + "/ack", "", s().viewer()).status, 403);
-  auto ack = s().post("/api/anomalies/" + id + "/ack", "", s().operator_key());
+  auto ack = s().post("/api/anomalies/" + id + "/ack",
+                      to_string(json::object{{"note", "已致电快递员"}}), s().operator_key());
   ASSERT_EQ(ack.status, 200) << ack.body;
   EXPECT_EQ(str(ack.json().as_object(), "state"), "acknowledged");
   EXPECT_EQ(s().post("/api/anomalies/" + id + "/ack", "", s().operator_key()).status, 200);
@@ -169,6 +170,9 @@ TEST_F(Monitoring, SilentParcelRaisesOneAnomalyThatStaffAcknowledgeAndResolve) {
   auto audit = s().get("/api/audit?target=anomaly:" + id, s().admin());
   ASSERT_EQ(audit.status, 200) << audit.body;
   EXPECT_EQ(audit.json().as_object().at("items").as_array().size(), 2u) << audit.body;
+  // Each note can be read back from the trail, the acknowledgement's too.
+  EXPECT_NE(audit.body.find("已致电快递员"), std::string::npos) << audit.body;
+  EXPECT_NE(audit.body.find("已联系圆通核实"), std::string::npos) << audit.body;
 }
 
 TEST_F(Monitoring, LateAgainstThePromiseAndPaidButNotShipped) {
