@@ -111,6 +111,7 @@ constexpr std::array kRules{
     ViewRule{"explain_list", E::kRead, ""},
     ViewRule{"overview_counts", E::kRead, "counts for the console, not cached"},
     ViewRule{"gauge_counts", E::kRead, "levels for /metrics, not cached"},
+    ViewRule{"cold_chain_parcels", E::kRead, "the console's cold-chain board, not cached"},
     ViewRule{"close", E::kNone, ""},
     ViewRule{"sole_use", E::kRead, "who else uses the database"},
 };

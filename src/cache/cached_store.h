@@ -263,6 +263,10 @@ class CachedStore final : public store::Store {
   store::ResendResult resend_notification(std::int64_t id, store::EpochMs now,
                                           const store::AuditRecord& audit) override;
   store::GaugeCounts gauge_counts() override { return inner_->gauge_counts(); }
+  std::vector<store::ColdChainParcel> cold_chain_parcels(
+      const store::ColdChainFilter& filter) override {
+    return inner_->cold_chain_parcels(filter);
+  }
   store::OverviewCounts overview_counts(store::EpochMs today_start, store::EpochMs week_start,
                                         int utc_offset_minutes) override {
     return inner_->overview_counts(today_start, week_start, utc_offset_minutes);

@@ -664,6 +664,20 @@ struct OverviewCounts {
   std::vector<std::pair<std::int64_t, std::int64_t>> created_by_day, delivered_by_day;
 };
 
+// One parcel with a cold-chain assessment (it carried a data logger), for the console's board.
+struct ColdChainParcel {
+  std::int64_t shipment_id = 0;
+  std::string order_no, order_status, carrier, carrier_name, waybill_no, temp_class;
+  EpochMs shipped_at = 0;
+  std::string tracking_status;  // "" before the carrier's first answer
+  ColdChainRecord cold_chain;
+};
+
+struct ColdChainFilter {
+  bool on_the_road = true;  // only orders SHIPPED, IN_TRANSIT or EXCEPTION
+  int limit = 100;
+};
+
 // Levels the service exports as gauges (refreshed every few seconds, not per request).
 struct GaugeCounts {
   std::int64_t outbox_pending = 0;       // messages not yet done
@@ -694,6 +708,8 @@ class Store : public OrderStore,
   virtual OverviewCounts overview_counts(EpochMs today_start, EpochMs week_start,
                                          int utc_offset_minutes) = 0;
   virtual GaugeCounts gauge_counts() = 0;
+  // Parcels with a cold-chain assessment, the worst thaw risk first, then the newest reading.
+  virtual std::vector<ColdChainParcel> cold_chain_parcels(const ColdChainFilter& filter) = 0;
   // The query plan of the list query for `filter` (for docs and tests), one line per step.
   virtual std::vector<std::string> explain_list(const OrderFilter& filter) = 0;
   virtual void close() = 0;

@@ -306,6 +306,26 @@ TEST_F(Monitoring, RefrigerationFailureFromTheSimulatorsLoggerBecomesAnAnomaly) 
   EXPECT_TRUE(cc.at("mkt_c").is_number());
   EXPECT_EQ(str(cc, "thaw_risk"), "high");
 
+  // The console's cold-chain board lists the parcel, the worst first, with its assessment.
+  auto board = s().get("/api/coldchain/parcels?scope=all&limit=500", s().viewer());
+  ASSERT_EQ(board.status, 200) << board.body;
+  const auto board_json = board.json();
+  const auto& parcels = board_json.as_object().at("items").as_array();
+  ASSERT_FALSE(parcels.empty());
+  EXPECT_EQ(str(parcels[0].as_object().at("cold_chain").as_object(), "thaw_risk"), "high");
+  bool listed = false;
+  for (const auto& p : parcels) {
+    const auto& o = p.as_object();
+    if (o.at("shipment_id").as_int64() != shipment) continue;
+    listed = true;
+    EXPECT_EQ(str(o, "order_no"), no);
+    EXPECT_NE(str(o, "waybill_no").find('*'), std::string::npos) << "masked for viewers";
+    EXPECT_EQ(o.at("cold_chain").as_object().at("readings").as_int64(), 330);
+  }
+  EXPECT_TRUE(listed) << board.body;
+  EXPECT_EQ(s().get("/api/coldchain/parcels?scope=some", s().viewer()).error_field(), "scope");
+  EXPECT_EQ(s().get("/api/coldchain/parcels?limit=0", s().viewer()).error_field(), "limit");
+
   // The logger resends everything: stored once, still one anomaly.
   const auto again = sim::push_feed(feed);
   EXPECT_EQ(again.failures, 0);

@@ -7,6 +7,7 @@
 
 #include "anomaly/rules.h"
 #include "carriers/tracking.h"
+#include "domain/status.h"
 #include "domain/time.h"
 #include "domain/validation.h"
 #include "http/api.h"
@@ -366,7 +367,54 @@ asio::awaitable<Response> get_temperatures(Api& api, Context& ctx) {
 
 }  // namespace
 
+// The console's cold-chain board: parcels that carried a data logger, the worst thaw risk
+// first, each with its assessment (MKT, zones, excursions) and where the parcel is.
+asio::awaitable<Response> cold_chain_parcels(Api& api, Context& ctx) {
+  if (auto bad = check_query_names(ctx, {"scope", "limit"})) co_return *bad;
+  store::ColdChainFilter f;
+  if (auto v = ctx.query("scope")) {
+    if (*v != "on_the_road" && *v != "all")
+      co_return error_response(ctx, status::bad_request, "invalid_argument",
+                               "must be on_the_road or all", "scope");
+    f.on_the_road = *v == "on_the_road";
+  }
+  if (auto v = ctx.query("limit")) {
+    auto n = parse_positive_id(*v);
+    if (!n || *n > 500)
+      co_return error_response(ctx, status::bad_request, "invalid_argument",
+                               "must be an integer from 1 to 500", "limit");
+    f.limit = static_cast<int>(*n);
+  }
+  auto work = [&api, f] { return api.store.cold_chain_parcels(f); };
+  const auto parcels = co_await on_pool(api.reads(), std::move(work));
+  const bool mask = ctx.principal->role == Role::kViewer;
+  const int tz = api.utc_offset_minutes;
+  json::array items;
+  for (const auto& p : parcels) {
+    json::value tracking = nullptr;
+    if (auto t = carriers::parse_tracking_status(p.tracking_status))
+      tracking =
+          json::object{{"status", p.tracking_status}, {"status_label", carriers::label_zh(*t)}};
+    const auto order_status = domain::parse_status(p.order_status);
+    items.push_back(
+        json::object{{"shipment_id", p.shipment_id},
+                     {"order_no", p.order_no},
+                     {"order_status", p.order_status},
+                     {"order_status_label", order_status ? domain::label_zh(*order_status) : ""},
+                     {"carrier", p.carrier},
+                     {"carrier_name", p.carrier_name},
+                     {"waybill_no", mask ? mask_waybill(p.waybill_no) : p.waybill_no},
+                     {"temp_class", p.temp_class},
+                     {"shipped_at", domain::format_rfc3339(p.shipped_at, tz)},
+                     {"tracking", std::move(tracking)},
+                     {"cold_chain", cold_chain_json(p.cold_chain, tz)}});
+  }
+  co_return json_response(ctx, status::ok, json::object{{"items", std::move(items)}});
+}
+
 void add_monitoring_routes(Router& router, Api& api) {
+  router.add(verb::get, "/api/coldchain/parcels", Access::kSigned, Role::kViewer,
+             bind(api, cold_chain_parcels));
   router.add(verb::get, "/api/anomalies", Access::kSigned, Role::kViewer,
              bind(api, list_anomalies));
   router.add(verb::get, "/api/anomalies/{id}", Access::kSigned, Role::kViewer,

@@ -607,6 +607,43 @@ GaugeCounts SqlStore::gauge_counts() {
   });
 }
 
+namespace {
+std::optional<ColdChainRecord> read_cold_chain(const Stmt& s, int first, std::int64_t shipment_id);
+}  // namespace
+
+std::vector<ColdChainParcel> SqlStore::cold_chain_parcels(const ColdChainFilter& f) {
+  return read([&](Conn& db) {
+    // shipment_coldchain holds only parcels that carried a logger: small, read whole.
+    auto s = db.prepare(
+        "SELECT k.shipment_id, o.order_no, o.status, s.carrier, COALESCE(c.name_zh, s.carrier), "
+        "s.waybill_no, s.temp_class, s.created_at, t.status, k.profile, k.readings, k.thaw_risk, "
+        "k.worst, k.mkt_c, k.summary_json, k.updated_at FROM shipment_coldchain k JOIN shipments "
+        "s ON s.id = k.shipment_id JOIN orders o ON o.id = s.order_id LEFT JOIN carriers c ON "
+        "c.code = s.carrier LEFT JOIN shipment_tracking t ON t.shipment_id = s.id WHERE (? = 0 OR "
+        "o.status IN ('SHIPPED', 'IN_TRANSIT', 'EXCEPTION')) ORDER BY CASE k.thaw_risk WHEN "
+        "'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END DESC, k.updated_at DESC, "
+        "k.shipment_id DESC LIMIT ?");
+    s.bind(1, static_cast<std::int64_t>(f.on_the_road ? 1 : 0))
+        .bind(2, static_cast<std::int64_t>(f.limit));
+    std::vector<ColdChainParcel> out;
+    while (s.step()) {
+      ColdChainParcel p;
+      p.shipment_id = s.i64(0);
+      p.order_no = s.text(1);
+      p.order_status = s.text(2);
+      p.carrier = s.text(3);
+      p.carrier_name = s.text(4);
+      p.waybill_no = s.text(5);
+      p.temp_class = s.text(6);
+      p.shipped_at = s.i64(7);
+      if (!s.is_null(8)) p.tracking_status = s.text(8);
+      p.cold_chain = *read_cold_chain(s, 9, p.shipment_id);
+      out.push_back(std::move(p));
+    }
+    return out;
+  });
+}
+
 bool SqlStore::insert_staff_user(const StaffUser& u, const AuditRecord& audit) {
   return write([&](Conn& db) -> bool {
     Transaction tx(db);

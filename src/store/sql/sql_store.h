@@ -98,6 +98,7 @@ class SqlStore : public Store {
   OverviewCounts overview_counts(EpochMs today_start, EpochMs week_start,
                                  int utc_offset_minutes) override;
   GaugeCounts gauge_counts() override;
+  std::vector<ColdChainParcel> cold_chain_parcels(const ColdChainFilter& filter) override;
   bool insert_staff_user(const StaffUser& user, const AuditRecord& audit) override;
   std::optional<StaffUser> find_staff_user(std::string_view username) override;
   std::vector<StaffUser> list_staff_users() override;
