@@ -113,12 +113,18 @@ fi
 # from the environment (COLDTRACK_SECURITY_DATA_KEY, COLDTRACK_STORE_MYSQL_URL, ...).
 install -m 0644 "$SRC_DIR/coldtrack.example.yml" "$ROOT/opt/coldtrack/share/coldtrack.example.yml"
 # Paths: the SQLite file under the data volume; every web.*_dir (web/... in the work tree) at
-# its place under /opt/coldtrack, or "" (off) when the image has no web pages.
+# its place under /opt/coldtrack, or "" (off) when the image does not have those pages (all of
+# them with WEB=skip; the merchant console when web/console has no package.json).
 web_dirs="s|^\(  [a-z0-9_]*_dir: \)web/\([^ ]*\)|\1\"/opt/coldtrack/web/\2\"|"
 h5_dir=/opt/coldtrack/web/miniprogram/dist/build/h5
+console_path=/opt/coldtrack/web/console/dist
 if [ "$WEB" = skip ]; then
   web_dirs="s|^\(  [a-z0-9_]*_dir: \)web/[^ ]*|\1\"\"|"
   h5_dir=""
+  console_path=""
+elif [ ! -f "$console_dir/package.json" ]; then
+  web_dirs="s|^\(  console_dir: \)web/[^ ]*|\1\"\"|;$web_dirs"
+  console_path=""
 fi
 {
   echo "# ColdTrack in the container image: coldtrack.example.yml with the image's paths."
@@ -129,8 +135,10 @@ fi
 chmod 0644 "$ROOT/etc/coldtrack/coldtrack.yml"
 grep -q "path: /var/lib/coldtrack/data/coldtrack.db" "$ROOT/etc/coldtrack/coldtrack.yml" ||
   die "coldtrack.example.yml changed: store.sqlite.path was not rewritten"
-grep -q "h5_dir: \"$h5_dir\"" "$ROOT/etc/coldtrack/coldtrack.yml" ||
+grep -q "^  h5_dir: \"$h5_dir\"" "$ROOT/etc/coldtrack/coldtrack.yml" ||
   die "coldtrack.example.yml changed: web.h5_dir was not rewritten"
+grep -q "^  console_dir: \"$console_path\"" "$ROOT/etc/coldtrack/coldtrack.yml" ||
+  die "coldtrack.example.yml changed: web.console_dir was not rewritten"
 if grep -q "^  [a-z0-9_]*_dir: web/" "$ROOT/etc/coldtrack/coldtrack.yml"; then
   die "a web.*_dir still points into the work tree"
 fi

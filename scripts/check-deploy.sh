@@ -10,7 +10,8 @@
 # to use another build directory) and never compiles C++ itself.
 #
 # Environment: BUILD_DIR (default build), CHECK_DEPLOY_WEB=build|copy (default: copy the
-# customer H5 page when it is already built, else build it), VERBOSE=1 (print every log).
+# customer H5 page and the merchant console when they are already built, else build them),
+# VERBOSE=1 (print every log).
 set -uo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -143,8 +144,8 @@ build_root() {
       return 1
     }
   done
-  if [ -f web/console/package.json ] && [ ! -d "$ROOT/opt/coldtrack/web/console/dist" ]; then
-    echo "web/console exists but is not in the root"
+  if [ -f web/console/package.json ] && [ ! -f "$ROOT/opt/coldtrack/web/console/dist/index.html" ]; then
+    echo "web/console exists (package.json) but its build is not in the root (/opt/coldtrack/web/console/dist)"
     return 1
   fi
   echo "root laid out (WEB=$web): $(cd "$ROOT" && find . -type f | wc -l) files, binary $(du -h "$BIN" | cut -f1)"
@@ -202,6 +203,75 @@ root_config_loads() {
     COLDTRACK_SECURITY_DATA_KEY=0000000000000000000000000000000000000000000000000000000000000000 \
     timeout 60 "$BIN" --config "$ROOT/etc/coldtrack/coldtrack.yml" archive) || return 1
   echo "the image's configuration loads; archive ran on a fresh store"
+}
+
+# web_dirs_of FILE: "key<TAB>value" for each web.*_dir of a ColdTrack configuration file.
+web_dirs_of() {
+  awk '/^[^ #]/ { web = ($0 ~ /^web:/) }
+    web && /^  [a-z0-9_]+_dir:/ {
+      k = $1; sub(/:$/, "", k)
+      v = $0; sub(/^  [a-z0-9_]+_dir:[ ]*/, "", v); sub(/[ ]+#.*$/, "", v); sub(/[ ]+$/, "", v)
+      gsub(/^"|"$/, "", v)
+      print k "\t" v
+    }' "$1"
+}
+
+web_config_dirs() {
+  # Every web.*_dir of coldtrack.example.yml (h5_dir, console_dir, ...) in the deployed
+  # configurations: the image's (also the systemd unit's) points at pages laid out in the root,
+  # and the Kubernetes ConfigMap sets each key to the same absolute path (unset, the default
+  # relative path would be looked up under the working directory /var/lib/coldtrack).
+  local k8s=${1:-$DEPLOY/k8s/base/coldtrack.yml} image=$ROOT/etc/coldtrack/coldtrack.yml
+  local keys key img kv bad=0 n=0
+  keys=$(web_dirs_of coldtrack.example.yml | cut -f1)
+  [ -n "$keys" ] || {
+    echo "coldtrack.example.yml has no web.*_dir"
+    return 1
+  }
+  for key in $keys; do
+    n=$((n + 1))
+    if ! web_dirs_of "$image" | cut -f1 | grep -qx "$key"; then
+      echo "the image's coldtrack.yml does not set web.$key"
+      bad=1
+      continue
+    fi
+    img=$(web_dirs_of "$image" | awk -F'\t' -v k="$key" '$1 == k { print $2 }')
+    if [ -n "$img" ]; then
+      case "$img" in
+        /opt/coldtrack/web/*) ;;
+        *)
+          echo "the image's web.$key is $img, not under /opt/coldtrack/web"
+          bad=1
+          ;;
+      esac
+      [ -f "$ROOT$img/index.html" ] || {
+        echo "the image's web.$key is $img, which has no index.html in the root"
+        bad=1
+      }
+    fi
+    if ! web_dirs_of "$k8s" | cut -f1 | grep -qx "$key"; then
+      echo "$k8s does not set web.$key (the default, a relative path, finds nothing in the pod): set it to ${img:-/opt/coldtrack/web/...}"
+      bad=1
+      continue
+    fi
+    kv=$(web_dirs_of "$k8s" | awk -F'\t' -v k="$key" '$1 == k { print $2 }')
+    if [ -n "$img" ] && [ "$kv" != "$img" ]; then
+      echo "$k8s: web.$key is '$kv', the image has these pages at $img"
+      bad=1
+    elif [ -n "$kv" ] && [[ "$kv" != /opt/coldtrack/web/* ]]; then
+      echo "$k8s: web.$key is '$kv', not a path under /opt/coldtrack/web"
+      bad=1
+    else
+      echo "web.$key: image ${img:-\"\" (not in this root)}, ConfigMap ${kv:-\"\"}"
+    fi
+  done
+  if [ -f web/console/package.json ] &&
+    [ "$(web_dirs_of "$image" | awk -F'\t' '$1 == "console_dir" { print $2 }')" != /opt/coldtrack/web/console/dist ]; then
+    echo "web/console exists, but the image's web.console_dir is not /opt/coldtrack/web/console/dist"
+    bad=1
+  fi
+  [ "$bad" = 0 ] || return 1
+  echo "$n web directories: the image's (and systemd's) configuration serves the pages in the root; the ConfigMap the same paths"
 }
 
 dockerfile_packages() {
@@ -338,6 +408,13 @@ validators_self_test() {
     expect_fail "service links left on" "enableServiceLinks must be false" "${vr[@]}" || return 1
   plant_k8s overlays/production/cronjob-archive.yaml 's/args: \["archive"\]/args: ["archive", "--dry-run"]/' &&
     expect_fail "a CronJob option coldtrack does not have" "has no option --dry-run" "${vr[@]}" || return 1
+  plant_k8s base/coldtrack.yml '/^  console_dir:/d' &&
+    expect_fail "a ConfigMap without web.console_dir" "does not set web.console_dir" web_config_dirs "$t/k8s/base/coldtrack.yml" || return 1
+  plant_k8s base/coldtrack.yml 's|^  console_dir: .*|  console_dir: web/console/dist|' &&
+    expect_fail "a ConfigMap with a relative web.console_dir" "web.console_dir is 'web/console/dist'" web_config_dirs "$t/k8s/base/coldtrack.yml" || return 1
+  plant_k8s base/deployment.yaml 's/^              memory: 1Gi$/              memory: 2Gi/' &&
+    expect_fail "a memory limit the process alerts do not use" "does not use the container limit" \
+      node "$TOOLS/promql.mjs" limits "$DEPLOY/prometheus/rules/coldtrack.rules.yml" "$t/k8s/base/deployment.yaml" || return 1
   sed 's/^USER 10001:10001$/USER root/' "$DEPLOY/Dockerfile" > "$t/Dockerfile"
   expect_fail "a Dockerfile running as root" "non-root" node "$TOOLS/check-dockerfile.mjs" "$t/Dockerfile" || return 1
   sed 's/--interval=30s/--interval=30/' "$DEPLOY/Dockerfile" > "$t/Dockerfile"
@@ -367,6 +444,8 @@ prometheus_rules() {
     }
   done < <(grep -oh 'ColdTrack[A-Z][A-Za-z0-9]*' "$DEPLOY/README.md" "$DEPLOY/k8s/RELEASING.md" | sort -u)
   [ "$bad" = 0 ] || return 1
+  # The process alerts' constants are the Deployment's container limits.
+  node "$TOOLS/promql.mjs" limits "$rules" "$DEPLOY/k8s/base/deployment.yaml" || return 1
   echo "coldtrack.rules.yml: $(grep -c '^      - alert:' "$DEPLOY/prometheus/rules/coldtrack.rules.yml") alerts valid"
 }
 
@@ -403,10 +482,15 @@ live_prometheus() {
   mkdir -p "$d/app" "$d/prom-data" "$d/restored" || return 1
   app_port=$(free_port) && prom_port=$(free_port) || return 1
 
-  # The server from the image root, with the image's configuration and H5 page.
+  # The server from the image root, with the image's configuration and web pages (the image's
+  # absolute /opt/coldtrack/web/... paths moved under the temp root).
+  local console=$ROOT/opt/coldtrack/web/console/dist
+  [ -f "$console/index.html" ] || console=""
   (cd "$d/app" && exec env COLDTRACK_SERVER_HOST=127.0.0.1 COLDTRACK_SERVER_PORT="$app_port" \
+    COLDTRACK_SERVER_METRICS_GAUGES_S=1 \
     COLDTRACK_STORE_SQLITE_PATH="$d/app/data/coldtrack.db" \
     COLDTRACK_WEB_H5_DIR="$ROOT/opt/coldtrack/web/miniprogram/dist/build/h5" \
+    COLDTRACK_WEB_CONSOLE_DIR="$console" \
     "$BIN" --config "$ROOT/etc/coldtrack/coldtrack.yml" serve --demo --demo-orders 300 \
     > "$d/server.log" 2>&1) &
   server_pid=$!
@@ -429,7 +513,18 @@ live_prometheus() {
     echo "the H5 page from the root is not served at /m/"
     return 1
   }
-  echo "coldtrack serve --demo up on 127.0.0.1:$app_port (H5 page served at /m/)"
+  local served="H5 page served at /m/"
+  if [ -n "$console" ]; then
+    curl -fsS "http://127.0.0.1:$app_port/console/" | grep -qi '<html' || {
+      echo "the merchant console from the root is not served at /console/"
+      return 1
+    }
+    served="$served, merchant console at /console/"
+  elif [ -f web/console/package.json ]; then
+    echo "web/console exists but the root has no console to serve"
+    return 1
+  fi
+  echo "coldtrack serve --demo up on 127.0.0.1:$app_port ($served)"
 
   cat > "$d/prometheus.yml" << EOF
 global:
@@ -502,6 +597,7 @@ if [ -x "$BIN" ]; then
   check "image root: the binary runs (--help)" root_binary_runs
   check "image root: every shared library ldd lists is resolved" root_libraries_resolved
   check "image root: /etc/coldtrack/coldtrack.yml loads, archive runs" root_config_loads
+  check "web pages: web.*_dir of image, systemd and Kubernetes configs" web_config_dirs
   check "Dockerfile: runtime packages provide every linked library" runtime_packages_cover_libraries
 fi
 check "Dockerfile: every package exists in Debian 12 (apt-cache show)" dockerfile_packages_exist

@@ -19,9 +19,15 @@
 //   node promql.mjs metric-names PROM_URL SRC_DIR RULES.yml DASHBOARD.json
 //       Every coldtrack_* metric the rules and the dashboard use must be exported: seen in the
 //       live Prometheus, or (for metrics only some backends export, e.g. Redis or RabbitMQ)
-//       registered in the server's source under SRC_DIR (`.Name("coldtrack_...")`).
+//       registered in the server's source under SRC_DIR (`.Name("coldtrack_...")`). Every
+//       process_* metric they use must be seen live (coldtrack exports them on every backend).
 //   node promql.mjs test-coverage RULES.yml TESTS.yml
-//       Fails unless every alert has a promtool test case in which it fires.
+//       Fails unless every alert has a promtool test case in which it fires and one in which it
+//       stays silent (`exp_alerts: []`).
+//   node promql.mjs limits RULES.yml DEPLOYMENT.yaml
+//       The process alerts' constants are the container's limits: ColdTrackMemoryHigh and
+//       ColdTrackMemoryGrowing must name limits.memory in bytes, ColdTrackCpuSaturated
+//       limits.cpu in cores.
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
@@ -219,7 +225,7 @@ async function metricNames(base, srcDir, rulesFile, dashboard) {
   const rules = YAML.parse(readFileSync(rulesFile, "utf8"));
   const exprs = rules.groups.flatMap((g) => g.rules).map((r) => r.expr);
   exprs.push(...dashboardQueries(dashboard).map((q) => q.expr));
-  const used = new Set(exprs.flatMap((e) => e.match(/\bcoldtrack_[a-z0-9_]+\b/g) || []));
+  const used = new Set(exprs.flatMap((e) => e.match(/\b(?:coldtrack|process)_[a-z0-9_]+\b/g) || []));
   const live = new Set((await getJSON(`${base}/api/v1/label/__name__/values`)).data || []);
   const registered = new Set();
   for (const f of walkFiles(srcDir))
@@ -228,14 +234,15 @@ async function metricNames(base, srcDir, rulesFile, dashboard) {
   let bad = 0;
   for (const n of [...used].sort()) {
     if (live.has(n)) console.log(`  live        ${n}`);
-    else if (registered.has(n) || registered.has(family(n))) console.log(`  source only ${n} (not exported by this demo's backends)`);
+    else if (n.startsWith("coldtrack_") && (registered.has(n) || registered.has(family(n))))
+      console.log(`  source only ${n} (not exported by this demo's backends)`);
     else {
       console.log(`  MISSING     ${n}: neither exported nor registered in ${srcDir}`);
       bad++;
     }
   }
   if (bad) die(`${bad} metric name(s) used by rules or dashboard do not exist`);
-  console.log(`${used.size} coldtrack metric names used by rules and dashboard, all exported`);
+  console.log(`${used.size} coldtrack_* and process_* metric names used by rules and dashboard, all exported`);
 }
 
 async function rulesHealth(base) {
@@ -252,15 +259,49 @@ function testCoverage(rulesFile, testsFile) {
   const rules = YAML.parse(readFileSync(rulesFile, "utf8"));
   const tests = YAML.parse(readFileSync(testsFile, "utf8"));
   const alerts = rules.groups.flatMap((g) => g.rules).filter((r) => r.alert).map((r) => r.alert);
-  const fired = new Set(
-    tests.tests
-      .flatMap((t) => t.alert_rule_test || [])
-      .filter((t) => (t.exp_alerts || []).length > 0)
-      .map((t) => t.alertname),
-  );
-  const missing = alerts.filter((x) => !fired.has(x));
-  if (missing.length) die(`alerts without a test in which they fire: ${missing.join(", ")}`);
-  console.log(`${alerts.length} alerts, each with a test in which it fires and series that leave it silent`);
+  const cases = tests.tests.flatMap((t) => t.alert_rule_test || []);
+  const fired = new Set(cases.filter((t) => (t.exp_alerts || []).length > 0).map((t) => t.alertname));
+  const silent = new Set(cases.filter((t) => (t.exp_alerts || []).length === 0).map((t) => t.alertname));
+  const problems = [];
+  const noFire = alerts.filter((x) => !fired.has(x));
+  const noSilent = alerts.filter((x) => !silent.has(x));
+  if (noFire.length) problems.push(`alerts without a test in which they fire: ${noFire.join(", ")}`);
+  if (noSilent.length) problems.push(`alerts without a test in which they stay silent (exp_alerts: []): ${noSilent.join(", ")}`);
+  const unknown = [...new Set(cases.map((t) => t.alertname))].filter((x) => !alerts.includes(x));
+  if (unknown.length) problems.push(`tests of alerts that do not exist: ${unknown.join(", ")}`);
+  if (problems.length) die(problems.join("\n"));
+  console.log(`${alerts.length} alerts, each with a test in which it fires and one in which it stays silent`);
+}
+
+// Kubernetes quantities of the container limits: memory in bytes, cpu in cores.
+function quantity(q) {
+  const m = /^([0-9.]+)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(String(q));
+  if (!m) throw new Error(`cannot read the quantity ${q}`);
+  const f = { m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+  return Number(m[1]) * (m[2] ? f[m[2]] : 1);
+}
+
+function limits(rulesFile, deploymentFile) {
+  const rules = YAML.parse(readFileSync(rulesFile, "utf8"));
+  const dep = YAML.parse(readFileSync(deploymentFile, "utf8"));
+  const c = (dep.spec?.template?.spec?.containers || []).find((x) => x.name === "coldtrack");
+  const lim = c?.resources?.limits;
+  if (!lim?.memory || !lim?.cpu) die(`${deploymentFile}: container coldtrack has no memory and cpu limits`);
+  const want = {
+    ColdTrackMemoryHigh: String(quantity(lim.memory)),
+    ColdTrackMemoryGrowing: String(quantity(lim.memory)),
+    ColdTrackCpuSaturated: String(quantity(lim.cpu)),
+  };
+  const byName = new Map(rules.groups.flatMap((g) => g.rules).filter((r) => r.alert).map((r) => [r.alert, r.expr]));
+  const problems = [];
+  for (const [alert, value] of Object.entries(want)) {
+    const expr = byName.get(alert);
+    if (expr === undefined) problems.push(`${alert}: no such alert`);
+    else if (!new RegExp(`(^|[^0-9.])${value.replace(".", "\\.")}([^0-9.]|$)`).test(expr))
+      problems.push(`${alert}: the expression does not use the container limit ${value} (${deploymentFile}): ${expr.trim()}`);
+  }
+  if (problems.length) die(problems.join("\n"));
+  console.log(`process alerts use the container limits (memory ${lim.memory} = ${want.ColdTrackMemoryHigh} bytes, cpu ${lim.cpu})`);
 }
 
 const [cmd, ...a] = process.argv.slice(2);
@@ -272,7 +313,8 @@ try {
   else if (cmd === "rules-health" && a.length === 1) await rulesHealth(a[0]);
   else if (cmd === "metric-names" && a.length === 4) await metricNames(a[0], a[1], a[2], a[3]);
   else if (cmd === "test-coverage" && a.length === 2) testCoverage(a[0], a[1]);
-  else die("usage: promql.mjs dashboard-rules|promtool-config|wait-up|query-all|rules-health|metric-names|test-coverage ... (see the header)", 2);
+  else if (cmd === "limits" && a.length === 2) limits(a[0], a[1]);
+  else die("usage: promql.mjs dashboard-rules|promtool-config|wait-up|query-all|rules-health|metric-names|test-coverage|limits ... (see the header)", 2);
 } catch (e) {
   die(e.message);
 }

@@ -755,15 +755,22 @@ int serve(const Config& config_in, const ServeOptions& options) {
                        });
   // Levels for /metrics (outbox backlog, open anomalies): counted here, not on each scrape, so a
   // scrape never waits on the store.
-  Periodic gauges(
-      "metrics gauges", std::chrono::seconds(config.server.metrics_gauges_s), [&store, &metrics] {
-        const auto g = store->gauge_counts();
-        const auto now = now_ms();
-        metrics.outbox(
-            g.outbox_pending,
-            g.outbox_oldest ? std::max<std::int64_t>(0, now - *g.outbox_oldest) / 1000.0 : 0.0);
-        metrics.open_anomalies(g.open_anomalies);
-      });
+  store::GaugeScope gauge_scope;
+  if (notifications) gauge_scope.worked_topics = service::NotificationService::outbox_topics();
+  if (config.tracking.enabled && (kdniao || kuaidi100 || cainiao))
+    gauge_scope.worked_topics.emplace_back(service::TrackingWorker::kShipmentTopic);
+  gauge_scope.relay = config.queue.backend == "rabbitmq";
+  Periodic gauges("metrics gauges", std::chrono::seconds(config.server.metrics_gauges_s),
+                  [&store, &metrics, gauge_scope] {
+                    const auto g = store->gauge_counts(gauge_scope);
+                    const auto now = now_ms();
+                    auto age = [now](const std::optional<std::int64_t>& at) {
+                      return at ? std::max<std::int64_t>(0, now - *at) / 1000.0 : 0.0;
+                    };
+                    metrics.outbox(g.outbox_pending, age(g.outbox_oldest));
+                    if (gauge_scope.relay) metrics.unrelayed(g.unrelayed, age(g.unrelayed_oldest));
+                    metrics.open_anomalies(g.open_anomalies);
+                  });
   std::unique_ptr<LeasedPeriodic> sweeper;
   if (config.anomalies.enabled)
     sweeper = std::make_unique<LeasedPeriodic>(

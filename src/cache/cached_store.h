@@ -262,7 +262,9 @@ class CachedStore final : public store::Store {
   }
   store::ResendResult resend_notification(std::int64_t id, store::EpochMs now,
                                           const store::AuditRecord& audit) override;
-  store::GaugeCounts gauge_counts() override { return inner_->gauge_counts(); }
+  store::GaugeCounts gauge_counts(const store::GaugeScope& scope) override {
+    return inner_->gauge_counts(scope);
+  }
   std::vector<store::ColdChainParcel> cold_chain_parcels(
       const store::ColdChainFilter& filter) override {
     return inner_->cold_chain_parcels(filter);

@@ -51,7 +51,9 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                         .Register(*registry_);
   outbox_pending_ = &prometheus::BuildGauge()
                          .Name("coldtrack_outbox_pending")
-                         .Help("Outbox messages (notifications, subscriptions) not yet done")
+                         .Help(
+                             "Outbox messages a worker here completes (notification planning, "
+                             "carrier subscriptions) not yet done")
                          .Register(*registry_)
                          .Add({});
   outbox_oldest_ = &prometheus::BuildGauge()
@@ -59,6 +61,17 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                         .Help("Age of the oldest outbox message not yet done (0: none)")
                         .Register(*registry_)
                         .Add({});
+  unrelayed_ = &prometheus::BuildGauge()
+                    .Name("coldtrack_outbox_unrelayed")
+                    .Help("With a RabbitMQ relay: outbox rows not yet published to the broker")
+                    .Register(*registry_)
+                    .Add({});
+  unrelayed_oldest_ =
+      &prometheus::BuildGauge()
+           .Name("coldtrack_outbox_unrelayed_oldest_seconds")
+           .Help("With a RabbitMQ relay: age of the oldest unpublished row (0: none)")
+           .Register(*registry_)
+           .Add({});
   open_anomalies_ = &prometheus::BuildGauge()
                          .Name("coldtrack_anomalies_open")
                          .Help("Unresolved (open or acknowledged) anomalies by kind and severity")
@@ -108,6 +121,11 @@ void Metrics::read_process() {
 void Metrics::outbox(std::int64_t pending, double oldest_age_s) {
   outbox_pending_->Set(static_cast<double>(pending));
   outbox_oldest_->Set(oldest_age_s);
+}
+
+void Metrics::unrelayed(std::int64_t pending, double oldest_age_s) {
+  unrelayed_->Set(static_cast<double>(pending));
+  unrelayed_oldest_->Set(oldest_age_s);
 }
 
 void Metrics::open_anomalies(

@@ -35,6 +35,8 @@ class Metrics {
   // Levels refreshed from the store every few seconds (app: the "gauges" job): outbox messages
   // waiting and the age of the oldest, unresolved anomalies by kind and severity.
   void outbox(std::int64_t pending, double oldest_age_s);
+  // With a broker relay: outbox rows not yet handed to the broker, and the oldest one's age.
+  void unrelayed(std::int64_t pending, double oldest_age_s);
   void open_anomalies(
       const std::vector<std::tuple<std::string, std::string, std::int64_t>>& counts);
   // 0 closed, 1 open, 2 half-open.
@@ -70,6 +72,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* notifications_;
   prometheus::Gauge* outbox_pending_;
   prometheus::Gauge* outbox_oldest_;
+  prometheus::Gauge* unrelayed_;
+  prometheus::Gauge* unrelayed_oldest_;
   prometheus::Family<prometheus::Gauge>* open_anomalies_;
   std::mutex anomalies_mu_;
   std::vector<std::pair<std::string, std::string>> anomaly_series_;  // (kind, severity) ever set

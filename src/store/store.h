@@ -679,9 +679,16 @@ struct ColdChainFilter {
 };
 
 // Levels the service exports as gauges (refreshed every few seconds, not per request).
+struct GaugeScope {
+  std::vector<std::string> worked_topics;  // outbox topics a worker here completes
+  bool relay = false;                      // outbox rows are relayed to a broker
+};
+
 struct GaugeCounts {
-  std::int64_t outbox_pending = 0;       // messages not yet done
+  std::int64_t outbox_pending = 0;       // messages of worked topics not yet done
   std::optional<EpochMs> outbox_oldest;  // created_at of the oldest of them
+  std::int64_t unrelayed = 0;            // with a relay: rows not yet handed to the broker
+  std::optional<EpochMs> unrelayed_oldest;
   // Unresolved anomalies: (severity, kind, count).
   std::vector<std::tuple<std::string, std::string, std::int64_t>> open_anomalies;
 };
@@ -707,7 +714,7 @@ class Store : public OrderStore,
   // [week_start, now); days are cut at midnight `utc_offset_minutes` east of UTC.
   virtual OverviewCounts overview_counts(EpochMs today_start, EpochMs week_start,
                                          int utc_offset_minutes) = 0;
-  virtual GaugeCounts gauge_counts() = 0;
+  virtual GaugeCounts gauge_counts(const GaugeScope& scope) = 0;
   // Parcels with a cold-chain assessment, the worst thaw risk first, then the newest reading.
   virtual std::vector<ColdChainParcel> cold_chain_parcels(const ColdChainFilter& filter) = 0;
   // The query plan of the list query for `filter` (for docs and tests), one line per step.

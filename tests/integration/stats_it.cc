@@ -50,3 +50,34 @@ TEST(Stats, OverviewCountsTodaysOrdersDeliveriesAndTheWeek) {
 
 }  // namespace
 }  // namespace coldtrack::it
+
+namespace coldtrack::it {
+namespace {
+
+// The outbox gauge counts only messages a worker here completes: events kept for other services
+// (order.created, ...) are not a backlog, or the alert on it would fire on every real store.
+TEST(Stats, OutboxGaugeCountsOnlyWorkWaitingHere) {
+  ServerProcess s(std::map<std::string, std::string>{{"COLDTRACK_SERVER_METRICS_GAUGES_S", "1"},
+                                                     {"COLDTRACK_NOTIFY_TICK_MS", "200"}});
+  s.start();
+  for (int i = 0; i < 3; ++i) {
+    const auto no = unique_order_no("OG");
+    must_create(s, order_body(no, unique_phone()));
+    ASSERT_EQ(change_status(s, no, "PAID").status, 200);
+  }
+  // The status changes wait for the notification planner a moment; the order.created events
+  // for other services stay undone here for good and must not count.
+  // Two refreshes after the writes first: the value must come from a count that saw them.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  std::string m;
+  for (int i = 0; i < 100; ++i) {
+    m = s.get("/metrics", std::nullopt).body;
+    if (m.find("\ncoldtrack_outbox_pending 0\n") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_NE(m.find("\ncoldtrack_outbox_pending 0\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("\ncoldtrack_outbox_oldest_pending_seconds 0\n"), std::string::npos) << m;
+}
+
+}  // namespace
+}  // namespace coldtrack::it

@@ -594,13 +594,31 @@ OverviewCounts SqlStore::overview_counts(EpochMs today_start, EpochMs week_start
   });
 }
 
-GaugeCounts SqlStore::gauge_counts() {
+GaugeCounts SqlStore::gauge_counts(const GaugeScope& scope) {
   return read([&](Conn& db) {
     GaugeCounts g;
-    auto s = db.prepare("SELECT count(*), min(created_at) FROM outbox WHERE done_at IS NULL");
-    if (s.step()) {
-      g.outbox_pending = s.i64(0);
-      if (!s.is_null(1)) g.outbox_oldest = s.i64(1);
+    // Only topics a worker completes: the others are events for other services (relayed to
+    // the broker) that nothing here marks done.
+    if (!scope.worked_topics.empty()) {
+      std::string marks;
+      for (std::size_t i = 0; i < scope.worked_topics.size(); ++i) marks += i ? ", ?" : "?";
+      auto s = db.prepare(
+          "SELECT count(*), min(created_at) FROM outbox WHERE done_at IS NULL AND "
+          "topic IN (" +
+          marks + ")");
+      for (std::size_t i = 0; i < scope.worked_topics.size(); ++i)
+        s.bind(static_cast<int>(i + 1), scope.worked_topics[i]);
+      if (s.step()) {
+        g.outbox_pending = s.i64(0);
+        if (!s.is_null(1)) g.outbox_oldest = s.i64(1);
+      }
+    }
+    if (scope.relay) {
+      auto s = db.prepare("SELECT count(*), min(created_at) FROM outbox WHERE relayed_at IS NULL");
+      if (s.step()) {
+        g.unrelayed = s.i64(0);
+        if (!s.is_null(1)) g.unrelayed_oldest = s.i64(1);
+      }
     }
     g.open_anomalies = open_anomaly_counts(db);
     return g;

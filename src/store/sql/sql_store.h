@@ -97,7 +97,7 @@ class SqlStore : public Store {
   std::optional<CustomerSession> find_session(std::string_view token_hash, EpochMs now) override;
   OverviewCounts overview_counts(EpochMs today_start, EpochMs week_start,
                                  int utc_offset_minutes) override;
-  GaugeCounts gauge_counts() override;
+  GaugeCounts gauge_counts(const GaugeScope& scope) override;
   std::vector<ColdChainParcel> cold_chain_parcels(const ColdChainFilter& filter) override;
   bool insert_staff_user(const StaffUser& user, const AuditRecord& audit) override;
   std::optional<StaffUser> find_staff_user(std::string_view username) override;
