@@ -23,6 +23,8 @@ echo "== merchant console (web/console): unit and component tests, end to end ==
   npm test --silent
   npm run --silent test:e2e
 )
+echo "== deployment: Dockerfile, Kubernetes, Prometheus rules, dashboard, systemd, live Prometheus =="
+scripts/check-deploy.sh
 cd build
 echo "== backend set 1: sqlite + in-process caches (unit and integration tests) =="
 ctest --output-on-failure --timeout 180 "$@"

@@ -900,7 +900,9 @@ int serve(const Config& config_in, const ServeOptions& options) {
               << std::endl;
     if (!demo_staff.empty()) {
       std::cout << "Staff accounts for the merchant console (passwords shown once; POST "
-                   "/api/auth/login):\n";
+                   "/api/auth/login)"
+                << (console.site ? ", the console at " + url + "/console/" : std::string())
+                << ":\n";
       for (const auto& [name, password] : demo_staff)
         std::cout << "  " << name << " / " << password << "\n";
     }
