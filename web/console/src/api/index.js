@@ -30,6 +30,7 @@ export const api = {
   ackAnomaly: (id, note) => http.post(`/api/anomalies/${seg(id)}/ack`, note ? { note } : {}),
   resolveAnomaly: (id, note) => http.post(`/api/anomalies/${seg(id)}/resolve`, note ? { note } : {}),
 
+  coldChainParcels: (query) => http.get('/api/coldchain/parcels', query),
   temperatures: (shipmentId, points = 200) => http.get(`/api/shipments/${seg(shipmentId)}/temperatures`, { points }),
 
   notifications: (query) => http.get('/api/notifications', query),

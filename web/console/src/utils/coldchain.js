@@ -42,3 +42,92 @@ export function thresholdLines(zones = []) {
 }
 
 export const PROFILE_LABEL = { frozen: '冷冻（≤ -18°C）', chilled: '冷藏（0~4°C）', ambient: '常温' }
+
+// The cold-chain board (GET /api/coldchain/parcels): one row per parcel that carried a data
+// logger, as the server sorted them (worst thaw risk first, then the newest reading).
+const SEVERITY_RANK = { critical: 4, major: 3, warning: 2, info: 1 }
+const sevRank = (s) => SEVERITY_RANK[s] || 0
+
+export const BOARD_SCOPES = [
+  { value: 'on_the_road', label: '在途' },
+  { value: 'all', label: '全部' },
+]
+export const BOARD_LIMITS = [50, 100, 200, 500]
+export const BOARD_DEFAULT_LIMIT = 100
+
+// The page's query from the address bar, with the API's defaults for anything else.
+export function boardQueryFromRoute(query = {}) {
+  const scope = BOARD_SCOPES.some((s) => s.value === query.scope) ? query.scope : 'on_the_road'
+  const n = Number(query.limit)
+  const limit = BOARD_LIMITS.includes(n) ? n : BOARD_DEFAULT_LIMIT
+  return { scope, limit }
+}
+
+// ...and back: only what differs from the defaults.
+export function boardQueryToRoute({ scope, limit }) {
+  const q = {}
+  if (scope !== 'on_the_road') q.scope = scope
+  if (limit !== BOARD_DEFAULT_LIMIT) q.limit = String(limit)
+  return q
+}
+
+export const isOngoing = (excursion) => !excursion.ended_at
+
+// The most severe excursion; among equals one still going on, then the one that fired first
+// (the zone the shipment's temperature anomaly names), then the longest.
+const firedMs = (e) => {
+  const t = Date.parse(e.fired_at || e.started_at || '')
+  return Number.isNaN(t) ? Infinity : t
+}
+export function compareExcursions(a, b) {
+  return sevRank(b.severity) - sevRank(a.severity) ||
+    Number(isOngoing(b)) - Number(isOngoing(a)) ||
+    (firedMs(a) < firedMs(b) ? -1 : firedMs(a) > firedMs(b) ? 1 : 0) ||
+    (b.duration_minutes || 0) - (a.duration_minutes || 0)
+}
+
+export function worstExcursion(excursions = []) {
+  const list = (excursions || []).slice().sort(compareExcursions)
+  return list[0] || null
+}
+
+// Open anomalies by shipment id (as a string), the most severe first.
+export function anomaliesByShipment(anomalies = []) {
+  const out = new Map()
+  for (const a of anomalies || []) {
+    if (a.shipment_id === null || a.shipment_id === undefined) continue
+    const key = String(a.shipment_id)
+    if (!out.has(key)) out.set(key, [])
+    out.get(key).push(a)
+  }
+  for (const list of out.values()) list.sort((a, b) => sevRank(b.severity) - sevRank(a.severity))
+  return out
+}
+
+// A board row: the API item plus what the table shows (counts, worst zone, open anomalies).
+export function boardRow(item, anomalyMap = new Map()) {
+  const cc = item.cold_chain || null
+  const excursions = (cc && cc.excursions) || []
+  return {
+    ...item,
+    cc,
+    hasData: Boolean(cc && cc.readings > 0),
+    excursionCount: excursions.length,
+    ongoingCount: excursions.filter(isOngoing).length,
+    worst: worstExcursion(excursions),
+    anomalies: anomalyMap.get(String(item.shipment_id)) || [],
+  }
+}
+
+// The cards above the table, counted from the rows shown.
+export function boardSummary(rows = []) {
+  const risk = (r, level) => Boolean(r.cc && r.cc.thaw_risk === level)
+  return {
+    parcels: rows.length,
+    withData: rows.filter((r) => r.hasData).length,
+    high: rows.filter((r) => risk(r, 'high')).length,
+    medium: rows.filter((r) => risk(r, 'medium')).length,
+    ongoing: rows.filter((r) => r.ongoingCount > 0).length,
+    openAnomalies: rows.reduce((n, r) => n + r.anomalies.length, 0),
+  }
+}

@@ -1,9 +1,9 @@
 // End to end: the real `coldtrack serve --demo` serving the built console under /console/,
-// driven in headless Debian Chromium. An operator finds a new order by phone, opens it and
-// acknowledges an anomaly with a note; an admin sees that acknowledgement in the audit log
-// (and reveals an order's personal data); a viewer sees no acknowledge button and the API
-// refuses the viewer's direct attempt. Screenshots go to test-output/e2e/ (or
-// $COLDTRACK_TEST_OUTPUT/console).
+// driven in headless Debian Chromium. An operator finds a new order by phone, opens it, sees
+// the logger-carrying parcels on the 冷链看板 and acknowledges an anomaly with a note; an admin
+// sees that acknowledgement in the audit log (and reveals an order's personal data); a viewer
+// sees no acknowledge button and the API refuses the viewer's direct attempt. Screenshots go
+// to test-output/e2e/ (or $COLDTRACK_TEST_OUTPUT/console).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync, readFileSync } from 'node:fs'
@@ -135,6 +135,40 @@ test('an operator finds a new order by phone and opens it', async () => {
   assert.ok(failures.includes('bad!no') && failures.includes('格式无效'))
   await page.locator('[data-test=batch-table] tbody tr', { hasText: '无' }).waitFor({ timeout: 15000 })
   await shot(page, '03b-batch.png')
+  assert.deepEqual(errors, [], 'no script errors')
+  await context.close()
+})
+
+test('an operator sees the logger-carrying parcels on the 冷链看板 with their thaw risk', async () => {
+  // The demo's loggers start reporting on three parcels shortly after start: wait for the board.
+  const token = await apiLogin(server.url, server.accounts.operator)
+  let board = []
+  for (let i = 0; i < 60 && !board.length; i++) {
+    if (i) await new Promise((r) => setTimeout(r, 500))
+    const res = await fetch(`${server.url}/api/coldchain/parcels`, { headers: { Authorization: `Bearer ${token}` } })
+    assert.equal(res.status, 200)
+    board = (await res.json()).items
+  }
+  assert.ok(board.length > 0, 'the demo has parcels with logger readings')
+
+  const { page, errors, context } = await newPage()
+  await logIn(page, 'operator')
+  await page.locator('[data-test=menu-cold-chain]').click()
+  await page.waitForURL(/\/console\/cold-chain/)
+  const rows = page.locator('[data-test=coldchain-table] tbody tr', { has: page.locator('[data-test=thaw-risk]') })
+  await rows.first().waitFor({ timeout: 15000 })
+  assert.ok((await rows.count()) >= 1, 'at least one parcel listed')
+  const risks = (await page.locator('[data-test=coldchain-table] [data-test=thaw-risk]').allInnerTexts()).map((t) => t.trim())
+  for (const r of risks) assert.match(r, /^[无低中高]$/)
+  const rank = (r) => '无低中高'.indexOf(r)
+  assert.deepEqual(risks, [...risks].sort((a, b) => rank(b) - rank(a)), 'worst thaw risk first')
+  const first = (await rows.first().locator('[data-test=coldchain-order]').innerText()).trim()
+  assert.ok(board.some((p) => p.order_no === first), `${first} is a logger-carrying parcel`)
+  assert.ok(!(await page.locator('body').innerText()).includes('只检查最新的一部分'), 'no sampling caveat')
+  // The temperature chart opens under the row.
+  await rows.first().locator('[data-test=coldchain-toggle]').click()
+  await page.locator('[data-test=coldchain-chart] canvas').first().waitFor({ timeout: 15000 })
+  await shot(page, '03c-cold-chain.png')
   assert.deepEqual(errors, [], 'no script errors')
   await context.close()
 })
