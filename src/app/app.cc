@@ -653,6 +653,8 @@ int serve(const Config& config_in, const ServeOptions& options) {
   auto notifications = make_notifications(config, *store, pii, eta);
   if (notifications) api.notifications = notifications->service.get();
   api.staff = &staff;
+  cache::MemoryRateLimiter login_limiter(config.staff.login_rate_per_minute);
+  api.login_limiter = &login_limiter;
   if (notifications && !config.notify.wechat.template_id.empty())
     api.subscribe_templates = {config.notify.wechat.template_id};
   std::optional<carriers::kdniao::Protocol> kdniao;

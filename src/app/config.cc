@@ -560,6 +560,8 @@ const std::vector<Key>& table() {
                         [](Config& c, int v) { c.staff.max_failed_logins = v; }));
     t.push_back(
         int_key("staff.lockout_min", 1, 1440, [](Config& c, int v) { c.staff.lockout_min = v; }));
+    t.push_back(int_key("staff.login_rate_per_minute", 1, 10000,
+                        [](Config& c, int v) { c.staff.login_rate_per_minute = v; }));
     // web
     t.push_back(string_key("web.h5_dir", "a directory path, or empty to serve no H5 page",
                            check_any,

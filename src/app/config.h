@@ -237,9 +237,10 @@ struct Config {
     int utc_offset_minutes = 480;             // derived from time_zone, not a key
   } display;
   struct Staff {
-    int session_ttl_h = 12;     // console sessions, 1..720
-    int max_failed_logins = 5;  // in a row, then the account is locked; 1..100
-    int lockout_min = 15;       // 1..1440
+    int session_ttl_h = 12;          // console sessions, 1..720
+    int max_failed_logins = 5;       // in a row, then the account is locked; 1..100
+    int lockout_min = 15;            // 1..1440
+    int login_rate_per_minute = 20;  // login attempts per client address and replica, 1..10000
   } staff;
   struct Web {
     // The built customer H5 page served under /m/ ("" = not served); relative to the working

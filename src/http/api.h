@@ -58,6 +58,9 @@ struct Api {
   std::vector<std::string> subscribe_templates = {};
   // Staff console accounts and sessions; null when not wired.
   service::StaffService* staff = nullptr;
+  // Login attempts per client address (the account lockout alone does not stop one address
+  // trying a common password on many accounts); null: unlimited.
+  cache::RateLimiter* login_limiter = nullptr;
   // The notification log and re-send; null when notifications are off.
   service::NotificationService* notifications = nullptr;
 };

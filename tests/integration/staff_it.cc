@@ -10,7 +10,10 @@ class Staff : public ::testing::Test {
  public:
   static void SetUpTestSuite() {
     server_ = std::make_unique<ServerProcess>(std::map<std::string, std::string>{
-        {"COLDTRACK_STAFF_MAX_FAILED_LOGINS", "3"}, {"COLDTRACK_STAFF_LOCKOUT_MIN", "1"}});
+        {"COLDTRACK_STAFF_MAX_FAILED_LOGINS", "3"},
+        {"COLDTRACK_STAFF_LOCKOUT_MIN", "1"},
+        // Every account logs in from 127.0.0.1 here; the per-address limit has its own test.
+        {"COLDTRACK_STAFF_LOGIN_RATE_PER_MINUTE", "1000"}});
     server_->start();
     for (const auto& [name, role] :
          {std::pair{"li.admin", "admin"}, std::pair{"op-zhang", "operator"},
@@ -131,6 +134,24 @@ TEST_F(Staff, WrongPasswordsLockTheAccountAndUnknownUsersLookTheSame) {
   EXPECT_EQ(login("op-zhang", kPassword).status, 200);
   EXPECT_EQ(login("op-zhang", "nope-3").status, 401);
   EXPECT_EQ(login("op-zhang", kPassword).status, 200);
+}
+
+TEST(StaffLogin, AttemptsPerAddressAreLimited) {
+  ServerProcess s(
+      std::map<std::string, std::string>{{"COLDTRACK_STAFF_LOGIN_RATE_PER_MINUTE", "3"}});
+  s.start();
+  // Spraying one password over many accounts: each account sees one failure, the address many.
+  for (int i = 0; i < 3; ++i) {
+    auto r = s.request("POST", "/api/auth/login",
+                       to_string(json::object{{"username", "user" + std::to_string(i)},
+                                              {"password", "Spring2026!"}}));
+    EXPECT_EQ(r.status, 401) << r.body;
+  }
+  auto limited =
+      s.request("POST", "/api/auth/login", R"({"username":"user9","password":"Spring2026!"})");
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_EQ(limited.error_code(), "rate_limited");
+  EXPECT_FALSE(limited.header("retry-after").empty());
 }
 
 TEST_F(Staff, SessionsSurviveARestart) {

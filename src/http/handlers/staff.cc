@@ -28,6 +28,15 @@ Response not_configured(const Context& ctx) {
 
 asio::awaitable<Response> login(Api& api, Context& ctx) {
   if (!api.staff) co_return not_configured(ctx);
+  if (api.login_limiter) {
+    // In-process (memory reads): fine on the I/O thread.
+    if (auto retry = api.login_limiter->acquire(ctx.client_addr, api.orders.now())) {
+      auto res = error_response(ctx, status::too_many_requests, "rate_limited",
+                                "too many login attempts from this address; retry later");
+      res.set(beast_http::field::retry_after, std::to_string(*retry));
+      co_return res;
+    }
+  }
   auto body = parse_object(ctx.req.body());
   if (!body.ok()) co_return error_response(ctx, body.error());
   FieldReader r(body.value(), "");
