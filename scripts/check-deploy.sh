@@ -80,6 +80,7 @@ setup_tools() {
   command -v systemd-analyze > /dev/null || want+=(systemd)
   if [ ${#want[@]} -gt 0 ]; then
     echo "installing: ${want[*]}"
+    export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq || return 1
     apt-get install -y -qq --no-install-recommends "${want[@]}" || return 1
   fi
