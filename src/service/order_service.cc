@@ -250,6 +250,7 @@ Result<OrderList> OrderService::list(const ListQuery& q) {
   f.from = q.from;
   f.to = q.to;
   f.archived = q.archived;
+  f.oldest_first = q.oldest_first;
   if (q.limit < 1) return invalid("limit", "must be a positive integer");
   f.limit = q.limit;
   if (q.phone) {

@@ -33,7 +33,8 @@ struct ListQuery {
   std::optional<domain::EpochMs> from, to;
   store::ArchiveScope archived = store::ArchiveScope::kExclude;
   int limit = 50;
-  std::optional<std::string> cursor;  // opaque, from a previous page
+  std::optional<std::string> cursor;  // opaque, from a previous page of the same order
+  bool oldest_first = false;          // default: newest first
   // False: address.detail is left empty, not decrypted (for lists that show it masked).
   bool address_detail = true;
 };

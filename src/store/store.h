@@ -36,6 +36,7 @@ struct OrderFilter {
   ArchiveScope archived = ArchiveScope::kExclude;
   int limit = 50;
   std::optional<OrderCursor> after;
+  bool oldest_first = false;  // default: newest first
 };
 
 struct OrderPage {

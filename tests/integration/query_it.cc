@@ -1,7 +1,9 @@
 // GET /api/orders (filters, paging) and POST /api/orders/batch-get over real HTTP.
 #include <set>
 
+#include <algorithm>
 #include "domain/time.h"
+
 #include "fixtures.h"
 
 namespace coldtrack::it {
@@ -41,6 +43,34 @@ TEST_F(ListOrders, FilterByPhone) {
   auto bad = s().get("/api/orders?phone=12", s().viewer());
   EXPECT_EQ(bad.status, 400) << bad.body;
   EXPECT_EQ(bad.error_field(), "phone");
+}
+
+TEST_F(ListOrders, OldestFirstAcrossPages) {
+  const auto phone = unique_phone();
+  std::vector<std::string> made;
+  for (int i = 0; i < 5; ++i)
+    made.push_back(str(must_create(s(), order_body(unique_order_no(), phone)), "order_no"));
+  auto walk = [&](const std::string& sort) {
+    std::vector<std::string> seen;
+    std::string cursor;
+    for (int page = 0; page < 10; ++page) {
+      json::value next;
+      auto items = list(
+          "phone=" + phone + "&limit=2&sort=" + sort + (cursor.empty() ? "" : "&cursor=" + cursor),
+          &next);
+      for (const auto& i : items) seen.push_back(str(i.as_object(), "order_no"));
+      if (next.is_null()) break;
+      cursor = std::string(next.as_string());
+    }
+    return seen;
+  };
+  EXPECT_EQ(walk("oldest"), made);
+  auto newest = walk("newest");
+  std::reverse(newest.begin(), newest.end());
+  EXPECT_EQ(newest, made);
+  auto bad = s().get("/api/orders?sort=random", s().viewer());
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bad.error_field(), "sort");
 }
 
 TEST_F(ListOrders, FilterByStatus) {

@@ -676,6 +676,26 @@ TEST_F(StoreListTest, ByStatus) {
   EXPECT_EQ(List(q), (V{"L6"}));
 }
 
+TEST_F(StoreListTest, OldestFirstPagesForwardThroughTheCursor) {
+  ListQuery q;
+  q.oldest_first = true;
+  EXPECT_EQ(List(q), (V{"L1", "L2", "L3", "L4", "L5", "L6"}));
+  // Page by page, the cursor continues in the same direction and nothing repeats.
+  q.limit = 4;
+  auto first = Ok(svc_->list(q), "page 1");
+  EXPECT_EQ(Nos(first.items), (V{"L1", "L2", "L3", "L4"}));
+  ASSERT_TRUE(first.next_cursor);
+  q.cursor = first.next_cursor;
+  auto second = Ok(svc_->list(q), "page 2");
+  EXPECT_EQ(Nos(second.items), (V{"L5", "L6"}));
+  EXPECT_FALSE(second.next_cursor);
+  // With other filters too.
+  ListQuery shipped;
+  shipped.statuses = {S::kShipped};
+  shipped.oldest_first = true;
+  EXPECT_EQ(List(shipped), (V{"L3", "L4", "L5"}));
+}
+
 TEST_F(StoreListTest, ByCarrier) {
   ListQuery q;
   q.carrier = "SF";

@@ -106,7 +106,7 @@ asio::awaitable<Response> get_order(Api& api, Context& ctx) {
 
 asio::awaitable<Response> list_orders(Api& api, Context& ctx) {
   if (auto bad = check_query_names(ctx, {"order_no", "phone", "from", "to", "status", "carrier",
-                                         "waybill_no", "archived", "limit", "cursor"}))
+                                         "waybill_no", "archived", "limit", "cursor", "sort"}))
     co_return *bad;
   service::ListQuery q;
   auto fail = [&](std::string_view field, std::string_view message) {
@@ -141,6 +141,10 @@ asio::awaitable<Response> list_orders(Api& api, Context& ctx) {
     q.limit = limit;
   }
   if (auto v = ctx.query("cursor")) q.cursor = *v;
+  if (auto v = ctx.query("sort")) {
+    if (*v != "newest" && *v != "oldest") co_return fail("sort", "must be newest or oldest");
+    q.oldest_first = *v == "oldest";
+  }
   q.address_detail = false;  // the page is masked: the detail is not shown
   auto work = [&api, q] { return api.orders.list(q); };
   auto result = co_await on_pool(api.reads(), std::move(work));

@@ -301,14 +301,16 @@ ListSql build_list_sql(const OrderFilter& f, const Tables& t, int fetch) {
   if (f.after) {
     // The plain `k1 <= ?` lets MariaDB start an index range at the cursor (it does not for the
     // row comparison alone); SQLite needs neither but is not slowed by it.
-    q.text += fmt::format(" AND {} <= ? AND ({}, {}) < (?, ?)", k1, k1, k2);
+    q.text += f.oldest_first ? fmt::format(" AND {} >= ? AND ({}, {}) > (?, ?)", k1, k1, k2)
+                             : fmt::format(" AND {} <= ? AND ({}, {}) < (?, ?)", k1, k1, k2);
     q.args.emplace_back(f.after->created_at);
     q.args.emplace_back(f.after->created_at);
     q.args.emplace_back(f.after->id);
   }
   // An order with two parcels of the carrier must count once against the limit.
   if (carrier_drives) q.text += fmt::format(" GROUP BY {}, {}", k1, k2);
-  q.text += fmt::format(" ORDER BY {} DESC, {} DESC LIMIT ?", k1, k2);
+  const char* dir = f.oldest_first ? "ASC" : "DESC";
+  q.text += fmt::format(" ORDER BY {} {}, {} {} LIMIT ?", k1, dir, k2, dir);
   q.args.emplace_back(static_cast<std::int64_t>(fetch));
   return q;
 }
@@ -337,6 +339,9 @@ std::vector<OrderRecord> run_list(Conn& db, const OrderFilter& f, const Tables& 
 
 bool newer(const OrderRecord& a, const OrderRecord& b) {
   return a.created_at != b.created_at ? a.created_at > b.created_at : a.id > b.id;
+}
+bool older(const OrderRecord& a, const OrderRecord& b) {
+  return newer(b, a);
 }
 
 }  // namespace
@@ -842,7 +847,7 @@ OrderPage SqlStore::list_orders(const OrderFilter& f) {
       merged.reserve(rows.size() + more.size());
       std::merge(std::make_move_iterator(rows.begin()), std::make_move_iterator(rows.end()),
                  std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()),
-                 std::back_inserter(merged), newer);
+                 std::back_inserter(merged), f.oldest_first ? older : newer);
       rows = std::move(merged);
     }
     OrderPage page;

@@ -97,6 +97,13 @@ test('an operator finds a new order by phone and opens it', async () => {
   assert.ok(table.includes('139****5678'), 'masked phone shown')
   assert.ok(!table.includes(PHONE), 'full phone not shown')
   await shot(page, '02-orders-by-phone.png')
+  // 最早优先 asks the API for the other direction (not a reversed page) and keeps the filter.
+  const sorted = page.waitForRequest((r) => r.url().includes('/api/orders?') && r.url().includes('sort=oldest'))
+  await page.locator('[data-test=sort]').getByText('最早优先').click()
+  const req = await sorted
+  assert.ok(req.url().includes(`phone=${PHONE}`), 'the phone filter stays with the sort')
+  await page.waitForURL(/sort=oldest/)
+  await link.waitFor({ timeout: 15000 })
 
   // CSV export of the current filter: UTF-8 with a BOM, the order in it.
   const [download] = await Promise.all([
