@@ -77,6 +77,12 @@ Response make(beast_http::status status, unsigned version, bool keep_alive, std:
 
 }  // namespace
 
+std::string_view bearer_token(const Request& req) {
+  const auto v = req[beast_http::field::authorization];
+  const std::string_view s(v.data(), v.size());
+  return s.starts_with("Bearer ") ? s.substr(7) : std::string_view();
+}
+
 json::object error_body(std::string_view code, std::string_view message, std::string_view field,
                         std::string_view request_id) {
   json::object err{{"code", code}, {"message", message}};

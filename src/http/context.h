@@ -62,6 +62,9 @@ Response error_response(const Context& ctx, const service::Error& error);
 // {"error": {"code", "message"[, "field"]}, "request_id"}: every error body's shape.
 boost::json::object error_body(std::string_view code, std::string_view message,
                                std::string_view field, std::string_view request_id);
+// The token of `Authorization: Bearer <token>` (customer or staff sessions); empty without one.
+std::string_view bearer_token(const Request& req);
+
 // For failures before a Context exists (parse errors, limits).
 Response bare_error(beast_http::status status, std::string_view code, std::string_view message,
                     std::string_view request_id, unsigned version, bool keep_alive);

@@ -244,24 +244,16 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
         const auto key_header = req["X-Api-Key"];
         const std::string_view key(key_header.data(), key_header.size());
         KeyRef info;
-        const auto authz = req[beast_http::field::authorization];
-        const std::string_view bearer(authz.data(), authz.size());
-        if (key.empty() && staff_sessions_ && bearer.starts_with("Bearer ")) {
+        const auto bearer = bearer_token(req);
+        // Who is calling, once authenticated; the role check below serves both kinds.
+        std::optional<Principal> caller;
+        if (key.empty() && staff_sessions_ && !bearer.empty()) {
           // A console session: the role comes from the staff account at each request.
-          auto lookup = [this, token = std::string(bearer.substr(7))] {
-            return staff_sessions_(token);
-          };
-          auto staff = co_await on_pool(pool_, std::move(lookup));
-          if (!staff) {
+          auto lookup = [this, token = std::string(bearer)] { return staff_sessions_(token); };
+          caller = co_await on_pool(pool_, std::move(lookup));
+          if (!caller)
             denied = error_response(ctx, beast_http::status::unauthorized, "unauthenticated",
                                     "the session has expired or ended; log in again");
-          } else if (staff->role < m.route->min_role) {
-            denied = error_response(
-                ctx, beast_http::status::forbidden, "permission_denied",
-                fmt::format("this action needs the {} role", role_name(m.route->min_role)));
-          } else {
-            ctx.principal = std::move(*staff);
-          }
         } else if (key.empty() || key.size() > 64 || !auth_) {
           denied = error_response(
               ctx, beast_http::status::unauthorized, "unauthenticated",
@@ -291,13 +283,16 @@ asio::awaitable<Response> Server::dispatch(const Request& req, const std::string
           } else if (failure) {
             denied = error_response(ctx, beast_http::status::unauthorized, "unauthenticated",
                                     failure->message);
-          } else if (info->role < m.route->min_role) {
-            denied = error_response(
-                ctx, beast_http::status::forbidden, "permission_denied",
-                fmt::format("this action needs the {} role", role_name(m.route->min_role)));
           } else {
-            ctx.principal = Principal{info->principal, info->role};
+            caller = Principal{info->principal, info->role};
           }
+        }
+        if (caller && caller->role < m.route->min_role) {
+          denied = error_response(
+              ctx, beast_http::status::forbidden, "permission_denied",
+              fmt::format("this action needs the {} role", role_name(m.route->min_role)));
+        } else if (caller) {
+          ctx.principal = std::move(caller);
         }
       }
       // Not a conditional expression: GCC 12 miscompiles co_await inside ?: (double free).

@@ -35,6 +35,13 @@ inline std::optional<Response> check_query_names(const Context& ctx,
   return std::nullopt;
 }
 
+// The 400 for an order number that cannot be one (`order_no`), nullopt for a valid one.
+inline std::optional<Response> bad_order_no(const Context& ctx, std::string_view no) {
+  if (domain::is_valid_order_no(no)) return std::nullopt;
+  return error_response(ctx, boost::beast::http::status::bad_request, "invalid_argument",
+                        "must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'", "order_no");
+}
+
 // The order-list filters staff and customers share: `order_no`, `from`/`to` (RFC 3339 with
 // offset, `to` exclusive) and `status` (one status or a comma list, any of them). The 400 when
 // one is malformed.
@@ -44,8 +51,7 @@ inline std::optional<Response> read_order_filters(const Context& ctx, service::L
                           field);
   };
   if (auto v = ctx.query("order_no")) {
-    if (!domain::is_valid_order_no(*v))
-      return fail("order_no", "must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'");
+    if (auto bad = bad_order_no(ctx, *v)) return bad;
     q.order_no = *v;
   }
   for (auto [name, slot] : {std::pair{"from", &q.from}, std::pair{"to", &q.to}}) {

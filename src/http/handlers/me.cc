@@ -26,14 +26,6 @@ Response unavailable(const Context& ctx) {
                         "WeChat login is not configured");
 }
 
-std::string bearer(const Context& ctx) {
-  auto it = ctx.req.find(beast_http::field::authorization);
-  if (it == ctx.req.end()) return {};
-  std::string_view v(it->value().data(), it->value().size());
-  if (!v.starts_with("Bearer ")) return {};
-  return std::string(v.substr(7));
-}
-
 Response unauthenticated(const Context& ctx) {
   auto r =
       error_response(ctx, status::unauthorized, "unauthenticated",
@@ -80,7 +72,7 @@ asio::awaitable<Response> my_orders(Api& api, Context& ctx) {
     q.limit = n;
   }
   q.cursor = ctx.query("cursor");
-  auto work = [&api, token = bearer(ctx), q = std::move(q)] {
+  auto work = [&api, token = std::string(bearer_token(ctx.req)), q = std::move(q)] {
     struct Out {
       bool authenticated = false;
       service::Result<service::OrderList> list;
@@ -107,12 +99,10 @@ asio::awaitable<Response> my_orders(Api& api, Context& ctx) {
 asio::awaitable<Response> my_order(Api& api, Context& ctx) {
   if (!api.customers) co_return unavailable(ctx);
   const auto& no = ctx.params.at("order_no");
-  if (!domain::is_valid_order_no(no))
-    co_return error_response(ctx, status::bad_request, "invalid_argument",
-                             "must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'", "order_no");
+  if (auto bad = bad_order_no(ctx, no)) co_return *bad;
   // One request gives the detail page everything: order, parcels, ETA, temperature charts and
   // the notice (no waterfall of calls from the phone).
-  auto work = [&api, token = bearer(ctx), no] {
+  auto work = [&api, token = std::string(bearer_token(ctx.req)), no] {
     struct Out {
       bool authenticated = false;
       service::Result<domain::Order> order;
@@ -170,7 +160,7 @@ asio::awaitable<Response> subscribe(Api& api, Context& ctx) {
                                fmt::format("template_ids[{}]", i));
     ids.emplace_back((*list)[i].as_string());
   }
-  auto work = [&api, token = bearer(ctx), ids] {
+  auto work = [&api, token = std::string(bearer_token(ctx.req)), ids] {
     struct Out {
       bool authenticated = false;
       service::Result<std::vector<store::Subscription>> subs;
@@ -189,7 +179,7 @@ asio::awaitable<Response> subscribe(Api& api, Context& ctx) {
 
 asio::awaitable<Response> my_subscriptions(Api& api, Context& ctx) {
   if (!api.customers) co_return unavailable(ctx);
-  auto work = [&api, token = bearer(ctx)] {
+  auto work = [&api, token = std::string(bearer_token(ctx.req))] {
     std::optional<std::vector<store::Subscription>> out;
     if (auto openid = api.customers->authenticate(token))
       out = api.customers->subscriptions(*openid);

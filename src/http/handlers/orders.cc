@@ -23,12 +23,6 @@ namespace asio = boost::asio;
 using beast_http::status;
 using beast_http::verb;
 
-std::optional<Response> bad_order_no(const Context& ctx, std::string_view no) {
-  if (domain::is_valid_order_no(no)) return std::nullopt;
-  return error_response(ctx, status::bad_request, "invalid_argument",
-                        "must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'", "order_no");
-}
-
 asio::awaitable<Response> create_order(Api& api, Context& ctx) {
   auto body = parse_object(ctx.req.body());
   if (!body.ok()) co_return error_response(ctx, body.error());

@@ -15,12 +15,6 @@ namespace asio = boost::asio;
 using beast_http::status;
 using beast_http::verb;
 
-std::string bearer_of(const Context& ctx) {
-  const auto v = ctx.req[beast_http::field::authorization];
-  const std::string_view s(v.data(), v.size());
-  return s.starts_with("Bearer ") ? std::string(s.substr(7)) : std::string();
-}
-
 Response not_configured(const Context& ctx) {
   return error_response(ctx, status::service_unavailable, "unavailable",
                         "staff accounts are not enabled on this server");
@@ -77,7 +71,9 @@ asio::awaitable<Response> login(Api& api, Context& ctx) {
 
 asio::awaitable<Response> me(Api& api, Context& ctx) {
   if (!api.staff) co_return not_configured(ctx);
-  auto work = [&api, token = bearer_of(ctx)] { return api.staff->authenticate(token); };
+  auto work = [&api, token = std::string(bearer_token(ctx.req))] {
+    return api.staff->authenticate(token);
+  };
   auto who = co_await on_pool(api.pool, std::move(work));
   if (!who)
     co_return error_response(ctx, status::unauthorized, "unauthenticated",
@@ -92,7 +88,7 @@ asio::awaitable<Response> me(Api& api, Context& ctx) {
 
 asio::awaitable<Response> logout(Api& api, Context& ctx) {
   if (!api.staff) co_return not_configured(ctx);
-  auto work = [&api, token = bearer_of(ctx)] {
+  auto work = [&api, token = std::string(bearer_token(ctx.req))] {
     api.staff->logout(token);
     return true;
   };
