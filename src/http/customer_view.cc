@@ -13,9 +13,9 @@ namespace coldtrack::http {
 namespace json = boost::json;
 
 CustomerTracking load_customer_tracking(store::Store& store,
-                                        const std::vector<store::TrackingRecord>& shipments) {
+                                        std::vector<store::TrackingRecord> shipments) {
   CustomerTracking t;
-  t.shipments = shipments;
+  t.shipments = std::move(shipments);
   for (const auto& s : t.shipments)
     if (s.cold_chain) t.readings.emplace(s.shipment_id, store.temperatures(s.shipment_id));
   return t;

@@ -31,7 +31,7 @@ struct CustomerTracking {
 inline constexpr std::size_t kCustomerChartPoints = 96;
 
 CustomerTracking load_customer_tracking(store::Store& store,
-                                        const std::vector<store::TrackingRecord>& shipments);
+                                        std::vector<store::TrackingRecord> shipments);
 // The notice for the order's unresolved anomalies (nullopt: nothing to say).
 std::optional<anomaly::CustomerNotice> load_customer_notice(store::Store& store,
                                                             const std::string& order_no);

@@ -34,10 +34,14 @@ store::AuditRecord audit(domain::EpochMs now, std::string actor, std::string rol
 }  // namespace
 
 StaffService::StaffService(store::Store& store, StaffPolicy policy, Clock clock)
-    : store_(store),
-      policy_(policy),
-      clock_(std::move(clock)),
-      dummy_hash_(security::hash_password(security::random_hex(16), policy.cost)) {}
+    : store_(store), policy_(policy), clock_(std::move(clock)) {}
+
+const std::string& StaffService::dummy_hash() {
+  std::call_once(dummy_once_, [this] {
+    dummy_hash_ = security::hash_password(security::random_hex(16), policy_.cost);
+  });
+  return dummy_hash_;
+}
 
 Result<store::StaffUser> StaffService::create_user(const std::string& username,
                                                    const std::string& password,
@@ -73,7 +77,7 @@ LoginOutcome StaffService::login(const std::string& username, const std::string&
     // Locked: no hash at all, so a locked account cannot be used to test passwords.
     return {F::kLocked, std::nullopt, static_cast<int>((user->locked_until - now + 999) / 1000)};
   }
-  const bool ok = security::verify_password(password, user ? user->password_hash : dummy_hash_);
+  const bool ok = security::verify_password(password, user ? user->password_hash : dummy_hash());
   if (!user || user->disabled || !ok) {
     if (user) {
       const auto after = store_.record_login_failure(

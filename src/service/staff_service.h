@@ -3,6 +3,7 @@
 // takes tens of milliseconds on purpose.
 #pragma once
 
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,7 +59,11 @@ class StaffService {
   store::Store& store_;
   StaffPolicy policy_;
   Clock clock_;
-  std::string dummy_hash_;  // verified against for unknown users, so timing tells nothing
+  // Verified against for unknown users, so timing tells nothing; made at the first such login
+  // rather than at start-up (a hash costs tens of milliseconds on purpose).
+  const std::string& dummy_hash();
+  std::once_flag dummy_once_;
+  std::string dummy_hash_;
 };
 
 }  // namespace coldtrack::service

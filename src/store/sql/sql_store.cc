@@ -47,6 +47,13 @@ void insert_outbox(Conn& db, std::string_view topic, const std::string& key,
 
 namespace {
 
+// "?, ?, ?": the markers of an IN list of n values.
+std::string placeholders(std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
+  return out;
+}
+
 using domain::OrderStatus;
 
 EpochMs wall_ms() {
@@ -282,12 +289,8 @@ ListSql build_list_sql(const OrderFilter& f, const Tables& t, int fetch) {
   if (f.statuses.size() == 1) {
     add("o.status = ?", std::string(domain::to_string(f.statuses[0])));
   } else if (!f.statuses.empty()) {
-    std::string marks;
-    for (std::size_t i = 0; i < f.statuses.size(); ++i) {
-      marks += i ? ", ?" : "?";
-      q.args.emplace_back(std::string(domain::to_string(f.statuses[i])));
-    }
-    q.text += " AND o.status IN (" + marks + ")";
+    for (const auto st : f.statuses) q.args.emplace_back(std::string(domain::to_string(st)));
+    q.text += " AND o.status IN (" + placeholders(f.statuses.size()) + ")";
   }
   if (f.waybill_no)
     add(fmt::format("o.id IN (SELECT order_id FROM {} WHERE waybill_no = ?)", t.shipments),
@@ -605,12 +608,9 @@ GaugeCounts SqlStore::gauge_counts(const GaugeScope& scope) {
     // Only topics a worker completes: the others are events for other services (relayed to
     // the broker) that nothing here marks done.
     if (!scope.worked_topics.empty()) {
-      std::string marks;
-      for (std::size_t i = 0; i < scope.worked_topics.size(); ++i) marks += i ? ", ?" : "?";
       auto s = db.prepare(
-          "SELECT count(*), min(created_at) FROM outbox WHERE done_at IS NULL AND "
-          "topic IN (" +
-          marks + ")");
+          "SELECT count(*), min(created_at) FROM outbox WHERE done_at IS NULL AND topic IN (" +
+          placeholders(scope.worked_topics.size()) + ")");
       for (std::size_t i = 0; i < scope.worked_topics.size(); ++i)
         s.bind(static_cast<int>(i + 1), scope.worked_topics[i]);
       if (s.step()) {
