@@ -686,6 +686,8 @@ int serve(const Config& config_in, const ServeOptions& options) {
     cc.secret_key = config.carriers.cainiao.secret_key;
     cainiao.emplace(std::move(cc));
   }
+  // Carrier tracking runs when enabled and some provider has credentials.
+  const bool tracking_on = config.tracking.enabled && (kdniao || kuaidi100 || cainiao);
   http::Router router;
   http::add_order_routes(router, api);
   http::add_system_routes(router, api);
@@ -759,8 +761,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
   // scrape never waits on the store.
   store::GaugeScope gauge_scope;
   if (notifications) gauge_scope.worked_topics = service::NotificationService::outbox_topics();
-  if (config.tracking.enabled && (kdniao || kuaidi100 || cainiao))
-    gauge_scope.worked_topics.emplace_back(service::TrackingWorker::kShipmentTopic);
+  if (tracking_on) gauge_scope.worked_topics.emplace_back(service::TrackingWorker::kShipmentTopic);
   gauge_scope.relay = config.queue.backend == "rabbitmq";
   Periodic gauges("metrics gauges", std::chrono::seconds(config.server.metrics_gauges_s),
                   [&store, &metrics, gauge_scope] {
@@ -825,9 +826,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
         .dead_letter_exchange = dead_letter_exchange(config),
         .dead_letter_queue = config.queue.rabbitmq.exchange + ".dead",
         // Our consumers' queues exist before the first publish (app/consumers.h).
-        .consumer_queues =
-            consumer_queues(config, notifications != nullptr,
-                            config.tracking.enabled && (kdniao || kuaidi100 || cainiao))});
+        .consumer_queues = consumer_queues(config, notifications != nullptr, tracking_on)});
     relay = std::make_unique<service::OutboxRelay>(*store, *relay_publisher, now_ms);
     relayer = std::make_unique<LeasedPeriodic>(
         *store, "outbox relay", replica, std::chrono::milliseconds(config.queue.relay_interval_ms),
@@ -836,7 +835,7 @@ int serve(const Config& config_in, const ServeOptions& options) {
 
   net::HttpClient carrier_http(net::HttpClient::Options{});
   std::unique_ptr<service::TrackingWorker> tracking_worker;
-  if (config.tracking.enabled && (kdniao || kuaidi100 || cainiao)) {
+  if (tracking_on) {
     const auto& t = config.tracking;
     service::TrackingWorkerOptions wo;
     wo.tick_ms = t.tick_ms;
