@@ -73,6 +73,10 @@ struct Order {
   bool archived = false;
   std::vector<StatusEvent> history;  // oldest first
   std::vector<Shipment> shipments;   // oldest first
+  // Set instead of data.items when the order was read as a masked list's summary: the items as
+  // stored, JSON text in the API's own form (service/items_json.h), copied into the answer as
+  // it is.
+  std::string items_json;
 };
 
 }  // namespace coldtrack::domain

@@ -32,6 +32,8 @@ inline std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 
 // "2026-11-25T13:05:00+08:00" (".123" inserted when the milliseconds are not zero).
 std::string format_rfc3339(EpochMs t, int utc_offset_minutes);
+// The same, appended to `out` (answers written as text, without a string per time).
+void append_rfc3339(std::string& out, EpochMs t, int utc_offset_minutes);
 
 // Accepts "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)" ('t'/' ' separators and 'z' too).
 // A missing offset is rejected: an ambiguous local time is never guessed.

@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
+#include "common/json_text.h"
 #include "domain/masking.h"
 #include "domain/validation.h"
 #include "http/json_fields.h"
+#include "service/items_json.h"
 
 namespace coldtrack::http {
 
@@ -33,7 +36,9 @@ json::object order_json(const domain::Order& o, View view, int tz) {
     }
     j["address"] = std::move(address);
     json::array items;
-    for (const auto& it : o.data.items) {
+    const auto parsed = o.items_json.empty() ? std::vector<domain::OrderItem>()
+                                             : service::parse_items_json(o.items_json);
+    for (const auto& it : o.items_json.empty() ? o.data.items : parsed) {
       items.push_back(json::object{{"sku", it.sku},
                                    {"name", it.name},
                                    {"category", it.category},
@@ -88,22 +93,42 @@ json::object order_json(const domain::Order& o, View view, int tz) {
 
 namespace {
 
-// Appends JSON text. Strings go through Boost.JSON's serializer (escaping), numbers through
-// std::to_chars; commas are placed by the caller's structure (first-member flags).
+// Appends JSON text; commas are placed by the caller's structure (first-member flags). Keys and
+// the values this file makes itself (status codes, labels, times) have nothing to escape and
+// are copied as they are; data goes through common::append_json_string.
 class TextWriter {
  public:
   explicit TextWriter(std::string& out) : out_(out) {}
   void open(char c) { out_ += c, first_ = true; }
   void close(char c) { out_ += c, first_ = false; }
+  // `k` is one of this file's literal keys (short, nothing to escape).
   void key(std::string_view k) {
-    comma();
-    quoted(k);
-    out_ += ':';
+    char buf[64];
+    char* p = buf;
+    if (!first_) *p++ = ',';
+    *p++ = '"';
+    std::memcpy(p, k.data(), k.size());
+    p += k.size();
+    *p++ = '"', *p++ = ':';
+    out_.append(buf, p);
     first_ = true;  // the value follows without a comma
   }
   void str(std::string_view v) {
     comma();
-    quoted(v);
+    common::append_json_string(out_, v);
+  }
+  // A string of our own making with nothing to escape (codes, labels, digits).
+  void plain(std::string_view v) {
+    comma();
+    out_ += '"';
+    out_ += v;
+    out_ += '"';
+  }
+  void time(domain::EpochMs t, int tz) {
+    comma();
+    out_ += '"';
+    domain::append_rfc3339(out_, t, tz);
+    out_ += '"';
   }
   void num(std::int64_t v) {
     comma();
@@ -119,9 +144,15 @@ class TextWriter {
     comma();
     out_ += "null";
   }
-  // A member with a string value.
+  // JSON text made elsewhere, copied as it is.
+  void raw(std::string_view json) {
+    comma();
+    out_ += json;
+  }
   void member(std::string_view k, std::string_view v) { key(k), str(v); }
+  void member_plain(std::string_view k, std::string_view v) { key(k), plain(v); }
   void member_num(std::string_view k, std::int64_t v) { key(k), num(v); }
+  void member_time(std::string_view k, domain::EpochMs t, int tz) { key(k), time(t, tz); }
   // Before a value or key: a comma unless it is the first in its container or follows a key.
   void comma() {
     if (!first_) out_ += ',';
@@ -130,28 +161,7 @@ class TextWriter {
   void open_member(std::string_view k, char c) { key(k), comma(), open(c); }
 
  private:
-  void quoted(std::string_view v) {
-    // Most strings need no escape: copied as they are, which is what the serializer would write
-    // (it escapes only '"', '\\' and control characters, never UTF-8 bytes).
-    const bool plain = std::none_of(v.begin(), v.end(), [](char c) {
-      return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
-    });
-    if (plain) {
-      out_ += '"';
-      out_ += v;
-      out_ += '"';
-      return;
-    }
-    sr_.reset(v);
-    char buf[512];
-    while (!sr_.done()) {
-      const auto part = sr_.read(buf, sizeof buf);
-      out_.append(part.data(), part.size());
-    }
-  }
-
   std::string& out_;
-  boost::json::serializer sr_;
   bool first_ = true;
 };
 
@@ -161,8 +171,8 @@ void append_order_json(std::string& out, const domain::Order& o, View view, int 
   TextWriter w(out);
   w.open('{');
   w.member("order_no", o.data.order_no);
-  w.member("status", domain::to_string(o.status));
-  w.member("status_label", domain::label_zh(o.status));
+  w.member_plain("status", domain::to_string(o.status));
+  w.member_plain("status_label", domain::label_zh(o.status));
   if (view != View::kPublic) {
     const bool full = view == View::kRevealed;
     w.open_member("customer", '{');
@@ -178,44 +188,39 @@ void append_order_json(std::string& out, const domain::Order& o, View view, int 
       w.member("detail", o.data.address.detail);
     }
     w.close('}');
-    w.open_member("items", '[');
-    for (const auto& it : o.data.items) {
+    w.key("items");
+    if (!o.items_json.empty()) {
+      w.raw(o.items_json);  // stored in the answer's form (service/items_json.h)
+    } else {
       w.comma();
-      w.open('{');
-      w.member("sku", it.sku);
-      w.member("name", it.name);
-      w.member("category", it.category);
-      w.member_num("quantity", it.quantity);
-      w.member_num("unit_price_fen", it.unit_price_fen);
-      w.close('}');
+      service::append_items_json(out, o.data.items);
     }
-    w.close(']');
     w.member_num("amount_fen", o.data.amount_fen);
     w.member_num("shipping_fen", o.data.shipping_fen);
     w.member_num("discount_fen", o.data.discount_fen);
     w.member("remark", o.data.remark);
-    w.member("updated_at", format_rfc3339(o.updated_at, tz));
+    w.member_time("updated_at", o.updated_at, tz);
     w.key("archived");
     w.boolean(o.archived);
   } else {
     w.member("city", o.data.address.city);
   }
-  w.member("created_at", format_rfc3339(o.created_at, tz));
+  w.member_time("created_at", o.created_at, tz);
   if (!o.history.empty()) {
     w.open_member("history", '[');
     for (const auto& e : o.history) {
       w.comma();
       w.open('{');
-      w.member("status", domain::to_string(e.status));
-      w.member("status_label", domain::label_zh(e.status));
-      w.member("at", format_rfc3339(e.at, tz));
+      w.member_plain("status", domain::to_string(e.status));
+      w.member_plain("status_label", domain::label_zh(e.status));
+      w.member_time("at", e.at, tz);
       if (view != View::kPublic) {
         w.key("from");
         if (e.from)
-          w.str(domain::to_string(*e.from));
+          w.plain(domain::to_string(*e.from));
         else
           w.null();
-        w.member("recorded_at", format_rfc3339(e.recorded_at, tz));
+        w.member_time("recorded_at", e.recorded_at, tz);
         w.member("actor", e.actor);
         w.member("note", e.note);
       }
@@ -231,7 +236,7 @@ void append_order_json(std::string& out, const domain::Order& o, View view, int 
     w.member("carrier", s.carrier);
     w.member("carrier_name", s.carrier_name);
     w.member("waybill_no", view == View::kPublic ? mask_waybill(s.waybill_no) : s.waybill_no);
-    w.member("created_at", format_rfc3339(s.created_at, tz));
+    w.member_time("created_at", s.created_at, tz);
     w.member("service", s.service);
     w.member("temp_class", s.temp_class);
     w.key("origin_city");
@@ -243,6 +248,22 @@ void append_order_json(std::string& out, const domain::Order& o, View view, int 
   }
   w.close(']');
   w.close('}');
+}
+
+std::string order_page_json(const service::OrderList& page, View view, int tz) {
+  std::string text = R"({"items":[)";
+  text.reserve(1024 + page.items.size() * 1024);
+  for (std::size_t i = 0; i < page.items.size(); ++i) {
+    if (i > 0) text += ',';
+    append_order_json(text, page.items[i], view, tz);
+  }
+  text += R"(],"next_cursor":)";
+  if (page.next_cursor)
+    common::append_json_string(text, *page.next_cursor);
+  else
+    text += "null";
+  text += '}';
+  return text;
 }
 
 service::Result<domain::NewOrder> parse_new_order(const json::object& body) {

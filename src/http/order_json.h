@@ -23,6 +23,8 @@ boost::json::object order_json(const domain::Order& o, View view, int utc_offset
 // pages render many orders, and building then serializing the DOM was a fifth of their cost.
 // Tests hold the two equal.
 void append_order_json(std::string& out, const domain::Order& o, View view, int utc_offset_minutes);
+// A list page: {"items":[…],"next_cursor":…}, written as text.
+std::string order_page_json(const service::OrderList& page, View view, int utc_offset_minutes);
 service::Result<domain::NewOrder> parse_new_order(const boost::json::object& body);
 
 }  // namespace coldtrack::http

@@ -70,7 +70,7 @@ Result<OrderList> CustomerService::my_orders(const std::string& openid, ListQuer
   q.carrier.reset();
   q.waybill_no.reset();
   q.archived = store::ArchiveScope::kInclude;
-  q.address_detail = false;
+  q.masked = true;
   return orders_.list(q);
 }
 

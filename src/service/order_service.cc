@@ -6,6 +6,7 @@
 
 #include "domain/validation.h"
 #include "security/crypto.h"
+#include "service/items_json.h"
 
 namespace coldtrack::service {
 namespace {
@@ -25,24 +26,6 @@ json::array items_to_json(const std::vector<domain::OrderItem>& items) {
                              {"unit_price_fen", it.unit_price_fen}});
   }
   return a;
-}
-
-std::vector<domain::OrderItem> items_from_json(const std::string& text) {
-  std::vector<domain::OrderItem> out;
-  boost::system::error_code ec;
-  // The parsed DOM lives in a buffer on the stack (a few items fit), not in many allocations.
-  unsigned char buf[4096];
-  json::monotonic_resource mr(buf, sizeof buf);
-  auto v = json::parse(text, ec, &mr);
-  if (ec || !v.is_array()) return out;
-  for (const auto& e : v.as_array()) {
-    const auto& o = e.as_object();
-    out.push_back({json::value_to<std::string>(o.at("sku")),
-                   json::value_to<std::string>(o.at("name")),
-                   json::value_to<std::string>(o.at("category")), o.at("quantity").as_int64(),
-                   o.at("unit_price_fen").as_int64()});
-  }
-  return out;
 }
 
 // Hash of the normalized request: what makes "the same order again" recognisable.
@@ -116,7 +99,7 @@ std::string OrderService::generate_order_no() const {
   return fmt::format("CT{}{}", digits, security::random_hex(4));
 }
 
-domain::Order OrderService::to_domain(store::OrderRecord&& r, bool detail) const {
+domain::Order OrderService::to_domain(store::OrderRecord&& r, bool masked) const {
   domain::Order o;
   o.data.order_no = std::move(r.order_no);
   // A record that fails to open was sealed with another key: show that instead of failing.
@@ -124,10 +107,14 @@ domain::Order OrderService::to_domain(store::OrderRecord&& r, bool detail) const
   o.data.customer.phone = pii_.open(r.phone_sealed, "customer.phone").value_or("");
   o.data.customer.openid = std::move(r.openid);
   o.data.address = {std::move(r.province), std::move(r.city), std::move(r.district),
-                    detail
-                        ? pii_.open(r.detail_sealed, "address.detail").value_or("(undecryptable)")
-                        : std::string()};
-  o.data.items = items_from_json(r.items_json);
+                    masked
+                        ? std::string()
+                        : pii_.open(r.detail_sealed, "address.detail").value_or("(undecryptable)")};
+  // A masked list leaves the items as stored: their text is already the answer's.
+  if (masked && is_items_array(r.items_json))
+    o.items_json = std::move(r.items_json);
+  else
+    o.data.items = parse_items_json(r.items_json);
   o.data.amount_fen = r.amount_fen;
   o.data.shipping_fen = r.shipping_fen;
   o.data.discount_fen = r.discount_fen;
@@ -168,7 +155,7 @@ Result<CreateOutcome> OrderService::create(domain::NewOrder order, const Actor& 
   r.city = order.address.city;
   r.district = order.address.district;
   r.detail_sealed = pii_.seal(order.address.detail, "address.detail");
-  r.items_json = json::serialize(items_to_json(order.items));
+  r.items_json = items_json(order.items);
   r.amount_fen = order.amount_fen;
   r.shipping_fen = order.shipping_fen;
   r.discount_fen = order.discount_fen;
@@ -265,7 +252,7 @@ Result<OrderList> OrderService::list(const ListQuery& q) {
   auto page = store_.list_orders(f);
   OrderList out;
   out.items.reserve(page.items.size());
-  for (auto& r : page.items) out.items.push_back(to_domain(std::move(r), q.address_detail));
+  for (auto& r : page.items) out.items.push_back(to_domain(std::move(r), q.masked));
   if (page.next) out.next_cursor = encode_cursor(*page.next);
   return out;
 }

@@ -35,8 +35,10 @@ struct ListQuery {
   int limit = 50;
   std::optional<std::string> cursor;  // opaque, from a previous page of the same order
   bool oldest_first = false;          // default: newest first
-  // False: address.detail is left empty, not decrypted (for lists that show it masked).
-  bool address_detail = true;
+  // True: the page is only ever shown masked (every list the API answers), so each order is
+  // read as a summary: address.detail is left empty (not decrypted) and the items stay as the
+  // stored JSON text (domain::Order::items_json), which is already the answer's text.
+  bool masked = false;
 };
 
 struct OrderList {
@@ -86,8 +88,8 @@ class OrderService {
   domain::EpochMs now() const { return clock_(); }
 
  private:
-  // `detail`: false leaves address.detail empty instead of decrypting it (views that mask it).
-  domain::Order to_domain(store::OrderRecord&& r, bool detail = true) const;
+  // `masked`: the order is only shown masked (ListQuery::masked), so it is read as a summary.
+  domain::Order to_domain(store::OrderRecord&& r, bool masked = false) const;
   std::string generate_order_no() const;
 
   store::Store& store_;

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "http/order_json.h"
+#include "service/items_json.h"
 
 namespace coldtrack::http {
 namespace {
@@ -17,7 +18,8 @@ domain::Order sample(std::mt19937& rng, int variant) {
                     "文三路 \"90\" 号\\B座\n3楼\t"};
   const int items = variant % 4;
   for (int i = 0; i < items; ++i)
-    o.data.items.push_back({"SKU-" + std::to_string(i), "速冻水饺 500g", "frozen",
+    o.data.items.push_back({"SKU-" + std::to_string(i),
+                            i == 1 ? "速冻\"水饺\"\\500g\u0002\n" : "速冻水饺 500g", "frozen",
                             static_cast<std::int64_t>(rng() % 9 + 1),
                             static_cast<std::int64_t>(rng() % 100000)});
   o.data.amount_fen = -5 + variant;  // negative and zero too: plain integers either way
@@ -65,6 +67,62 @@ TEST(OrderJsonText, SameTextAsTheDomForEveryViewAndShape) {
       }
     }
   }
+}
+
+// Masked lists copy the stored items text into the answer (service/items_json.h): the text the
+// store holds must be exactly what the writer would write, for every item.
+TEST(OrderJsonText, StoredItemsTextIsTheAnswersText) {
+  std::mt19937 rng(5);
+  for (int variant = 0; variant < 60; ++variant) {
+    const auto o = sample(rng, variant);
+    // The stored form is the one earlier versions stored (Boost.JSON's serialization of the
+    // items DOM), so rows written before this writer existed are copied just as safely.
+    boost::json::array dom;
+    for (const auto& it : o.data.items)
+      dom.push_back(boost::json::object{{"sku", it.sku},
+                                        {"name", it.name},
+                                        {"category", it.category},
+                                        {"quantity", it.quantity},
+                                        {"unit_price_fen", it.unit_price_fen}});
+    ASSERT_EQ(service::items_json(o.data.items), boost::json::serialize(dom));
+
+    auto summary = o;
+    summary.items_json = service::items_json(o.data.items);
+    summary.data.items.clear();
+    for (auto view : {View::kMasked, View::kPublic}) {
+      std::string text;
+      append_order_json(text, summary, view, 480);
+      ASSERT_EQ(text, boost::json::serialize(order_json(o, view, 480))) << "variant " << variant;
+      ASSERT_EQ(text, boost::json::serialize(order_json(summary, view, 480)));
+    }
+    const auto back = service::parse_items_json(summary.items_json);
+    ASSERT_EQ(back.size(), o.data.items.size());
+    for (std::size_t i = 0; i < back.size(); ++i) {
+      EXPECT_EQ(back[i].name, o.data.items[i].name);
+      EXPECT_EQ(back[i].quantity, o.data.items[i].quantity);
+      EXPECT_EQ(back[i].unit_price_fen, o.data.items[i].unit_price_fen);
+    }
+  }
+  EXPECT_TRUE(service::is_items_array("[]"));
+  EXPECT_FALSE(service::is_items_array(""));
+  EXPECT_FALSE(service::is_items_array("{\"sku\":1}"));
+  EXPECT_TRUE(service::parse_items_json("not json").empty());
+}
+
+TEST(OrderJsonText, PageTextParsesWithItsCursor) {
+  std::mt19937 rng(9);
+  service::OrderList page;
+  page.items.push_back(sample(rng, 3));
+  page.items.push_back(sample(rng, 4));
+  page.next_cursor = "abc\"d";
+  const auto j = boost::json::parse(order_page_json(page, View::kMasked, 480)).as_object();
+  EXPECT_EQ(j.at("items").as_array().size(), 2u);
+  EXPECT_EQ(j.at("next_cursor").as_string(), "abc\"d");
+  page.next_cursor.reset();
+  EXPECT_TRUE(boost::json::parse(order_page_json(page, View::kMasked, 0))
+                  .as_object()
+                  .at("next_cursor")
+                  .is_null());
 }
 
 TEST(OrderJsonText, AppendsToWhatIsThereAndParses) {

@@ -86,14 +86,8 @@ asio::awaitable<Response> my_orders(Api& api, Context& ctx) {
   auto out = co_await on_pool(api.pool, std::move(work));
   if (!out.authenticated) co_return unauthenticated(ctx);
   if (!out.list.ok()) co_return error_response(ctx, out.list.error());
-  json::array items;
-  for (const auto& o : out.list.value().items)
-    items.push_back(order_json(o, View::kMasked, api.utc_offset_minutes));
-  const auto& next = out.list.value().next_cursor;
-  co_return json_response(
-      ctx, status::ok,
-      json::object{{"items", std::move(items)},
-                   {"next_cursor", next ? json::value(*next) : json::value(nullptr)}});
+  co_return json_text_response(
+      ctx, status::ok, order_page_json(out.list.value(), View::kMasked, api.utc_offset_minutes));
 }
 
 asio::awaitable<Response> my_order(Api& api, Context& ctx) {

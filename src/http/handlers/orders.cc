@@ -139,22 +139,13 @@ asio::awaitable<Response> list_orders(Api& api, Context& ctx) {
     if (*v != "newest" && *v != "oldest") co_return fail("sort", "must be newest or oldest");
     q.oldest_first = *v == "oldest";
   }
-  q.address_detail = false;  // the page is masked: the detail is not shown
+  q.masked = true;  // the page is shown masked
   auto work = [&api, q] { return api.orders.list(q); };
   auto result = co_await on_pool(api.reads(), std::move(work));
   if (!result.ok()) co_return error_response(ctx, result.error());
   // Written as text: a page of orders is the biggest answer the API gives.
-  const auto& page = result.value();
-  std::string text = R"({"items":[)";
-  text.reserve(1024 + page.items.size() * 1024);
-  for (std::size_t i = 0; i < page.items.size(); ++i) {
-    if (i > 0) text += ',';
-    append_order_json(text, page.items[i], View::kMasked, api.utc_offset_minutes);
-  }
-  text += R"(],"next_cursor":)";
-  text += page.next_cursor ? json::serialize(json::string_view(*page.next_cursor)) : "null";
-  text += '}';
-  co_return json_text_response(ctx, status::ok, std::move(text));
+  co_return json_text_response(
+      ctx, status::ok, order_page_json(result.value(), View::kMasked, api.utc_offset_minutes));
 }
 
 asio::awaitable<Response> batch_get(Api& api, Context& ctx) {
