@@ -40,7 +40,7 @@ constexpr const char* kOrderCols =
     "o.id, o.order_no, o.status, o.name_sealed, o.phone_sealed, o.phone_index, o.phone_last4, "
     "o.openid, o.province, o.city, o.district, o.detail_sealed, o.items_json, o.amount_fen, "
     "o.shipping_fen, o.discount_fen, o.remark, o.body_hash, o.created_at, o.updated_at, "
-    "o.finished_at";
+    "o.finished_at, o.name_masked, o.phone_masked";
 
 void loop(double seconds, const std::function<bool()>& op) {
   std::vector<double> lat;

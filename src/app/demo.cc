@@ -10,6 +10,7 @@
 #include "app/demo_catalogue.h"
 #include "app/demo_transit.h"
 #include "carriers/tracking.h"
+#include "domain/masking.h"
 #include "domain/status.h"
 #include "service/tracking_service.h"
 
@@ -66,6 +67,8 @@ std::vector<store::OrderRecord> generate_demo_orders(int count, std::int64_t now
     o.phone_sealed = pii.seal(c.phone, "customer.phone");
     o.phone_index = pii.phone_index(c.phone);
     o.phone_last4 = c.phone.substr(7);
+    o.name_masked = domain::mask_name(c.name);
+    o.phone_masked = domain::mask_phone(c.phone);
     o.province = c.place->province;
     o.city = c.place->city;
     o.district = c.place->district;
@@ -263,6 +266,8 @@ std::vector<std::string> give_demo_customer(std::vector<store::OrderRecord>& ord
       o->phone_sealed = pii.seal(phone, "customer.phone");
       o->phone_index = pii.phone_index(phone);
       o->phone_last4 = phone.substr(7);
+      o->name_masked = domain::mask_name(name);
+      o->phone_masked = domain::mask_phone(phone);
       o->detail_sealed = pii.seal(detail, "address.detail");
       given.push_back(o->order_no);
       --left;

@@ -24,6 +24,7 @@
 #include "app/demo_transit.h"
 #include "carriers/scheduler.h"
 #include "carriers/tracking.h"
+#include "domain/masking.h"
 #include "domain/status.h"
 #include "domain/time.h"
 #include "store/mysql/conn.h"
@@ -148,7 +149,7 @@ std::string phone_number(std::int64_t customer_id, int which) {
 struct OrderRow {
   std::string order_no;
   S status;
-  std::string name_sealed, phone_sealed, phone_index, phone_last4;
+  std::string name_sealed, phone_sealed, phone_index, phone_last4, name_masked, phone_masked;
   const Place* place;
   std::string detail_sealed, items_json;
   std::int64_t amount_fen, shipping_fen, discount_fen;
@@ -279,6 +280,8 @@ void generate_chunk(const Plan& plan, std::int64_t chunk, Chunk& out) {
     o.phone_sealed = plan.pii->seal(phone, "customer.phone");
     o.phone_index = plan.pii->phone_index(phone);
     o.phone_last4 = phone.substr(7);
+    o.name_masked = domain::mask_name(c.name);
+    o.phone_masked = domain::mask_phone(phone);
     o.place = c.place;
     o.detail_sealed = plan.pii->seal(c.detail, "address.detail");
     std::int64_t total = 0;
@@ -576,8 +579,8 @@ const Table kOrders(
     "orders",
     "id, order_no, status, name_sealed, phone_sealed, phone_index, phone_last4, openid, province, "
     "city, district, detail_sealed, items_json, amount_fen, shipping_fen, discount_fen, remark, "
-    "body_hash, created_at, updated_at, finished_at",
-    21);
+    "body_hash, created_at, updated_at, finished_at, name_masked, phone_masked",
+    23);
 const Table kEvents("order_events",
                     "id, order_id, status, from_status, at, recorded_at, actor, note", 8);
 const Table kShipments("shipments",
@@ -662,7 +665,8 @@ void write_chunk(sql::Conn& db, const Chunk& c, Ids& ids) {
         << o.phone_index << o.phone_last4;
     (b.null() << o.place->province << o.place->city << o.place->district).blob(o.detail_sealed)
         << o.items_json << o.amount_fen << o.shipping_fen << o.discount_fen << kRemark
-        << "demo:" + o.order_no << o.created_at << o.updated_at << o.finished_at;
+        << "demo:" + o.order_no << o.created_at << o.updated_at << o.finished_at << o.name_masked
+        << o.phone_masked;
   });
   insert_rows(db, kEvents, c.events, [&](Binder& b, const EventRow& e, std::size_t i) {
     b << base.event + n(i) << base.order + e.order << domain::to_string(e.status);

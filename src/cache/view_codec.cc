@@ -244,6 +244,8 @@ std::string encode_order(const store::OrderRecord& o) {
                        {"phone_sealed", o.phone_sealed},
                        {"phone_index", o.phone_index},
                        {"phone_last4", o.phone_last4},
+                       {"name_masked", o.name_masked},
+                       {"phone_masked", o.phone_masked},
                        {"openid", o.openid},
                        {"province", o.province},
                        {"city", o.city},
@@ -277,6 +279,8 @@ std::optional<store::OrderRecord> decode_order(std::string_view text) {
     o.phone_sealed = f.str("phone_sealed");
     o.phone_index = f.str("phone_index");
     o.phone_last4 = f.str("phone_last4");
+    o.name_masked = f.str("name_masked");
+    o.phone_masked = f.str("phone_masked");
     o.openid = f.str("openid");
     o.province = f.str("province");
     o.city = f.str("city");

@@ -73,6 +73,8 @@ struct Order {
   bool archived = false;
   std::vector<StatusEvent> history;  // oldest first
   std::vector<Shipment> shipments;   // oldest first
+  // True when data.customer.name and .phone hold their masked forms (a masked list's summary).
+  bool pii_masked = false;
   // Set instead of data.items when the order was read as a masked list's summary: the items as
   // stored, JSON text in the API's own form (service/items_json.h), copied into the answer as
   // it is.

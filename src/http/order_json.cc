@@ -176,8 +176,10 @@ void append_order_json(std::string& out, const domain::Order& o, View view, int 
   if (view != View::kPublic) {
     const bool full = view == View::kRevealed;
     w.open_member("customer", '{');
-    w.member("name", full ? o.data.customer.name : domain::mask_name(o.data.customer.name));
-    w.member("phone", full ? o.data.customer.phone : domain::mask_phone(o.data.customer.phone));
+    // A summary's name and phone are masked already (and never revealed: full needs a get).
+    const bool as_is = full || o.pii_masked;
+    w.member("name", as_is ? o.data.customer.name : domain::mask_name(o.data.customer.name));
+    w.member("phone", as_is ? o.data.customer.phone : domain::mask_phone(o.data.customer.phone));
     if (!o.data.customer.openid.empty()) w.member("openid", o.data.customer.openid);
     w.close('}');
     w.open_member("address", '{');

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
 
+#include "domain/masking.h"
 #include "domain/validation.h"
 #include "security/crypto.h"
 #include "service/items_json.h"
@@ -102,9 +103,16 @@ std::string OrderService::generate_order_no() const {
 domain::Order OrderService::to_domain(store::OrderRecord&& r, bool masked) const {
   domain::Order o;
   o.data.order_no = std::move(r.order_no);
-  // A record that fails to open was sealed with another key: show that instead of failing.
-  o.data.customer.name = pii_.open(r.name_sealed, "customer.name").value_or("(undecryptable)");
-  o.data.customer.phone = pii_.open(r.phone_sealed, "customer.phone").value_or("");
+  if (masked && !r.name_masked.empty() && !r.phone_masked.empty()) {
+    // Shown masked anyway: the stored masked forms, no ciphertext opened.
+    o.data.customer.name = std::move(r.name_masked);
+    o.data.customer.phone = std::move(r.phone_masked);
+    o.pii_masked = true;
+  } else {
+    // A record that fails to open was sealed with another key: show that instead of failing.
+    o.data.customer.name = pii_.open(r.name_sealed, "customer.name").value_or("(undecryptable)");
+    o.data.customer.phone = pii_.open(r.phone_sealed, "customer.phone").value_or("");
+  }
   o.data.customer.openid = std::move(r.openid);
   o.data.address = {std::move(r.province), std::move(r.city), std::move(r.district),
                     masked
@@ -150,6 +158,8 @@ Result<CreateOutcome> OrderService::create(domain::NewOrder order, const Actor& 
   r.phone_sealed = pii_.seal(order.customer.phone, "customer.phone");
   r.phone_index = pii_.phone_index(order.customer.phone);
   r.phone_last4 = order.customer.phone.substr(order.customer.phone.size() - 4);
+  r.name_masked = domain::mask_name(order.customer.name);
+  r.phone_masked = domain::mask_phone(order.customer.phone);
   r.openid = order.customer.openid;
   r.province = order.address.province;
   r.city = order.address.city;

@@ -42,6 +42,10 @@ struct OrderRecord {
   std::string phone_sealed;  // AES-256-GCM
   std::string phone_index;   // HMAC-SHA256 blind index (hex)
   std::string phone_last4;   // clear, for public tracking
+  // The masked forms every masked view shows ("张*", "138****5678"), kept beside the sealed
+  // fields so that masked lists open no ciphertext. Empty on rows written before they existed:
+  // those are opened and masked on read.
+  std::string name_masked, phone_masked;
   std::string openid;
   std::string province, city, district;
   std::string detail_sealed;  // AES-256-GCM

@@ -28,6 +28,7 @@
 #include "domain/validation.h"
 #include "eta/eta.h"
 #include "service/eta_service.h"
+#include "service/items_json.h"
 #include "service/order_service.h"
 #include "service/pii.h"
 #include "store/sqlite/sqlite_store.h"
@@ -314,6 +315,9 @@ TEST_F(StoreTest, RawDatabaseFileDoesNotContainPersonalDataInClear) {
   EXPECT_EQ(bytes.find("8613987654321"), std::string::npos);
   EXPECT_EQ(bytes.find("欧阳娜娜"), std::string::npos) << "name stored in clear";
   EXPECT_EQ(bytes.find("幸福路8号冷库对面"), std::string::npos) << "address stored in clear";
+  // What is in clear beside the sealed fields is what every masked view shows anyway.
+  EXPECT_NE(bytes.find("欧***"), std::string::npos);
+  EXPECT_NE(bytes.find("139****4321"), std::string::npos);
 }
 
 TEST_F(StoreTest, DataSurvivesReopen) {
@@ -790,6 +794,39 @@ TEST_F(StoreListTest, ListItemsCarryShipmentsAndDecryptedFields) {
   EXPECT_FALSE(list.next_cursor.has_value());
 }
 
+// Masked lists read a summary: the stored masked forms (no ciphertext opened) and the items as
+// stored text. Rows written before the masked forms existed are opened and masked instead.
+TEST_F(StoreListTest, MaskedListsReadSummaries) {
+  ListQuery q;
+  q.carrier = "SF";
+  q.masked = true;
+  auto list = Ok(svc_->list(q));
+  ASSERT_EQ(list.items.size(), 2u);
+  const Order& l5 = list.items[0];
+  EXPECT_TRUE(l5.pii_masked);
+  EXPECT_EQ(l5.data.customer.name, "张*");
+  EXPECT_EQ(l5.data.customer.phone, kPhoneA.substr(0, 3) + "****" + kPhoneA.substr(7));
+  EXPECT_TRUE(l5.data.address.detail.empty());
+  EXPECT_TRUE(l5.data.items.empty());
+  const auto full = Get("L5");
+  EXPECT_EQ(service::parse_items_json(l5.items_json).size(), full.data.items.size());
+  ASSERT_EQ(l5.shipments.size(), 1u);
+
+  // An older row: no masked forms stored.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.string().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "UPDATE orders SET name_masked = '', phone_masked = '' WHERE "
+                         "order_no = 'L5'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto again = Ok(svc_->list(q));
+  EXPECT_FALSE(again.items[0].pii_masked);
+  EXPECT_EQ(again.items[0].data.customer.name, "张三");  // opened; the writer masks it
+  EXPECT_TRUE(again.items[1].pii_masked);
+}
+
 TEST_F(StoreListTest, RejectsBadPhoneAndCursor) {
   ListQuery q;
   q.phone = "12345";
@@ -1053,6 +1090,22 @@ TEST_F(StoreArchiveTest, ArchivedOrdersAreStillFoundWithHistoryAndShipments) {
   auto tracked = svc_->track("A", kPhoneA.substr(7));
   ASSERT_TRUE(tracked.has_value());
   EXPECT_TRUE(tracked->archived);
+}
+
+TEST_F(StoreArchiveTest, ArchivedRowsKeepTheirMaskedForms) {
+  ASSERT_EQ(svc_->archive(30, 100), 2);
+  ListQuery q;
+  q.archived = ArchiveScope::kOnly;
+  q.masked = true;
+  q.limit = 10;
+  auto list = Ok(svc_->list(q));
+  ASSERT_EQ(list.items.size(), 2u);
+  for (const auto& o : list.items) {
+    EXPECT_TRUE(o.archived);
+    EXPECT_TRUE(o.pii_masked) << o.data.order_no;
+    EXPECT_EQ(o.data.customer.phone.substr(3, 4), "****");
+  }
+  EXPECT_EQ(Get("A").data.customer.phone, kPhoneA);  // the sealed form moved too
 }
 
 TEST_F(StoreArchiveTest, ListScopes) {

@@ -12,7 +12,8 @@
 // - INTEGER PRIMARY KEY AUTOINCREMENT is AUTO_INCREMENT; so is a plain INTEGER PRIMARY KEY whose
 //   rows the store inserts without an id (outbox, audit_log, notifications). Archive tables and
 //   tables keyed by a shipment id keep the ids they are given.
-// - Column order is SQLite's: the archiver copies rows with INSERT ... SELECT o.* / SELECT *.
+// - Column order is SQLite's: the archiver copies events and shipments with INSERT ... SELECT *
+//   (orders by column name: orders_archive has archived_at before the columns added later).
 // - WITHOUT ROWID is dropped: InnoDB clusters every table on its primary key.
 // - Partial indexes do not exist in MariaDB. A partial index whose predicate is
 //   "col IS NOT NULL" becomes a full index on the same columns (the queries it serves already
@@ -526,7 +527,18 @@ constexpr std::string_view kEventsByStatus = R"sql(
 CREATE INDEX IF NOT EXISTS order_events_by_status_at ON order_events (status, at);
 )sql";
 
-constexpr std::array<sql::Migration, 15> kMigrations = {{
+// The masked name (50 characters at most, masked) and phone beside their sealed forms. The
+// archive gets them after archived_at: the archiver names its columns.
+constexpr std::string_view kMaskedForms = R"sql(
+ALTER TABLE orders
+  ADD COLUMN IF NOT EXISTS name_masked VARCHAR(64) NOT NULL DEFAULT '',
+  ADD COLUMN IF NOT EXISTS phone_masked VARCHAR(16) NOT NULL DEFAULT '';
+ALTER TABLE orders_archive
+  ADD COLUMN IF NOT EXISTS name_masked VARCHAR(64) NOT NULL DEFAULT '',
+  ADD COLUMN IF NOT EXISTS phone_masked VARCHAR(16) NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<sql::Migration, 16> kMigrations = {{
     {1, "init", kInit},
     {2, "seed_reference_data", kSeed},
     {3, "idempotency_keys", kIdempotency},
@@ -542,6 +554,7 @@ constexpr std::array<sql::Migration, 15> kMigrations = {{
     {13, "outbox_relay", kOutboxRelay},
     {14, "staff", kStaff},
     {15, "events_by_status", kEventsByStatus},
+    {16, "masked_forms", kMaskedForms},
 }};
 
 }  // namespace

@@ -62,11 +62,12 @@ EpochMs wall_ms() {
       .count();
 }
 
+// Every column of orders (and of orders_archive but its archived_at), in read_order's order.
 constexpr std::string_view kOrderCols =
     "o.id, o.order_no, o.status, o.name_sealed, o.phone_sealed, o.phone_index, o.phone_last4, "
     "o.openid, o.province, o.city, o.district, o.detail_sealed, o.items_json, o.amount_fen, "
     "o.shipping_fen, o.discount_fen, o.remark, o.body_hash, o.created_at, o.updated_at, "
-    "o.finished_at";
+    "o.finished_at, o.name_masked, o.phone_masked";
 
 struct Tables {
   std::string_view orders, events, shipments;
@@ -103,6 +104,8 @@ OrderRecord read_order(const Stmt& s, bool archived) {
   o.created_at = s.i64(18);
   o.updated_at = s.i64(19);
   o.finished_at = s.opt_i64(20);
+  o.name_masked = s.text(21);
+  o.phone_masked = s.text(22);
   o.archived = archived;
   return o;
 }
@@ -193,8 +196,9 @@ std::int64_t insert_order_row(Conn& db, const OrderRecord& o, bool or_ignore) {
   constexpr std::string_view kInsert =
       "INSERT INTO orders (order_no, status, name_sealed, phone_sealed, phone_index, "
       "phone_last4, openid, province, city, district, detail_sealed, items_json, amount_fen, "
-      "shipping_fen, discount_fen, remark, body_hash, created_at, updated_at, finished_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      "shipping_fen, discount_fen, remark, body_hash, created_at, updated_at, finished_at, "
+      "name_masked, phone_masked) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   auto s = db.prepare(or_ignore ? insert_ignore(db.dialect(), kInsert, "(order_no)")
                                 : std::string(kInsert));
   s.bind(1, o.order_no).bind(2, domain::to_string(o.status));
@@ -208,7 +212,8 @@ std::int64_t insert_order_row(Conn& db, const OrderRecord& o, bool or_ignore) {
   s.bind(8, o.province).bind(9, o.city).bind(10, o.district).bind_blob(11, o.detail_sealed);
   s.bind(12, o.items_json).bind(13, o.amount_fen).bind(14, o.shipping_fen);
   s.bind(15, o.discount_fen).bind(16, o.remark).bind(17, o.body_hash).bind(18, o.created_at);
-  s.bind(19, o.updated_at).bind(20, o.finished_at);
+  s.bind(19, o.updated_at).bind(20, o.finished_at).bind(21, o.name_masked);
+  s.bind(22, o.phone_masked);
   s.run();
   if (or_ignore && db.changes() == 0) return 0;
   return db.last_insert_id();
@@ -890,11 +895,16 @@ int SqlStore::archive_batch(EpochMs finished_before, int batch) {
         .run();
     const int n = db.changes();
     if (n == 0) return 0;
-    db.prepare(
-          "INSERT INTO orders_archive SELECT o.*, ? FROM orders o WHERE o.id IN (SELECT id FROM "
-          "archive_ids)")
-        .bind(1, wall_ms())
-        .run();
+    // Columns by name: orders_archive has archived_at before the columns added later.
+    static const std::string copy = [] {
+      std::string names(kOrderCols);
+      for (std::size_t at; (at = names.find("o.")) != std::string::npos;) names.erase(at, 2);
+      return fmt::format(
+          "INSERT INTO orders_archive ({}, archived_at) SELECT {}, ? FROM orders o WHERE o.id IN "
+          "(SELECT id FROM archive_ids)",
+          names, kOrderCols);
+    }();
+    db.prepare(copy).bind(1, wall_ms()).run();
     db.prepare(
           "INSERT INTO order_events_archive SELECT * FROM order_events WHERE order_id IN (SELECT "
           "id "

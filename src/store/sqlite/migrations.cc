@@ -476,7 +476,16 @@ constexpr std::string_view kEventsByStatus = R"sql(
 CREATE INDEX order_events_by_status_at ON order_events (status, at);
 )sql";
 
-constexpr std::array<sql::Migration, 15> kMigrations = {{
+// The masked name and phone beside their sealed forms, so masked lists open no ciphertext.
+// Older rows keep '' (opened and masked on read, as before).
+constexpr std::string_view kMaskedForms = R"sql(
+ALTER TABLE orders ADD COLUMN name_masked TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN phone_masked TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders_archive ADD COLUMN name_masked TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders_archive ADD COLUMN phone_masked TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<sql::Migration, 16> kMigrations = {{
     {1, "init", kInit},
     {2, "seed_reference_data", kSeed},
     {3, "idempotency_keys", kIdempotency},
@@ -492,6 +501,7 @@ constexpr std::array<sql::Migration, 15> kMigrations = {{
     {13, "outbox_relay", kOutboxRelay},
     {14, "staff", kStaff},
     {15, "events_by_status", kEventsByStatus},
+    {16, "masked_forms", kMaskedForms},
 }};
 
 }  // namespace
