@@ -5,7 +5,8 @@
 //     One thread (bench/run pins it to the server's core) runs in a tight loop what the
 //     database must do for one API call, on the same database:
 //       phone   the order list's page query by phone blind index (computed per call, as the
-//               API does) plus the query of those orders' shipments, every column read
+//               API does) plus the query of those orders' shipments, every column read; the
+//               page query selects the store's own summary columns (store/sql/order_columns.h)
 //       range   the same for a one-day created_at window (the same windows sign_requests uses)
 //       create  a raw transaction inserting an order row and an event row into a scratch file
 //               next to DB_PATH, WAL, synchronous=FULL (the server's durability settings)
@@ -16,11 +17,11 @@
 // or PROBE ok=N failed=M body_bytes=MEAN min=MIN max=MAX.
 #include <sqlite3.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fmt/format.h>
 #include <functional>
 #include <map>
 #include <string>
@@ -30,17 +31,15 @@
 #include "http/client.h"
 #include "security/crypto.h"
 #include "service/pii.h"
+#include "store/sql/order_columns.h"
 
 namespace {
 
 namespace cb = coldtrack::bench;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kOrderCols =
-    "o.id, o.order_no, o.status, o.name_sealed, o.phone_sealed, o.phone_index, o.phone_last4, "
-    "o.openid, o.province, o.city, o.district, o.detail_sealed, o.items_json, o.amount_fen, "
-    "o.shipping_fen, o.discount_fen, o.remark, o.body_hash, o.created_at, o.updated_at, "
-    "o.finished_at, o.name_masked, o.phone_masked";
+// The list baselines run the store's own summary query text (what a masked list page reads).
+using coldtrack::store::sql::kOrderSummaryCols;
 
 void loop(double seconds, const std::function<bool()>& op) {
   std::vector<double> lat;
@@ -56,10 +55,12 @@ void loop(double seconds, const std::function<bool()>& op) {
   const double took = std::chrono::duration<double>(Clock::now() - start).count();
   std::sort(lat.begin(), lat.end());
   const auto at = [&](double q) {
-    return lat.empty() ? 0.0 : lat[std::min(lat.size() - 1, static_cast<std::size_t>(lat.size() * q))];
+    return lat.empty() ? 0.0
+                       : lat[std::min(lat.size() - 1, static_cast<std::size_t>(lat.size() * q))];
   };
-  std::printf("RESULT requests=%zu seconds=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f non2xx=%ld errors=0\n",
-              lat.size(), took, lat.size() / took, at(0.50), at(0.99), failed);
+  std::printf(
+      "RESULT requests=%zu seconds=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f non2xx=%ld errors=0\n",
+      lat.size(), took, lat.size() / took, at(0.50), at(0.99), failed);
 }
 
 sqlite3_stmt* prepare(sqlite3* db, const std::string& sql) {
@@ -95,7 +96,7 @@ class ListPage {
   ListPage(sqlite3* db, const std::string& where) : db_(db) {
     page_ = prepare(db, fmt::format("SELECT {} FROM orders o WHERE 1 AND {} ORDER BY "
                                     "o.created_at DESC, o.id DESC LIMIT ?",
-                                    kOrderCols, where));
+                                    kOrderSummaryCols, where));
   }
   sqlite3_stmt* page() { return page_; }
   bool run() {
@@ -111,7 +112,8 @@ class ListPage {
       sql += ") ORDER BY s.id";
       s = prepare(db_, sql);
     }
-    for (std::size_t i = 0; i < ids.size(); ++i) sqlite3_bind_int64(s, static_cast<int>(i + 1), ids[i]);
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      sqlite3_bind_int64(s, static_cast<int>(i + 1), ids[i]);
     drain(s);
     return true;
   }

@@ -61,7 +61,7 @@ void append_rfc3339(std::string& out, EpochMs t, int utc_offset_minutes) {
     *p++ = utc_offset_minutes < 0 ? '-' : '+';
     put(a / 60, 2), *p++ = ':', put(a % 60, 2);
   }
-  out.append(buf, p);
+  out.append(buf, static_cast<std::size_t>(p - buf));
 }
 
 std::string format_rfc3339(EpochMs t, int utc_offset_minutes) {

@@ -93,163 +93,158 @@ json::object order_json(const domain::Order& o, View view, int tz) {
 
 namespace {
 
-// Appends JSON text; commas are placed by the caller's structure (first-member flags). Keys and
-// the values this file makes itself (status codes, labels, times) have nothing to escape and
-// are copied as they are; data goes through common::append_json_string.
-class TextWriter {
+// Appends JSON text. The layout is fixed, so keys, punctuation and commas are literal fragments
+// whose sizes are known at compile time; values this file makes itself (status codes, labels,
+// times, numbers) have nothing to escape, and data goes through common::append_json_string.
+class Text {
  public:
-  explicit TextWriter(std::string& out) : out_(out) {}
-  void open(char c) { out_ += c, first_ = true; }
-  void close(char c) { out_ += c, first_ = false; }
-  // `k` is one of this file's literal keys (short, nothing to escape).
-  void key(std::string_view k) {
-    char buf[64];
-    char* p = buf;
-    if (!first_) *p++ = ',';
-    *p++ = '"';
-    std::memcpy(p, k.data(), k.size());
-    p += k.size();
-    *p++ = '"', *p++ = ':';
-    out_.append(buf, p);
-    first_ = true;  // the value follows without a comma
+  explicit Text(std::string& out) : out_(out) {}
+  template <std::size_t N>
+  void lit(const char (&s)[N]) {
+    out_.append(s, N - 1);
   }
-  void str(std::string_view v) {
-    comma();
-    common::append_json_string(out_, v);
-  }
-  // A string of our own making with nothing to escape (codes, labels, digits).
+  void str(std::string_view v) { common::append_json_string(out_, v); }
+  // A string of our own making with nothing to escape (codes, labels).
   void plain(std::string_view v) {
-    comma();
-    out_ += '"';
-    out_ += v;
-    out_ += '"';
+    char buf[64];
+    if (v.size() > sizeof buf - 2) return str(v);
+    buf[0] = '"';
+    std::memcpy(buf + 1, v.data(), v.size());
+    buf[v.size() + 1] = '"';
+    out_.append(buf, v.size() + 2);
   }
   void time(domain::EpochMs t, int tz) {
-    comma();
     out_ += '"';
     domain::append_rfc3339(out_, t, tz);
     out_ += '"';
   }
   void num(std::int64_t v) {
-    comma();
     char buf[24];
     const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    out_.append(buf, end);
+    out_.append(buf, static_cast<std::size_t>(end - buf));
   }
-  void boolean(bool v) {
-    comma();
-    out_ += v ? "true" : "false";
-  }
-  void null() {
-    comma();
-    out_ += "null";
-  }
-  // JSON text made elsewhere, copied as it is.
-  void raw(std::string_view json) {
-    comma();
-    out_ += json;
-  }
-  void member(std::string_view k, std::string_view v) { key(k), str(v); }
-  void member_plain(std::string_view k, std::string_view v) { key(k), plain(v); }
-  void member_num(std::string_view k, std::int64_t v) { key(k), num(v); }
-  void member_time(std::string_view k, domain::EpochMs t, int tz) { key(k), time(t, tz); }
-  // Before a value or key: a comma unless it is the first in its container or follows a key.
-  void comma() {
-    if (!first_) out_ += ',';
-    first_ = false;
-  }
-  void open_member(std::string_view k, char c) { key(k), comma(), open(c); }
+  void raw(std::string_view json) { out_.append(json.data(), json.size()); }
+  std::string& out() { return out_; }
 
  private:
   std::string& out_;
-  bool first_ = true;
 };
+
+void write_order(Text& t, const domain::Order& o, View view, int tz) {
+  t.lit(R"({"order_no":)");
+  t.str(o.data.order_no);
+  t.lit(R"(,"status":)");
+  t.plain(domain::to_string(o.status));
+  t.lit(R"(,"status_label":)");
+  t.plain(domain::label_zh(o.status));
+  if (view != View::kPublic) {
+    const bool full = view == View::kRevealed;
+    // A summary's name and phone are masked already (and never revealed: full needs a get).
+    const bool as_is = full || o.pii_masked;
+    t.lit(R"(,"customer":{"name":)");
+    t.str(as_is ? o.data.customer.name : domain::mask_name(o.data.customer.name));
+    t.lit(R"(,"phone":)");
+    t.str(as_is ? o.data.customer.phone : domain::mask_phone(o.data.customer.phone));
+    if (!o.data.customer.openid.empty()) {
+      t.lit(R"(,"openid":)");
+      t.str(o.data.customer.openid);
+    }
+    t.lit(R"(},"address":{"province":)");
+    t.str(o.data.address.province);
+    t.lit(R"(,"city":)");
+    t.str(o.data.address.city);
+    if (full) {
+      t.lit(R"(,"district":)");
+      t.str(o.data.address.district);
+      t.lit(R"(,"detail":)");
+      t.str(o.data.address.detail);
+    }
+    t.lit(R"(},"items":)");
+    if (!o.items_json.empty())
+      t.raw(o.items_json);  // stored in the answer's form (service/items_json.h)
+    else
+      service::append_items_json(t.out(), o.data.items);
+    t.lit(R"(,"amount_fen":)");
+    t.num(o.data.amount_fen);
+    t.lit(R"(,"shipping_fen":)");
+    t.num(o.data.shipping_fen);
+    t.lit(R"(,"discount_fen":)");
+    t.num(o.data.discount_fen);
+    t.lit(R"(,"remark":)");
+    t.str(o.data.remark);
+    t.lit(R"(,"updated_at":)");
+    t.time(o.updated_at, tz);
+    if (o.archived)
+      t.lit(R"(,"archived":true)");
+    else
+      t.lit(R"(,"archived":false)");
+  } else {
+    t.lit(R"(,"city":)");
+    t.str(o.data.address.city);
+  }
+  t.lit(R"(,"created_at":)");
+  t.time(o.created_at, tz);
+  if (!o.history.empty()) {
+    t.lit(R"(,"history":[)");
+    for (std::size_t i = 0; i < o.history.size(); ++i) {
+      const auto& e = o.history[i];
+      if (i > 0) t.lit(",");
+      t.lit(R"({"status":)");
+      t.plain(domain::to_string(e.status));
+      t.lit(R"(,"status_label":)");
+      t.plain(domain::label_zh(e.status));
+      t.lit(R"(,"at":)");
+      t.time(e.at, tz);
+      if (view != View::kPublic) {
+        t.lit(R"(,"from":)");
+        if (e.from)
+          t.plain(domain::to_string(*e.from));
+        else
+          t.lit("null");
+        t.lit(R"(,"recorded_at":)");
+        t.time(e.recorded_at, tz);
+        t.lit(R"(,"actor":)");
+        t.str(e.actor);
+        t.lit(R"(,"note":)");
+        t.str(e.note);
+      }
+      t.lit("}");
+    }
+    t.lit("]");
+  }
+  t.lit(R"(,"shipments":[)");
+  for (std::size_t i = 0; i < o.shipments.size(); ++i) {
+    const auto& s = o.shipments[i];
+    if (i > 0) t.lit(",");
+    t.lit(R"({"id":)");
+    t.num(s.id);
+    t.lit(R"(,"carrier":)");
+    t.str(s.carrier);
+    t.lit(R"(,"carrier_name":)");
+    t.str(s.carrier_name);
+    t.lit(R"(,"waybill_no":)");
+    t.str(view == View::kPublic ? mask_waybill(s.waybill_no) : s.waybill_no);
+    t.lit(R"(,"created_at":)");
+    t.time(s.created_at, tz);
+    t.lit(R"(,"service":)");
+    t.str(s.service);
+    t.lit(R"(,"temp_class":)");
+    t.str(s.temp_class);
+    t.lit(R"(,"origin_city":)");
+    if (s.origin_city.empty())
+      t.lit("null");
+    else
+      t.str(s.origin_city);
+    t.lit("}");
+  }
+  t.lit("]}");
+}
 
 }  // namespace
 
 void append_order_json(std::string& out, const domain::Order& o, View view, int tz) {
-  TextWriter w(out);
-  w.open('{');
-  w.member("order_no", o.data.order_no);
-  w.member_plain("status", domain::to_string(o.status));
-  w.member_plain("status_label", domain::label_zh(o.status));
-  if (view != View::kPublic) {
-    const bool full = view == View::kRevealed;
-    w.open_member("customer", '{');
-    // A summary's name and phone are masked already (and never revealed: full needs a get).
-    const bool as_is = full || o.pii_masked;
-    w.member("name", as_is ? o.data.customer.name : domain::mask_name(o.data.customer.name));
-    w.member("phone", as_is ? o.data.customer.phone : domain::mask_phone(o.data.customer.phone));
-    if (!o.data.customer.openid.empty()) w.member("openid", o.data.customer.openid);
-    w.close('}');
-    w.open_member("address", '{');
-    w.member("province", o.data.address.province);
-    w.member("city", o.data.address.city);
-    if (full) {
-      w.member("district", o.data.address.district);
-      w.member("detail", o.data.address.detail);
-    }
-    w.close('}');
-    w.key("items");
-    if (!o.items_json.empty()) {
-      w.raw(o.items_json);  // stored in the answer's form (service/items_json.h)
-    } else {
-      w.comma();
-      service::append_items_json(out, o.data.items);
-    }
-    w.member_num("amount_fen", o.data.amount_fen);
-    w.member_num("shipping_fen", o.data.shipping_fen);
-    w.member_num("discount_fen", o.data.discount_fen);
-    w.member("remark", o.data.remark);
-    w.member_time("updated_at", o.updated_at, tz);
-    w.key("archived");
-    w.boolean(o.archived);
-  } else {
-    w.member("city", o.data.address.city);
-  }
-  w.member_time("created_at", o.created_at, tz);
-  if (!o.history.empty()) {
-    w.open_member("history", '[');
-    for (const auto& e : o.history) {
-      w.comma();
-      w.open('{');
-      w.member_plain("status", domain::to_string(e.status));
-      w.member_plain("status_label", domain::label_zh(e.status));
-      w.member_time("at", e.at, tz);
-      if (view != View::kPublic) {
-        w.key("from");
-        if (e.from)
-          w.plain(domain::to_string(*e.from));
-        else
-          w.null();
-        w.member_time("recorded_at", e.recorded_at, tz);
-        w.member("actor", e.actor);
-        w.member("note", e.note);
-      }
-      w.close('}');
-    }
-    w.close(']');
-  }
-  w.open_member("shipments", '[');
-  for (const auto& s : o.shipments) {
-    w.comma();
-    w.open('{');
-    w.member_num("id", s.id);
-    w.member("carrier", s.carrier);
-    w.member("carrier_name", s.carrier_name);
-    w.member("waybill_no", view == View::kPublic ? mask_waybill(s.waybill_no) : s.waybill_no);
-    w.member_time("created_at", s.created_at, tz);
-    w.member("service", s.service);
-    w.member("temp_class", s.temp_class);
-    w.key("origin_city");
-    if (s.origin_city.empty())
-      w.null();
-    else
-      w.str(s.origin_city);
-    w.close('}');
-  }
-  w.close(']');
-  w.close('}');
+  Text t(out);
+  write_order(t, o, view, tz);
 }
 
 std::string order_page_json(const service::OrderList& page, View view, int tz) {

@@ -248,6 +248,7 @@ Result<OrderList> OrderService::list(const ListQuery& q) {
   f.to = q.to;
   f.archived = q.archived;
   f.oldest_first = q.oldest_first;
+  f.summary = q.masked;
   if (q.limit < 1) return invalid("limit", "must be a positive integer");
   f.limit = q.limit;
   if (q.phone) {

@@ -37,6 +37,9 @@ struct OrderFilter {
   int limit = 50;
   std::optional<OrderCursor> after;
   bool oldest_first = false;  // default: newest first
+  // Only what a masked list shows is read (sql/order_columns.h): no address detail, and the
+  // sealed name and phone only where their masked forms are missing.
+  bool summary = false;
 };
 
 struct OrderPage {

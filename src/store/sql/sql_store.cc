@@ -12,6 +12,7 @@
 #include "domain/status.h"
 #include "store/sql/conn.h"
 #include "store/sql/dialect.h"
+#include "store/sql/order_columns.h"
 #include "store/sql/writes.h"
 
 namespace coldtrack::store::sql {
@@ -106,6 +107,30 @@ OrderRecord read_order(const Stmt& s, bool archived) {
   o.finished_at = s.opt_i64(20);
   o.name_masked = s.text(21);
   o.phone_masked = s.text(22);
+  o.archived = archived;
+  return o;
+}
+
+// A row of kOrderSummaryCols.
+OrderRecord read_summary(const Stmt& s, bool archived) {
+  OrderRecord o;
+  o.id = s.i64(0);
+  o.order_no = s.text(1);
+  o.status = status_of(s.text(2));
+  o.openid = s.text(3);
+  o.province = s.text(4);
+  o.city = s.text(5);
+  o.items_json = s.text(6);
+  o.amount_fen = s.i64(7);
+  o.shipping_fen = s.i64(8);
+  o.discount_fen = s.i64(9);
+  o.remark = s.text(10);
+  o.created_at = s.i64(11);
+  o.updated_at = s.i64(12);
+  o.name_masked = s.text(13);
+  o.phone_masked = s.text(14);
+  if (!s.is_null(15)) o.name_sealed = s.text(15);
+  if (!s.is_null(16)) o.phone_sealed = s.text(16);
   o.archived = archived;
   return o;
 }
@@ -275,14 +300,15 @@ ListSql build_list_sql(const OrderFilter& f, const Tables& t, int fetch) {
   const bool carrier_drives =
       f.carrier && !f.order_no && !f.phone_index && !f.waybill_no && !f.openid;
   std::string k1 = "o.created_at", k2 = "o.id";
+  const std::string_view cols = f.summary ? kOrderSummaryCols : kOrderCols;
   if (carrier_drives) {
     q.text = fmt::format("SELECT {} FROM {} s JOIN {} o ON o.id = s.order_id WHERE s.carrier = ?",
-                         kOrderCols, t.shipments, t.orders);
+                         cols, t.shipments, t.orders);
     q.args.emplace_back(*f.carrier);
     k1 = "s.order_created_at";
     k2 = "s.order_id";
   } else {
-    q.text = fmt::format("SELECT {} FROM {} o WHERE 1", kOrderCols, t.orders);
+    q.text = fmt::format("SELECT {} FROM {} o WHERE 1", cols, t.orders);
   }
   auto add = [&](std::string cond, auto value) {
     q.text += " AND " + cond;
@@ -339,9 +365,9 @@ std::vector<OrderRecord> run_list(Conn& db, const OrderFilter& f, const Tables& 
   auto s = db.prepare(q.text);
   bind_all(s, q);
   std::vector<OrderRecord> out;
-  while (s.step()) {
-    out.push_back(read_order(s, &t == &kArchive));
-  }
+  out.reserve(static_cast<std::size_t>(fetch));
+  const bool archived = &t == &kArchive;
+  while (s.step()) out.push_back(f.summary ? read_summary(s, archived) : read_order(s, archived));
   return out;
 }
 
