@@ -35,17 +35,11 @@ json::object order_json(const domain::Order& o, View view, int tz) {
       address["detail"] = o.data.address.detail;
     }
     j["address"] = std::move(address);
-    json::array items;
-    const auto parsed = o.items_json.empty() ? std::vector<domain::OrderItem>()
-                                             : service::parse_items_json(o.items_json);
-    for (const auto& it : o.items_json.empty() ? o.data.items : parsed) {
-      items.push_back(json::object{{"sku", it.sku},
-                                   {"name", it.name},
-                                   {"category", it.category},
-                                   {"quantity", it.quantity},
-                                   {"unit_price_fen", it.unit_price_fen}});
-    }
-    j["items"] = std::move(items);
+    // One writer of items (service/items_json.h), whether they were parsed or kept as stored.
+    boost::system::error_code ec;
+    auto items =
+        json::parse(o.items_json.empty() ? service::items_json(o.data.items) : o.items_json, ec);
+    j["items"] = ec ? json::value(json::array()) : std::move(items);
     j["amount_fen"] = o.data.amount_fen;
     j["shipping_fen"] = o.data.shipping_fen;
     j["discount_fen"] = o.data.discount_fen;

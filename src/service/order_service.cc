@@ -16,19 +16,6 @@ namespace json = boost::json;
 using domain::OrderStatus;
 constexpr domain::EpochMs kFutureSlackMs = 5 * 60 * 1000;
 
-json::array items_to_json(const std::vector<domain::OrderItem>& items) {
-  json::array a;
-  a.reserve(items.size());
-  for (const auto& it : items) {
-    a.push_back(json::object{{"sku", it.sku},
-                             {"name", it.name},
-                             {"category", it.category},
-                             {"quantity", it.quantity},
-                             {"unit_price_fen", it.unit_price_fen}});
-  }
-  return a;
-}
-
 // Hash of the normalized request: what makes "the same order again" recognisable.
 std::string body_hash(const domain::NewOrder& o) {
   json::object j{{"order_no", o.order_no},
@@ -39,7 +26,7 @@ std::string body_hash(const domain::NewOrder& o) {
                  {"city", o.address.city},
                  {"district", o.address.district},
                  {"detail", o.address.detail},
-                 {"items", items_to_json(o.items)},
+                 {"items", json::parse(items_json(o.items))},
                  {"amount_fen", o.amount_fen},
                  {"shipping_fen", o.shipping_fen},
                  {"discount_fen", o.discount_fen},
