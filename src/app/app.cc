@@ -749,6 +749,17 @@ int serve(const Config& config_in, const ServeOptions& options) {
           store->purge_idempotent(now_ms() - 24 * 3600 * 1000);
         },
         now_ms);
+  // Orders written before migration 16 have no stored masked forms, so their lists open
+  // ciphertexts: filled once per start in the background, a batch per transaction. Two
+  // replicas doing it at once write the same values.
+  std::jthread masked_fill([&orders](std::stop_token stop) {
+    try {
+      const auto n = orders.fill_masked_forms(500, [&stop] { return stop.stop_requested(); });
+      if (n > 0) spdlog::info("stored the masked name and phone of {} older orders", n);
+    } catch (const std::exception& e) {
+      spdlog::warn("storing masked forms of older orders stopped: {}", e.what());
+    }
+  });
   Periodic eta_refresh("delivery-time model refresh", std::chrono::seconds(config.eta.refresh_s),
                        [&eta, first = true]() mutable {
                          if (first) {  // learned at start-up already
@@ -926,6 +937,8 @@ int serve(const Config& config_in, const ServeOptions& options) {
   server.stop();
   if (metrics_server) metrics_server->stop();
   if (archiver) archiver->stop();
+  masked_fill.request_stop();
+  masked_fill.join();
   if (sweeper) sweeper->stop();
   if (consumers) consumers->stop();
   if (notifier) notifier->stop();

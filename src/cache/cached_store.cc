@@ -27,6 +27,10 @@ constexpr std::array kRules{
     ViewRule{"archive_batch", E::kAll, "moves orders it does not name: archived flags"},
     ViewRule{"import_orders", E::kOrders, "inserts the orders it is given"},
     ViewRule{"count_orders", E::kRead, ""},
+    ViewRule{"orders_without_masked_forms", E::kRead, ""},
+    ViewRule{"set_masked_forms", E::kNone,
+             "masked forms are read by lists only, which are not cached; a cached order is "
+             "opened, so a stale empty form there changes nothing"},
     // ReferenceStore
     ViewRule{"carriers", E::kRead, ""},
     ViewRule{"upsert_carrier", E::kAll, "carrier names appear in every view"},

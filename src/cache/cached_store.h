@@ -117,6 +117,14 @@ class CachedStore final : public store::Store {
   std::int64_t count_orders(store::ArchiveScope scope) override {
     return inner_->count_orders(scope);
   }
+  std::vector<store::MaskedFormsRow> orders_without_masked_forms(bool archived,
+                                                                 std::int64_t after_id,
+                                                                 int limit) override {
+    return inner_->orders_without_masked_forms(archived, after_id, limit);
+  }
+  void set_masked_forms(bool archived, const std::vector<store::MaskedFormsRow>& rows) override {
+    inner_->set_masked_forms(archived, rows);
+  }
   std::vector<store::CarrierRecord> carriers() override { return inner_->carriers(); }
   std::vector<store::CategoryRecord> categories() override { return inner_->categories(); }
   void insert_api_key(const store::ApiKeyRecord& key, const store::AuditRecord& audit) override {

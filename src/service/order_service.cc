@@ -277,6 +277,30 @@ std::optional<domain::Order> OrderService::track(const std::string& order_no,
   return to_domain(std::move(*r));
 }
 
+std::int64_t OrderService::fill_masked_forms(int batch, const std::function<bool()>& stop) {
+  std::int64_t filled = 0;
+  for (const bool archived : {false, true}) {
+    std::int64_t after = 0;
+    while (!stop()) {
+      auto rows = store_.orders_without_masked_forms(archived, after, batch);
+      if (rows.empty()) break;
+      after = rows.back().id;
+      std::vector<store::MaskedFormsRow> done;
+      for (auto& r : rows) {
+        auto name = pii_.open(r.name_sealed, "customer.name");
+        auto phone = pii_.open(r.phone_sealed, "customer.phone");
+        if (!name || !phone) continue;
+        r.name_masked = domain::mask_name(*name);
+        r.phone_masked = domain::mask_phone(*phone);
+        done.push_back(std::move(r));
+      }
+      store_.set_masked_forms(archived, done);
+      filled += static_cast<std::int64_t>(done.size());
+    }
+  }
+  return filled;
+}
+
 int OrderService::archive(int after_days, int batch_size) {
   if (batch_size < 1 || after_days < 1) return 0;
   const auto cutoff = clock_() - static_cast<domain::EpochMs>(after_days) * 86'400'000;

@@ -42,6 +42,14 @@ struct OrderFilter {
   bool summary = false;
 };
 
+// An order written before its masked forms were stored (migration 16): its sealed name and
+// phone in, the masked forms out.
+struct MaskedFormsRow {
+  std::int64_t id = 0;
+  std::string name_sealed, phone_sealed;
+  std::string name_masked, phone_masked;
+};
+
 struct OrderPage {
   std::vector<OrderRecord> items;  // with shipments, without history
   std::optional<OrderCursor> next;
@@ -104,6 +112,12 @@ class OrderStore {
   // shipments.
   virtual void import_orders(const std::vector<OrderRecord>& orders) = 0;
   virtual std::int64_t count_orders(ArchiveScope scope) = 0;
+  // Up to `limit` orders after id `after_id` (id order) whose masked forms are missing, live or
+  // archived; and storing the masked forms of such rows (one transaction).
+  virtual std::vector<MaskedFormsRow> orders_without_masked_forms(bool archived,
+                                                                  std::int64_t after_id,
+                                                                  int limit) = 0;
+  virtual void set_masked_forms(bool archived, const std::vector<MaskedFormsRow>& rows) = 0;
 };
 
 class ReferenceStore {

@@ -976,6 +976,38 @@ std::int64_t SqlStore::count_orders(ArchiveScope scope) {
   });
 }
 
+std::vector<MaskedFormsRow> SqlStore::orders_without_masked_forms(bool archived,
+                                                                  std::int64_t after_id,
+                                                                  int limit) {
+  return read([&](Conn& db) -> std::vector<MaskedFormsRow> {
+    // By primary key from the cursor: one pass over the table in all, however many batches.
+    auto s = db.prepare(fmt::format(
+        "SELECT id, name_sealed, phone_sealed FROM {} WHERE id > ? AND (name_masked = '' OR "
+        "phone_masked = '') ORDER BY id LIMIT ?",
+        archived ? kArchive.orders : kLive.orders));
+    s.bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<MaskedFormsRow> out;
+    while (s.step()) out.push_back({s.i64(0), s.text(1), s.text(2), {}, {}});
+    return out;
+  });
+}
+
+void SqlStore::set_masked_forms(bool archived, const std::vector<MaskedFormsRow>& rows) {
+  if (rows.empty()) return;
+  write([&](Conn& db) -> void {
+    Transaction tx(db);
+    for (const auto& r : rows) {
+      db.prepare(fmt::format("UPDATE {} SET name_masked = ?, phone_masked = ? WHERE id = ?",
+                             archived ? kArchive.orders : kLive.orders))
+          .bind(1, r.name_masked)
+          .bind(2, r.phone_masked)
+          .bind(3, r.id)
+          .run();
+    }
+    tx.commit();
+  });
+}
+
 std::vector<CarrierRecord> SqlStore::carriers() {
   return read([&](Conn& db) -> std::vector<CarrierRecord> {
     auto s = db.prepare(
