@@ -117,13 +117,12 @@ class CachedStore final : public store::Store {
   std::int64_t count_orders(store::ArchiveScope scope) override {
     return inner_->count_orders(scope);
   }
-  std::vector<store::MaskedFormsRow> orders_without_masked_forms(bool archived,
-                                                                 std::int64_t after_id,
-                                                                 int limit) override {
-    return inner_->orders_without_masked_forms(archived, after_id, limit);
+  store::MaskedFormsBatch orders_without_masked_forms(bool archived, int limit) override {
+    return inner_->orders_without_masked_forms(archived, limit);
   }
-  void set_masked_forms(bool archived, const std::vector<store::MaskedFormsRow>& rows) override {
-    inner_->set_masked_forms(archived, rows);
+  void set_masked_forms(bool archived, const std::vector<store::MaskedFormsRow>& rows,
+                        std::int64_t done_to) override {
+    inner_->set_masked_forms(archived, rows, done_to);
   }
   std::vector<store::CarrierRecord> carriers() override { return inner_->carriers(); }
   std::vector<store::CategoryRecord> categories() override { return inner_->categories(); }

@@ -280,21 +280,20 @@ std::optional<domain::Order> OrderService::track(const std::string& order_no,
 std::int64_t OrderService::fill_masked_forms(int batch, const std::function<bool()>& stop) {
   std::int64_t filled = 0;
   for (const bool archived : {false, true}) {
-    std::int64_t after = 0;
-    while (!stop()) {
-      auto rows = store_.orders_without_masked_forms(archived, after, batch);
-      if (rows.empty()) break;
-      after = rows.back().id;
+    for (bool more = true; more && !stop();) {
+      auto next = store_.orders_without_masked_forms(archived, batch);
+      more = next.more;
       std::vector<store::MaskedFormsRow> done;
-      for (auto& r : rows) {
+      for (auto& r : next.rows) {
         auto name = pii_.open(r.name_sealed, "customer.name");
         auto phone = pii_.open(r.phone_sealed, "customer.phone");
-        if (!name || !phone) continue;
+        if (!name || !phone) continue;  // sealed with another key: left as it is
         r.name_masked = domain::mask_name(*name);
         r.phone_masked = domain::mask_phone(*phone);
         done.push_back(std::move(r));
       }
-      store_.set_masked_forms(archived, done);
+      if (next.rows.empty() && next.done_to == 0) break;  // no backlog
+      store_.set_masked_forms(archived, done, next.done_to);
       filled += static_cast<std::int64_t>(done.size());
     }
   }

@@ -84,8 +84,9 @@ class OrderService {
   // Archives every order finished before now - after_days, in batches; returns how many moved.
   int archive(int after_days, int batch_size);
   // Stores the masked name and phone of orders written before they were kept (migration 16),
-  // `batch` per transaction, live then archived, until none is left or `stop()` says so;
-  // returns how many were filled. Rows that do not open (another key) are left as they are.
+  // `batch` per transaction with the fill's position, live then archived, until the backlog is
+  // done or `stop()` says so; returns how many were filled. Rows that do not open (another key)
+  // are passed over.
   std::int64_t fill_masked_forms(int batch, const std::function<bool()>& stop);
 
   const std::set<std::string>& categories() const { return categories_; }

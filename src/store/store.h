@@ -50,6 +50,14 @@ struct MaskedFormsRow {
   std::string name_masked, phone_masked;
 };
 
+// The next rows of that backlog, and the position to save with their masked forms: the last id
+// looked at, or the end of the backlog when `more` is false.
+struct MaskedFormsBatch {
+  std::vector<MaskedFormsRow> rows;
+  std::int64_t done_to = 0;
+  bool more = false;
+};
+
 struct OrderPage {
   std::vector<OrderRecord> items;  // with shipments, without history
   std::optional<OrderCursor> next;
@@ -112,12 +120,12 @@ class OrderStore {
   // shipments.
   virtual void import_orders(const std::vector<OrderRecord>& orders) = 0;
   virtual std::int64_t count_orders(ArchiveScope scope) = 0;
-  // Up to `limit` orders after id `after_id` (id order) whose masked forms are missing, live or
-  // archived; and storing the masked forms of such rows (one transaction).
-  virtual std::vector<MaskedFormsRow> orders_without_masked_forms(bool archived,
-                                                                  std::int64_t after_id,
-                                                                  int limit) = 0;
-  virtual void set_masked_forms(bool archived, const std::vector<MaskedFormsRow>& rows) = 0;
+  // The backlog of orders written before their masked forms were stored (migration 16), live
+  // or archived: up to `limit` rows after the saved position, in id order; and storing their
+  // masked forms together with the new position (one transaction).
+  virtual MaskedFormsBatch orders_without_masked_forms(bool archived, int limit) = 0;
+  virtual void set_masked_forms(bool archived, const std::vector<MaskedFormsRow>& rows,
+                                std::int64_t done_to) = 0;
 };
 
 class ReferenceStore {

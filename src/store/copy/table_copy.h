@@ -91,7 +91,7 @@ struct CopyOptions {
   std::int64_t progress_every = 20'000;
   std::function<void(std::string_view table, std::int64_t done, std::int64_t total)> progress;
   // Tables the migrations fill with reference data: their destination rows are replaced.
-  std::vector<std::string> replace_tables = {"carriers", "categories"};
+  std::vector<std::string> replace_tables = {"carriers", "categories", "masked_forms_backlog"};
 };
 
 // Copies every table from `src` to `dst` and verifies the result. Throws CopyRefused when a

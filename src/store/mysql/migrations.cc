@@ -528,7 +528,8 @@ CREATE INDEX IF NOT EXISTS order_events_by_status_at ON order_events (status, at
 )sql";
 
 // The masked name (50 characters at most, masked) and phone beside their sealed forms. The
-// archive gets them after archived_at: the archiver names its columns.
+// archive gets them after archived_at: the archiver names its columns. The backlog as in
+// SQLite (INSERT IGNORE: safe to run again).
 constexpr std::string_view kMaskedForms = R"sql(
 ALTER TABLE orders
   ADD COLUMN IF NOT EXISTS name_masked VARCHAR(64) NOT NULL DEFAULT '',
@@ -536,6 +537,14 @@ ALTER TABLE orders
 ALTER TABLE orders_archive
   ADD COLUMN IF NOT EXISTS name_masked VARCHAR(64) NOT NULL DEFAULT '',
   ADD COLUMN IF NOT EXISTS phone_masked VARCHAR(16) NOT NULL DEFAULT '';
+CREATE TABLE IF NOT EXISTS masked_forms_backlog (
+  tbl VARCHAR(32) NOT NULL PRIMARY KEY,
+  next_id BIGINT NOT NULL,
+  max_id BIGINT NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin;
+INSERT IGNORE INTO masked_forms_backlog SELECT 'orders', 0, COALESCE(MAX(id), 0) FROM orders;
+INSERT IGNORE INTO masked_forms_backlog
+  SELECT 'orders_archive', 0, COALESCE(MAX(id), 0) FROM orders_archive;
 )sql";
 
 constexpr std::array<sql::Migration, 16> kMigrations = {{

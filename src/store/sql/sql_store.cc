@@ -976,34 +976,46 @@ std::int64_t SqlStore::count_orders(ArchiveScope scope) {
   });
 }
 
-std::vector<MaskedFormsRow> SqlStore::orders_without_masked_forms(bool archived,
-                                                                  std::int64_t after_id,
-                                                                  int limit) {
-  return read([&](Conn& db) -> std::vector<MaskedFormsRow> {
-    // By primary key from the cursor: one pass over the table in all, however many batches.
+MaskedFormsBatch SqlStore::orders_without_masked_forms(bool archived, int limit) {
+  const auto& t = archived ? kArchive : kLive;
+  return read([&](Conn& db) -> MaskedFormsBatch {
+    MaskedFormsBatch out;
+    auto b = db.prepare("SELECT next_id, max_id FROM masked_forms_backlog WHERE tbl = ?");
+    b.bind(1, t.orders);
+    if (!b.step()) return out;
+    const auto next = b.i64(0), max = b.i64(1);
+    if (next >= max) return out;
+    // By primary key from the saved position: one pass over the older rows in all.
     auto s = db.prepare(fmt::format(
-        "SELECT id, name_sealed, phone_sealed FROM {} WHERE id > ? AND (name_masked = '' OR "
-        "phone_masked = '') ORDER BY id LIMIT ?",
-        archived ? kArchive.orders : kLive.orders));
-    s.bind(1, after_id).bind(2, static_cast<std::int64_t>(limit));
-    std::vector<MaskedFormsRow> out;
-    while (s.step()) out.push_back({s.i64(0), s.text(1), s.text(2), {}, {}});
+        "SELECT id, name_sealed, phone_sealed FROM {} WHERE id > ? AND id <= ? AND (name_masked "
+        "= '' OR phone_masked = '') ORDER BY id LIMIT ?",
+        t.orders));
+    s.bind(1, next).bind(2, max).bind(3, static_cast<std::int64_t>(limit));
+    while (s.step()) out.rows.push_back({s.i64(0), s.text(1), s.text(2), {}, {}});
+    out.more = static_cast<int>(out.rows.size()) == limit;
+    out.done_to = out.more ? out.rows.back().id : max;
     return out;
   });
 }
 
-void SqlStore::set_masked_forms(bool archived, const std::vector<MaskedFormsRow>& rows) {
-  if (rows.empty()) return;
+void SqlStore::set_masked_forms(bool archived, const std::vector<MaskedFormsRow>& rows,
+                                std::int64_t done_to) {
+  const auto& t = archived ? kArchive : kLive;
   write([&](Conn& db) -> void {
     Transaction tx(db);
     for (const auto& r : rows) {
-      db.prepare(fmt::format("UPDATE {} SET name_masked = ?, phone_masked = ? WHERE id = ?",
-                             archived ? kArchive.orders : kLive.orders))
+      db.prepare(
+            fmt::format("UPDATE {} SET name_masked = ?, phone_masked = ? WHERE id = ?", t.orders))
           .bind(1, r.name_masked)
           .bind(2, r.phone_masked)
           .bind(3, r.id)
           .run();
     }
+    db.prepare("UPDATE masked_forms_backlog SET next_id = ? WHERE tbl = ? AND next_id < ?")
+        .bind(1, done_to)
+        .bind(2, t.orders)
+        .bind(3, done_to)
+        .run();
     tx.commit();
   });
 }

@@ -33,9 +33,9 @@ class SqlStore : public Store {
   int archive_batch(EpochMs finished_before, int batch) override;
   void import_orders(const std::vector<OrderRecord>& orders) override;
   std::int64_t count_orders(ArchiveScope scope) override;
-  std::vector<MaskedFormsRow> orders_without_masked_forms(bool archived, std::int64_t after_id,
-                                                          int limit) override;
-  void set_masked_forms(bool archived, const std::vector<MaskedFormsRow>& rows) override;
+  MaskedFormsBatch orders_without_masked_forms(bool archived, int limit) override;
+  void set_masked_forms(bool archived, const std::vector<MaskedFormsRow>& rows,
+                        std::int64_t done_to) override;
 
   std::vector<CarrierRecord> carriers() override;
   bool upsert_carrier(const CarrierRecord& carrier, const AuditRecord& audit) override;

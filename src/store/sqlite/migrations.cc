@@ -477,12 +477,22 @@ CREATE INDEX order_events_by_status_at ON order_events (status, at);
 )sql";
 
 // The masked name and phone beside their sealed forms, so masked lists open no ciphertext.
-// Older rows keep '' (opened and masked on read, as before).
+// Older rows keep '' (opened and masked on read) until serve fills them in the background;
+// masked_forms_backlog is that fill's position per table, up to the highest id there was when
+// this ran (every later row is written with its masked forms), so a finished fill costs nothing
+// at the next start.
 constexpr std::string_view kMaskedForms = R"sql(
 ALTER TABLE orders ADD COLUMN name_masked TEXT NOT NULL DEFAULT '';
 ALTER TABLE orders ADD COLUMN phone_masked TEXT NOT NULL DEFAULT '';
 ALTER TABLE orders_archive ADD COLUMN name_masked TEXT NOT NULL DEFAULT '';
 ALTER TABLE orders_archive ADD COLUMN phone_masked TEXT NOT NULL DEFAULT '';
+CREATE TABLE masked_forms_backlog (
+  tbl TEXT PRIMARY KEY,
+  next_id INTEGER NOT NULL,
+  max_id INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO masked_forms_backlog SELECT 'orders', 0, COALESCE(MAX(id), 0) FROM orders;
+INSERT INTO masked_forms_backlog SELECT 'orders_archive', 0, COALESCE(MAX(id), 0) FROM orders_archive;
 )sql";
 
 constexpr std::array<sql::Migration, 16> kMigrations = {{
