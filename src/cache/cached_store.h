@@ -117,7 +117,8 @@ class CachedStore final : public store::Store {
   std::int64_t count_orders(store::ArchiveScope scope) override {
     return inner_->count_orders(scope);
   }
-  store::MaskedFormsBatch orders_without_masked_forms(bool archived, int limit) override {
+  std::optional<store::MaskedFormsBatch> orders_without_masked_forms(bool archived,
+                                                                     int limit) override {
     return inner_->orders_without_masked_forms(archived, limit);
   }
   void set_masked_forms(bool archived, const std::vector<store::MaskedFormsRow>& rows,

@@ -282,9 +282,10 @@ std::int64_t OrderService::fill_masked_forms(int batch, const std::function<bool
   for (const bool archived : {false, true}) {
     for (bool more = true; more && !stop();) {
       auto next = store_.orders_without_masked_forms(archived, batch);
-      more = next.more;
+      if (!next) break;  // the backlog is done
+      more = next->more;
       std::vector<store::MaskedFormsRow> done;
-      for (auto& r : next.rows) {
+      for (auto& r : next->rows) {
         auto name = pii_.open(r.name_sealed, "customer.name");
         auto phone = pii_.open(r.phone_sealed, "customer.phone");
         if (!name || !phone) continue;  // sealed with another key: left as it is
@@ -292,8 +293,7 @@ std::int64_t OrderService::fill_masked_forms(int batch, const std::function<bool
         r.phone_masked = domain::mask_phone(*phone);
         done.push_back(std::move(r));
       }
-      if (next.rows.empty() && next.done_to == 0) break;  // no backlog
-      store_.set_masked_forms(archived, done, next.done_to);
+      store_.set_masked_forms(archived, done, next->done_to);
       filled += static_cast<std::int64_t>(done.size());
     }
   }

@@ -121,9 +121,10 @@ class OrderStore {
   virtual void import_orders(const std::vector<OrderRecord>& orders) = 0;
   virtual std::int64_t count_orders(ArchiveScope scope) = 0;
   // The backlog of orders written before their masked forms were stored (migration 16), live
-  // or archived: up to `limit` rows after the saved position, in id order; and storing their
-  // masked forms together with the new position (one transaction).
-  virtual MaskedFormsBatch orders_without_masked_forms(bool archived, int limit) = 0;
+  // or archived: up to `limit` rows after the saved position, in id order (nothing once the
+  // backlog is done); and storing their masked forms together with the new position (one
+  // transaction).
+  virtual std::optional<MaskedFormsBatch> orders_without_masked_forms(bool archived, int limit) = 0;
   virtual void set_masked_forms(bool archived, const std::vector<MaskedFormsRow>& rows,
                                 std::int64_t done_to) = 0;
 };

@@ -63,13 +63,6 @@ EpochMs wall_ms() {
       .count();
 }
 
-// Every column of orders (and of orders_archive but its archived_at), in read_order's order.
-constexpr std::string_view kOrderCols =
-    "o.id, o.order_no, o.status, o.name_sealed, o.phone_sealed, o.phone_index, o.phone_last4, "
-    "o.openid, o.province, o.city, o.district, o.detail_sealed, o.items_json, o.amount_fen, "
-    "o.shipping_fen, o.discount_fen, o.remark, o.body_hash, o.created_at, o.updated_at, "
-    "o.finished_at, o.name_masked, o.phone_masked";
-
 struct Tables {
   std::string_view orders, events, shipments;
 };
@@ -82,6 +75,7 @@ OrderStatus status_of(const std::string& s) {
   return *st;
 }
 
+// A row of kOrderCols or kOrderSummaryCols (NULL columns read as empty).
 OrderRecord read_order(const Stmt& s, bool archived) {
   OrderRecord o;
   o.id = s.i64(0);
@@ -107,30 +101,6 @@ OrderRecord read_order(const Stmt& s, bool archived) {
   o.finished_at = s.opt_i64(20);
   o.name_masked = s.text(21);
   o.phone_masked = s.text(22);
-  o.archived = archived;
-  return o;
-}
-
-// A row of kOrderSummaryCols.
-OrderRecord read_summary(const Stmt& s, bool archived) {
-  OrderRecord o;
-  o.id = s.i64(0);
-  o.order_no = s.text(1);
-  o.status = status_of(s.text(2));
-  o.openid = s.text(3);
-  o.province = s.text(4);
-  o.city = s.text(5);
-  o.items_json = s.text(6);
-  o.amount_fen = s.i64(7);
-  o.shipping_fen = s.i64(8);
-  o.discount_fen = s.i64(9);
-  o.remark = s.text(10);
-  o.created_at = s.i64(11);
-  o.updated_at = s.i64(12);
-  o.name_masked = s.text(13);
-  o.phone_masked = s.text(14);
-  if (!s.is_null(15)) o.name_sealed = s.text(15);
-  if (!s.is_null(16)) o.phone_sealed = s.text(16);
   o.archived = archived;
   return o;
 }
@@ -367,7 +337,7 @@ std::vector<OrderRecord> run_list(Conn& db, const OrderFilter& f, const Tables& 
   std::vector<OrderRecord> out;
   out.reserve(static_cast<std::size_t>(fetch));
   const bool archived = &t == &kArchive;
-  while (s.step()) out.push_back(f.summary ? read_summary(s, archived) : read_order(s, archived));
+  while (s.step()) out.push_back(read_order(s, archived));
   return out;
 }
 
@@ -976,15 +946,15 @@ std::int64_t SqlStore::count_orders(ArchiveScope scope) {
   });
 }
 
-MaskedFormsBatch SqlStore::orders_without_masked_forms(bool archived, int limit) {
+std::optional<MaskedFormsBatch> SqlStore::orders_without_masked_forms(bool archived, int limit) {
   const auto& t = archived ? kArchive : kLive;
-  return read([&](Conn& db) -> MaskedFormsBatch {
-    MaskedFormsBatch out;
+  return read([&](Conn& db) -> std::optional<MaskedFormsBatch> {
     auto b = db.prepare("SELECT next_id, max_id FROM masked_forms_backlog WHERE tbl = ?");
     b.bind(1, t.orders);
-    if (!b.step()) return out;
+    if (!b.step()) return std::nullopt;
     const auto next = b.i64(0), max = b.i64(1);
-    if (next >= max) return out;
+    if (next >= max) return std::nullopt;
+    MaskedFormsBatch out;
     // By primary key from the saved position: one pass over the older rows in all.
     auto s = db.prepare(fmt::format(
         "SELECT id, name_sealed, phone_sealed FROM {} WHERE id > ? AND id <= ? AND (name_masked "

@@ -33,7 +33,7 @@ class SqlStore : public Store {
   int archive_batch(EpochMs finished_before, int batch) override;
   void import_orders(const std::vector<OrderRecord>& orders) override;
   std::int64_t count_orders(ArchiveScope scope) override;
-  MaskedFormsBatch orders_without_masked_forms(bool archived, int limit) override;
+  std::optional<MaskedFormsBatch> orders_without_masked_forms(bool archived, int limit) override;
   void set_masked_forms(bool archived, const std::vector<MaskedFormsRow>& rows,
                         std::int64_t done_to) override;
 
